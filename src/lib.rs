@@ -1,0 +1,22 @@
+//! tidemark: a simulator of batch, micro-batch and streaming data-processing architectures.
+//!
+//! A seeded workload ([`workload`]) produces events with event-time skew, late arrivals and
+//! duplicates, lazily in arrival order; the [`oracle`] computes the exact answer to the
+//! scenario's [`query`]; [`run`] turns a [`scenario::Scenario`] into a [`report::Report`].
+//! Nothing here knows about a terminal or a GUI: the CLI and the app sit on top.
+
+pub mod aggregate;
+pub mod event;
+pub mod metrics;
+pub mod oracle;
+pub mod query;
+pub mod report;
+pub mod ron_locate;
+pub mod run;
+pub mod scenario;
+pub mod sim;
+pub mod time;
+pub mod trace;
+pub mod validation;
+pub mod window;
+pub mod workload;

@@ -1,0 +1,60 @@
+//! The query every model answers: aggregates of event values per window and key.
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::Aggregation;
+use crate::time::Dur;
+use crate::validation::Problems;
+use crate::window::WindowSpec;
+
+/// `SELECT aggregations GROUP BY window(event_time), key`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuerySpec {
+    /// How event time is cut into windows.
+    pub window: WindowSpec,
+    /// What is computed per (window, key).
+    pub aggregations: Vec<Aggregation>,
+}
+
+impl QuerySpec {
+    /// Checks the window and the aggregations, recording problems under `path`.
+    pub fn validate(&self, path: &str, problems: &mut Problems) {
+        let at = |field: &str| format!("{path}.window.{field}");
+        match self.window {
+            WindowSpec::Tumbling { size, offset } => {
+                problems.check(size > Dur::ZERO, &at("size"), || {
+                    format!("tumbling window size {size} must be positive, e.g. \"1h\"")
+                });
+                // Flink's TumblingEventTimeWindows requires |offset| < size.
+                problems.check(size <= Dur::ZERO || offset.as_ms().abs() < size.as_ms(), &at("offset"), || {
+                    format!("tumbling window offset {offset} must be smaller than its size {size}")
+                });
+            }
+            WindowSpec::Sliding { size, slide, offset } => {
+                problems.check(size > Dur::ZERO, &at("size"), || {
+                    format!("sliding window size {size} must be positive, e.g. \"15m\"")
+                });
+                problems.check(slide > Dur::ZERO, &at("slide"), || {
+                    format!("sliding window slide {slide} must be positive, e.g. \"5m\"")
+                });
+                problems.check(slide <= size, &at("slide"), || {
+                    format!("sliding window slide {slide} is larger than its size {size}: events between windows would be lost; make the slide at most {size}")
+                });
+                // Flink's SlidingEventTimeWindows requires |offset| < slide.
+                problems.check(slide <= Dur::ZERO || offset.as_ms().abs() < slide.as_ms(), &at("offset"), || {
+                    format!("sliding window offset {offset} must be smaller than its slide {slide}")
+                });
+            }
+            WindowSpec::Session { gap } => {
+                problems.check(gap > Dur::ZERO, &at("gap"), || {
+                    format!("session gap {gap} must be positive, e.g. \"30m\"")
+                });
+            }
+            WindowSpec::Global => {}
+        }
+        problems.check(!self.aggregations.is_empty(), &format!("{path}.aggregations"), || {
+            "name at least one aggregation: Count, Sum, Min, Max or Avg".to_owned()
+        });
+    }
+}

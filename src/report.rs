@@ -1,0 +1,316 @@
+//! The report of a run: named metrics with units, the scenario's expectations checked
+//! against them, and the renderings (table, JSON, CSV, Markdown).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::scenario::Expectation;
+use crate::time::{Dur, Ts};
+
+/// What a metric's number means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A number of things.
+    Count,
+    /// A duration in milliseconds.
+    Ms,
+    /// A share between 0 and 1.
+    Share,
+    /// A sum or extreme of event values (money, ...).
+    Value,
+    /// An instant, in epoch milliseconds.
+    Time,
+}
+
+/// A metric the report can hold.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricInfo {
+    /// Dotted name used by expectations and every output format.
+    pub name: &'static str,
+    /// Unit of the value.
+    pub unit: Unit,
+    /// One line for people.
+    pub label: &'static str,
+}
+
+const fn metric(name: &'static str, unit: Unit, label: &'static str) -> MetricInfo {
+    MetricInfo { name, unit, label }
+}
+
+/// Every metric, in report order. Expectations may name any of them.
+pub const METRICS: &[MetricInfo] = &[
+    metric("workload.events", Unit::Count, "events arrived (retries included)"),
+    metric("workload.unique_events", Unit::Count, "distinct events (by id)"),
+    metric("workload.duplicates", Unit::Count, "retried duplicates"),
+    metric("workload.keys", Unit::Count, "distinct keys"),
+    metric("workload.delay_p50", Unit::Ms, "arrival - event time, median"),
+    metric("workload.delay_p95", Unit::Ms, "arrival - event time, p95"),
+    metric("workload.delay_p99", Unit::Ms, "arrival - event time, p99"),
+    metric("workload.delay_max", Unit::Ms, "arrival - event time, max"),
+    metric("workload.late_share", Unit::Share, "arrived later than one window length"),
+    metric("workload.clock_ahead_share", Unit::Share, "stamped after arrival (clock ahead)"),
+    metric("workload.first_event_time", Unit::Time, "earliest event time"),
+    metric("workload.last_event_time", Unit::Time, "latest event time"),
+    metric("workload.last_arrival_time", Unit::Time, "latest arrival"),
+    metric("oracle.windows", Unit::Count, "windows with data"),
+    metric("oracle.cells", Unit::Count, "(window, key) results"),
+    metric("oracle.count_total", Unit::Count, "events summed over all results"),
+    metric("oracle.sum_total", Unit::Value, "values summed over all results"),
+    metric("oracle.largest_cell", Unit::Count, "events in the largest result"),
+    metric("oracle.value_min", Unit::Value, "smallest event value"),
+    metric("oracle.value_max", Unit::Value, "largest event value"),
+];
+
+/// The catalogue entry of `name`.
+pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
+    METRICS.iter().find(|m| m.name == name)
+}
+
+/// One measured metric.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricValue {
+    /// Dotted name.
+    pub name: &'static str,
+    /// The value, `None` when it does not exist (no events).
+    pub value: Option<f64>,
+    /// Its unit.
+    pub unit: Unit,
+}
+
+/// One expectation and whether it held.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExpectationResult {
+    /// As written in the scenario.
+    pub expectation: String,
+    /// The metric's value.
+    pub actual: Option<f64>,
+    /// True when it held.
+    pub passed: bool,
+}
+
+/// The result of running a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Metrics in catalogue order.
+    pub metrics: Vec<MetricValue>,
+    /// The scenario's expectations, checked.
+    pub expectations: Vec<ExpectationResult>,
+}
+
+/// Output formats of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// Pretty-printed JSON.
+    Json,
+    /// `metric,value,unit` rows.
+    Csv,
+    /// Markdown tables.
+    Markdown,
+}
+
+impl Format {
+    /// Every format with its file extension, as `--out` writes them.
+    pub const ALL: [(Format, &'static str); 4] = [
+        (Format::Table, "txt"),
+        (Format::Json, "json"),
+        (Format::Csv, "csv"),
+        (Format::Markdown, "md"),
+    ];
+}
+
+impl Report {
+    /// A report with `values` (metric name, value); names missing from `values` are `None`.
+    pub fn new(
+        scenario: &crate::scenario::Scenario,
+        values: &[(&str, Option<f64>)],
+    ) -> Report {
+        let metrics: Vec<MetricValue> = METRICS
+            .iter()
+            .map(|m| MetricValue {
+                name: m.name,
+                unit: m.unit,
+                value: values.iter().find(|(n, _)| *n == m.name).and_then(|(_, v)| *v),
+            })
+            .collect();
+        let mut report = Report {
+            scenario: scenario.name.clone(),
+            description: scenario.description.clone(),
+            seed: scenario.seed,
+            metrics,
+            expectations: Vec::new(),
+        };
+        report.expectations = scenario.expect.iter().map(|e| report.check(e)).collect();
+        report
+    }
+
+    /// The value of metric `name`.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.metrics.iter().find(|m| m.name == name).and_then(|m| m.value)
+    }
+
+    fn check(&self, expectation: &Expectation) -> ExpectationResult {
+        let actual = self.get(&expectation.metric);
+        ExpectationResult {
+            expectation: expectation.text.clone(),
+            actual,
+            passed: actual.is_some_and(|a| expectation.op.holds(a, expectation.threshold)),
+        }
+    }
+
+    /// True when every expectation held.
+    pub fn passed(&self) -> bool {
+        self.expectations.iter().all(|e| e.passed)
+    }
+
+    /// The report in `format`.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Table => self.table(),
+            Format::Json => serde_json::to_string_pretty(self).expect("a report serializes") + "\n",
+            Format::Csv => self.csv(),
+            Format::Markdown => self.markdown(),
+        }
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (&'static MetricInfo, String)> + '_ {
+        self.metrics.iter().filter_map(|m| {
+            let info = metric_info(m.name)?;
+            Some((info, display_value(m.value, m.unit)))
+        })
+    }
+
+    fn table(&self) -> String {
+        let mut out = format!("scenario {} (seed {})\n", self.scenario, self.seed);
+        if !self.description.is_empty() {
+            let _ = writeln!(out, "  {}", self.description);
+        }
+        let mut section = "";
+        for (info, value) in self.rows() {
+            let prefix = info.name.split('.').next().unwrap_or("");
+            if prefix != section {
+                section = prefix;
+                let _ = writeln!(out, "\n{section}");
+            }
+            let _ = writeln!(out, "  {:<40} {:>26}   {}", info.label, value, info.name);
+        }
+        if !self.expectations.is_empty() {
+            let _ = writeln!(out, "\nexpectations");
+            for e in &self.expectations {
+                let mark = if e.passed { "ok  " } else { "FAIL" };
+                let _ = writeln!(out, "  {mark} {:<45} actual {}", e.expectation, raw_value(e.actual));
+            }
+        }
+        out
+    }
+
+    fn csv(&self) -> String {
+        let mut out = String::from("metric,value,unit\n");
+        for m in &self.metrics {
+            let unit = serde_json::to_value(m.unit).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let _ = writeln!(out, "{},{},{}", m.name, raw_value(m.value), unit);
+        }
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = format!("# {}\n\n", self.scenario);
+        if !self.description.is_empty() {
+            let _ = writeln!(out, "{}\n", self.description);
+        }
+        let _ = writeln!(out, "Seed {}.\n\n| metric | value | name |\n| --- | ---: | --- |", self.seed);
+        for (info, value) in self.rows() {
+            let _ = writeln!(out, "| {} | {} | `{}` |", info.label, value, info.name);
+        }
+        if !self.expectations.is_empty() {
+            let _ = writeln!(out, "\n| expectation | actual | result |\n| --- | ---: | --- |");
+            for e in &self.expectations {
+                let result = if e.passed { "ok" } else { "**FAIL**" };
+                let _ = writeln!(out, "| `{}` | {} | {} |", e.expectation, raw_value(e.actual), result);
+            }
+        }
+        out
+    }
+}
+
+fn raw_value(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
+}
+
+/// A value as people read it: durations as `2m 05s`, shares as percentages, counts grouped.
+pub fn display_value(value: Option<f64>, unit: Unit) -> String {
+    let Some(v) = value else {
+        return "-".to_owned();
+    };
+    match unit {
+        Unit::Count => group_thousands(v.round() as i64),
+        Unit::Ms => human_duration(Dur(v.round() as i64)),
+        Unit::Share => format!("{:.2}%", v * 100.0),
+        Unit::Value => format!("{v:.2}"),
+        Unit::Time => Ts(v as i64).to_string(),
+    }
+}
+
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Three significant figures in the largest sensible unit: `850 ms`, `2.00 s`, `4m 05s`.
+pub fn human_duration(d: Dur) -> String {
+    let ms = d.as_ms();
+    let sign = if ms < 0 { "-" } else { "" };
+    let abs = ms.unsigned_abs();
+    let text = if abs < 1_000 {
+        format!("{abs} ms")
+    } else if abs < 60_000 {
+        format!("{:.2} s", abs as f64 / 1_000.0)
+    } else if abs < 3_600_000 {
+        let seconds = (abs + 500) / 1_000;
+        format!("{}m {:02}s", seconds / 60, seconds % 60)
+    } else {
+        let minutes = (abs + 30_000) / 60_000;
+        format!("{}h {:02}m", minutes / 60, minutes % 60)
+    };
+    format!("{sign}{text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_people_expect() {
+        assert_eq!(display_value(Some(48_234.0), Unit::Count), "48,234");
+        assert_eq!(display_value(Some(0.1234), Unit::Share), "12.34%");
+        assert_eq!(human_duration(Dur(850)), "850 ms");
+        assert_eq!(human_duration(Dur(2_001)), "2.00 s");
+        assert_eq!(human_duration(Dur(245_000)), "4m 05s");
+        assert_eq!(human_duration(Dur(-5_400_000)), "-1h 30m");
+        assert_eq!(display_value(None, Unit::Ms), "-");
+    }
+
+    #[test]
+    fn metric_names_are_unique() {
+        let mut names: Vec<_> = METRICS.iter().map(|m| m.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), METRICS.len());
+    }
+}

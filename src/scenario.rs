@@ -1,0 +1,313 @@
+//! Scenario files (RON): a workload, the query, and expectations for CI.
+//!
+//! Loading happens in two stages: the file as written (serde with `deny_unknown_fields`,
+//! syntax errors carry ron's line and column), then validation, which collects every
+//! problem at once and places each at the line and column of its field.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::query::QuerySpec;
+use crate::report;
+use crate::ron_locate;
+use crate::time::Dur;
+use crate::validation::Problems;
+use crate::workload::WorkloadSpec;
+
+/// The scenario tidemark runs when given none: one day of FreshMart orders.
+pub const DEFAULT_SCENARIO: (&str, &str) = (
+    "freshmart_daily_orders.ron",
+    include_str!("../scenarios/freshmart_daily_orders.ron"),
+);
+
+/// A whole scenario.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, used in reports and file names.
+    pub name: String,
+    /// What the scenario shows, in a sentence or two.
+    #[serde(default)]
+    pub description: String,
+    /// Seed of the workload generator: same seed, same events.
+    #[serde(default)]
+    pub seed: u64,
+    /// The events.
+    pub workload: WorkloadSpec,
+    /// What is computed over them.
+    pub query: QuerySpec,
+    /// Checks on the report's metrics, e.g. `"workload.delay_p99 <= 10m"`.
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+/// A scenario that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{file}: {source}")]
+    Io {
+        /// The scenario file.
+        file: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The text is not a scenario (syntax, unknown or missing field, malformed value).
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        /// The scenario file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What ron or tidemark said.
+        message: String,
+    },
+    /// The scenario parsed, but some values make no sense.
+    #[error("{}", .problems.iter().map(|p| format!("{file}:{p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The scenario file.
+        file: String,
+        /// Every problem found.
+        problems: Vec<LocatedProblem>,
+    },
+}
+
+/// A validation problem placed in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocatedProblem {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Field path, e.g. `query.window.slide`.
+    pub path: String,
+    /// What is wrong and what to change.
+    pub message: String,
+}
+
+impl fmt::Display for LocatedProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.line, self.column, self.path, self.message)
+    }
+}
+
+impl Scenario {
+    /// Reads and validates the scenario file at `path`.
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Scenario::from_ron(&text, &file)
+    }
+
+    /// The built-in default scenario.
+    pub fn default_scenario() -> Scenario {
+        let (name, text) = DEFAULT_SCENARIO;
+        Scenario::from_ron(text, name).expect("the built-in scenario is valid (a test checks it)")
+    }
+
+    /// Parses and validates RON `text`; `file` names it in errors.
+    pub fn from_ron(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = ron::from_str(text).map_err(|e| ScenarioError::Syntax {
+            file: file.to_owned(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: syntax_message(&e.code),
+        })?;
+        let problems = scenario.problems();
+        if problems.is_empty() {
+            return Ok(scenario);
+        }
+        Err(ScenarioError::Invalid {
+            file: file.to_owned(),
+            problems: problems
+                .into_iter()
+                .map(|p| {
+                    let (line, column) = ron_locate::locate(text, &p.path);
+                    LocatedProblem {
+                        line,
+                        column,
+                        path: p.path,
+                        message: p.message,
+                    }
+                })
+                .collect(),
+        })
+    }
+
+    /// Every problem with this scenario's values, by field path.
+    pub fn problems(&self) -> Vec<crate::validation::Problem> {
+        let mut problems = Problems::default();
+        problems.check(!self.name.trim().is_empty(), "name", || {
+            "give the scenario a name".to_owned()
+        });
+        self.workload.validate("workload", &mut problems);
+        self.query.validate("query", &mut problems);
+        for (i, expectation) in self.expect.iter().enumerate() {
+            problems.check(report::metric_info(&expectation.metric).is_some(), &format!("expect[{i}]"), || {
+                format!(
+                    "unknown metric `{}`; known metrics: {}",
+                    expectation.metric,
+                    report::METRICS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+                )
+            });
+        }
+        problems.into_vec()
+    }
+}
+
+/// ron's messages, with a hint where the usual fix is known.
+fn syntax_message(code: &ron::Error) -> String {
+    let message = code.to_string();
+    match code {
+        ron::Error::NoSuchStructField { .. } | ron::Error::NoSuchEnumVariant { .. } => {
+            format!("{message}; check the spelling against scenarios/ or README.md")
+        }
+        _ => message,
+    }
+}
+
+/// A check on one metric of the report: `metric op threshold`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    /// Metric name, e.g. `workload.delay_p99`.
+    pub metric: String,
+    /// How the metric compares with the threshold.
+    pub op: Comparison,
+    /// The threshold, in the metric's unit (durations in milliseconds, shares 0..1).
+    pub threshold: f64,
+    /// The expectation as written.
+    pub text: String,
+}
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+impl Comparison {
+    const ALL: [(&'static str, Comparison); 6] = [
+        ("<=", Comparison::Le),
+        (">=", Comparison::Ge),
+        ("==", Comparison::Eq),
+        ("!=", Comparison::Ne),
+        ("<", Comparison::Lt),
+        (">", Comparison::Gt),
+    ];
+
+    /// True when `actual op threshold` holds.
+    pub fn holds(self, actual: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Lt => actual < threshold,
+            Comparison::Le => actual <= threshold,
+            Comparison::Gt => actual > threshold,
+            Comparison::Ge => actual >= threshold,
+            Comparison::Eq => actual == threshold,
+            Comparison::Ne => actual != threshold,
+        }
+    }
+}
+
+impl Expectation {
+    /// Parses `"workload.events >= 40000"`; thresholds may be numbers, durations (`"10m"`,
+    /// compared in milliseconds) or percentages (`"2%"`, compared as 0.02).
+    pub fn parse(text: &str) -> Result<Expectation, String> {
+        let hint = "write \"<metric> <op> <threshold>\", e.g. \"workload.delay_p99 <= 10m\" (op: < <= > >= == !=)";
+        let (index, symbol, op) = Comparison::ALL
+            .iter()
+            .filter_map(|(symbol, op)| text.find(symbol).map(|i| (i, *symbol, *op)))
+            .min_by_key(|(i, symbol, _)| (*i, std::cmp::Reverse(symbol.len())))
+            .ok_or_else(|| format!("expectation \"{text}\" has no comparison; {hint}"))?;
+        let metric = text[..index].trim();
+        let value = text[index + symbol.len()..].trim();
+        if metric.is_empty() || value.is_empty() {
+            return Err(format!("expectation \"{text}\" is incomplete; {hint}"));
+        }
+        let threshold = parse_threshold(value)
+            .ok_or_else(|| format!("expectation \"{text}\": cannot read the threshold \"{value}\"; {hint}"))?;
+        Ok(Expectation {
+            metric: metric.to_owned(),
+            op,
+            threshold,
+            text: text.trim().to_owned(),
+        })
+    }
+}
+
+fn parse_threshold(value: &str) -> Option<f64> {
+    if let Ok(x) = value.parse::<f64>() {
+        return Some(x);
+    }
+    if let Some(percent) = value.strip_suffix('%') {
+        return percent.trim().parse::<f64>().ok().map(|p| p / 100.0);
+    }
+    Dur::parse(value).ok().map(|d| d.as_ms() as f64)
+}
+
+impl Serialize for Expectation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Expectation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Expectation, D::Error> {
+        let text = String::deserialize(d)?;
+        Expectation::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_scenario_is_valid() {
+        let s = Scenario::default_scenario();
+        assert_eq!(s.name, "freshmart_daily_orders");
+    }
+
+    #[test]
+    fn expectations_read_numbers_durations_and_percentages() {
+        let e = Expectation::parse("workload.delay_p99 <= 10m").unwrap();
+        assert_eq!((e.metric.as_str(), e.op, e.threshold), ("workload.delay_p99", Comparison::Le, 600_000.0));
+        assert_eq!(Expectation::parse("a>=2%").unwrap().threshold, 0.02);
+        assert_eq!(Expectation::parse("a < 5").unwrap().op, Comparison::Lt);
+        assert!(Expectation::parse("a is 5").is_err());
+        assert!(Expectation::parse("a <= soon").is_err());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_its_line_and_column() {
+        let text = DEFAULT_SCENARIO
+            .1
+            .replace("Tumbling(size: \"1h\")", "Sliding(size: \"15m\", slide: \"20m\")")
+            .replace("mean_per_minute: 33.5", "mean_per_minute: -3.0");
+        let Err(ScenarioError::Invalid { problems, .. }) = Scenario::from_ron(&text, "x.ron") else {
+            panic!("expected validation problems");
+        };
+        let messages: Vec<_> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 2, "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("sliding window slide 20m is larger than its size 15m")), "{messages:?}");
+        let slide_line = text.lines().position(|l| l.contains("slide: \"20m\"")).unwrap() + 1;
+        assert!(problems.iter().any(|p| p.line == slide_line && p.path == "query.window.slide"));
+    }
+}

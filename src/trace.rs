@@ -1,0 +1,413 @@
+//! Event traces on disk: CSV or JSON Lines with the fields
+//! `id,key,value,event_time,arrival_time`, times as RFC 3339 or epoch milliseconds.
+//!
+//! Traces let users inspect a generated workload, replay it elsewhere, or replay a real log
+//! through tidemark. Rows are read and written one at a time, never the whole file at once.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::event::{Event, KeyTable};
+use crate::time::Ts;
+
+/// The columns of a trace, in the order written.
+pub const FIELDS: [&str; 5] = ["id", "key", "value", "event_time", "arrival_time"];
+
+/// The file format of a trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl TraceFormat {
+    /// JSON Lines for `.jsonl`/`.ndjson`/`.json` files, CSV otherwise.
+    pub fn from_path(path: &Path) -> TraceFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("jsonl" | "ndjson" | "json") => TraceFormat::Jsonl,
+            _ => TraceFormat::Csv,
+        }
+    }
+}
+
+impl std::str::FromStr for TraceFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "csv" => Ok(TraceFormat::Csv),
+            "jsonl" => Ok(TraceFormat::Jsonl),
+            _ => Err(format!("unknown trace format \"{s}\": use csv or jsonl")),
+        }
+    }
+}
+
+/// How timestamps are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// `2026-03-17T23:58:00.000Z`
+    #[default]
+    Rfc3339,
+    /// Milliseconds since the epoch.
+    EpochMs,
+}
+
+impl std::str::FromStr for TimeFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "rfc3339" => Ok(TimeFormat::Rfc3339),
+            "ms" | "epoch-ms" => Ok(TimeFormat::EpochMs),
+            _ => Err(format!("unknown time format \"{s}\": use rfc3339 or ms")),
+        }
+    }
+}
+
+/// A trace that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// The file could not be opened or read.
+    #[error("{file}: {source}")]
+    Io {
+        /// The trace file.
+        file: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// A row is malformed.
+    #[error("{file}:{line}: field `{field}`: {message}")]
+    Row {
+        /// The trace file.
+        file: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The field at fault.
+        field: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum TimeCell {
+    Text(String),
+    Ms(i64),
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: u64,
+    key: &'a str,
+    value: f64,
+    event_time: TimeCell,
+    arrival_time: TimeCell,
+}
+
+/// Writes events to a trace, one row per event.
+pub struct TraceWriter<W: Write> {
+    times: TimeFormat,
+    sink: Sink<W>,
+}
+
+enum Sink<W: Write> {
+    Csv(csv::Writer<W>),
+    Jsonl(io::BufWriter<W>),
+}
+
+impl<W: Write> TraceWriter<W> {
+    /// A writer of `format` over `out`, writing times as `times`.
+    pub fn new(out: W, format: TraceFormat, times: TimeFormat) -> Self {
+        let sink = match format {
+            TraceFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
+            TraceFormat::Jsonl => Sink::Jsonl(io::BufWriter::new(out)),
+        };
+        TraceWriter { times, sink }
+    }
+
+    fn cell(&self, t: Ts) -> TimeCell {
+        match self.times {
+            TimeFormat::Rfc3339 => TimeCell::Text(t.to_string()),
+            TimeFormat::EpochMs => TimeCell::Ms(t.as_ms()),
+        }
+    }
+
+    /// Writes one event.
+    pub fn write(&mut self, event: &Event, keys: &KeyTable) -> io::Result<()> {
+        let row = Row {
+            id: event.id,
+            key: keys.name(event.key),
+            value: event.value,
+            event_time: self.cell(event.event_time),
+            arrival_time: self.cell(event.arrival_time),
+        };
+        match &mut self.sink {
+            Sink::Csv(w) => w.serialize(row).map_err(io::Error::other),
+            Sink::Jsonl(w) => {
+                serde_json::to_writer(&mut *w, &row)?;
+                w.write_all(b"\n")
+            }
+        }
+    }
+
+    /// Flushes everything written.
+    pub fn finish(self) -> io::Result<()> {
+        match self.sink {
+            Sink::Csv(mut w) => w.flush(),
+            Sink::Jsonl(mut w) => w.flush(),
+        }
+    }
+}
+
+/// Reads a trace file row by row, interning keys into `keys`.
+pub struct TraceReader<'k> {
+    file: PathBuf,
+    keys: &'k mut KeyTable,
+    rows: Rows,
+}
+
+enum Rows {
+    Csv {
+        records: csv::StringRecordsIntoIter<File>,
+        /// Column index of each of [`FIELDS`].
+        columns: [usize; 5],
+    },
+    Jsonl {
+        lines: io::Lines<BufReader<File>>,
+        line: u64,
+    },
+}
+
+impl<'k> TraceReader<'k> {
+    /// Opens `path`, in the format its extension names (see [`TraceFormat::from_path`]).
+    pub fn open(path: &Path, keys: &'k mut KeyTable) -> Result<Self, TraceError> {
+        let io_error = |source| TraceError::Io {
+            file: path.to_owned(),
+            source,
+        };
+        let file = File::open(path).map_err(io_error)?;
+        let rows = match TraceFormat::from_path(path) {
+            TraceFormat::Jsonl => Rows::Jsonl {
+                lines: BufReader::new(file).lines(),
+                line: 0,
+            },
+            TraceFormat::Csv => {
+                let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
+                let headers = reader.headers().map_err(|e| row_error(path, 1, "header", e.to_string()))?;
+                let mut columns = [0; 5];
+                for (slot, field) in columns.iter_mut().zip(FIELDS) {
+                    *slot = headers.iter().position(|h| h == field).ok_or_else(|| {
+                        row_error(
+                            path,
+                            1,
+                            field,
+                            format!("the header has no column `{field}`; it needs {}", FIELDS.join(",")),
+                        )
+                    })?;
+                }
+                Rows::Csv {
+                    records: reader.into_records(),
+                    columns,
+                }
+            }
+        };
+        Ok(TraceReader {
+            file: path.to_owned(),
+            keys,
+            rows,
+        })
+    }
+
+    fn parse(&mut self, line: u64, cells: [Option<Cell>; 5]) -> Result<Event, TraceError> {
+        let file = &self.file;
+        let [id, key, value, event_time, arrival_time] = cells.map(Some);
+        let need = |cell: Option<Option<Cell>>, field: &str| {
+            cell.flatten()
+                .ok_or_else(|| row_error(file, line, field, "the field is missing".to_owned()))
+        };
+        let id = match need(id, "id")? {
+            Cell::Int(n) if n >= 0 => n as u64,
+            other => other.text().parse().map_err(|_| {
+                row_error(file, line, "id", format!("\"{}\" is not a non-negative integer", other.text()))
+            })?,
+        };
+        let key = match need(key, "key")? {
+            Cell::Text(s) if !s.is_empty() => self.keys.intern(&s),
+            Cell::Text(_) => return Err(row_error(file, line, "key", "the key is empty".to_owned())),
+            other => self.keys.intern(&other.text()),
+        };
+        let value = match need(value, "value")? {
+            Cell::Int(n) => n as f64,
+            Cell::Float(x) => x,
+            Cell::Text(s) => s
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| row_error(file, line, "value", format!("\"{s}\" is not a number")))?,
+        };
+        let time = |cell: Cell, field: &str| match cell {
+            Cell::Int(ms) => Ok(Ts(ms)),
+            other => Ts::parse(&other.text()).map_err(|m| row_error(file, line, field, m)),
+        };
+        Ok(Event {
+            id,
+            key,
+            value,
+            event_time: time(need(event_time, "event_time")?, "event_time")?,
+            arrival_time: time(need(arrival_time, "arrival_time")?, "arrival_time")?,
+        })
+    }
+}
+
+/// A field as found in a row, before it is checked.
+enum Cell {
+    Text(String),
+    Int(i64),
+    Float(f64),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Float(x) => x.to_string(),
+        }
+    }
+
+    fn from_json(value: &serde_json::Value) -> Option<Cell> {
+        match value {
+            serde_json::Value::String(s) => Some(Cell::Text(s.clone())),
+            serde_json::Value::Number(n) => n.as_i64().map(Cell::Int).or_else(|| n.as_f64().map(Cell::Float)),
+            serde_json::Value::Null => None,
+            other => Some(Cell::Text(other.to_string())),
+        }
+    }
+}
+
+fn row_error(file: &Path, line: u64, field: &str, message: String) -> TraceError {
+    TraceError::Row {
+        file: file.to_owned(),
+        line,
+        field: field.to_owned(),
+        message,
+    }
+}
+
+impl Iterator for TraceReader<'_> {
+    type Item = Result<Event, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.rows {
+            Rows::Csv { records, columns } => {
+                let columns = *columns;
+                let record = match records.next()? {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let line = e.position().map_or(0, |p| p.line());
+                        return Some(Err(row_error(&self.file, line, "row", e.to_string())));
+                    }
+                };
+                let line = record.position().map_or(0, |p| p.line());
+                let cells = columns.map(|c| record.get(c).map(|s| Cell::Text(s.to_owned())));
+                Some(self.parse(line, cells))
+            }
+            Rows::Jsonl { lines, line } => loop {
+                *line += 1;
+                let n = *line;
+                let text = match lines.next()? {
+                    Ok(t) => t,
+                    Err(source) => {
+                        return Some(Err(TraceError::Io {
+                            file: self.file.clone(),
+                            source,
+                        }));
+                    }
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let object: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&text) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        return Some(Err(row_error(
+                            &self.file,
+                            n,
+                            "row",
+                            format!("not a JSON object: {e}"),
+                        )));
+                    }
+                };
+                let cells = FIELDS.map(|f| object.get(f).and_then(Cell::from_json));
+                return Some(self.parse(n, cells));
+            },
+        }
+    }
+}
+
+/// Writes `events` to `path` (format from the extension), returning how many were written.
+pub fn write_file(
+    path: &Path,
+    events: impl IntoIterator<Item = Event>,
+    keys: &KeyTable,
+    times: TimeFormat,
+) -> io::Result<u64> {
+    let mut writer = TraceWriter::new(File::create(path)?, TraceFormat::from_path(path), times);
+    let mut n = 0;
+    for event in events {
+        writer.write(&event, keys)?;
+        n += 1;
+    }
+    writer.finish()?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str, body: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tidemark-trace-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        path
+    }
+
+    fn read(path: &Path) -> Result<Vec<Event>, TraceError> {
+        let mut keys = KeyTable::new();
+        TraceReader::open(path, &mut keys)?.collect()
+    }
+
+    #[test]
+    fn reads_both_time_forms_and_any_column_order() {
+        let path = temp(
+            "mixed.csv",
+            "key,id,event_time,arrival_time,value\ns1,7,2026-03-17T23:58:00Z,1773792180000,12.5\n",
+        );
+        let events = read(&path).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].id, 7);
+        assert_eq!(events[0].arrival_time - events[0].event_time, crate::time::Dur::from_mins(5));
+    }
+
+    #[test]
+    fn a_malformed_row_names_file_line_and_field() {
+        let path = temp(
+            "bad.csv",
+            "id,key,value,event_time,arrival_time\n1,a,1,0,0\n2,b,1,yesterday,0\n",
+        );
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("bad.csv:3: field `event_time`"), "{err}");
+        let path = temp("bad.jsonl", "{\"id\":1,\"key\":\"a\",\"value\":1,\"event_time\":0,\"arrival_time\":0}\n{\"id\":2,\"key\":\"a\",\"event_time\":0,\"arrival_time\":0}\n");
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("bad.jsonl:2: field `value`: the field is missing"), "{err}");
+        let path = temp("nohead.csv", "id,key,value,event_time\n");
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("no column `arrival_time`"), "{err}");
+    }
+}
