@@ -90,6 +90,15 @@ pub struct ExpectationResult {
     pub passed: bool,
 }
 
+impl ExpectationResult {
+    /// The actual value as people read it, in its metric's unit.
+    pub fn display_actual(&self) -> String {
+        let metric = self.expectation.split(['<', '>', '=', '!']).next().unwrap_or("").trim();
+        let unit = metric_info(metric).map_or(Unit::Value, |m| m.unit);
+        display_value(self.actual, unit)
+    }
+}
+
 /// The result of running a scenario.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -207,7 +216,7 @@ impl Report {
             let _ = writeln!(out, "\nexpectations");
             for e in &self.expectations {
                 let mark = if e.passed { "ok  " } else { "FAIL" };
-                let _ = writeln!(out, "  {mark} {:<45} actual {}", e.expectation, raw_value(e.actual));
+                let _ = writeln!(out, "  {mark} {:<45} actual {}", e.expectation, e.display_actual());
             }
         }
         out
@@ -235,7 +244,7 @@ impl Report {
             let _ = writeln!(out, "\n| expectation | actual | result |\n| --- | ---: | --- |");
             for e in &self.expectations {
                 let result = if e.passed { "ok" } else { "**FAIL**" };
-                let _ = writeln!(out, "| `{}` | {} | {} |", e.expectation, raw_value(e.actual), result);
+                let _ = writeln!(out, "| `{}` | {} | {} |", e.expectation, e.display_actual(), result);
             }
         }
         out

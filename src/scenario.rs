@@ -300,7 +300,7 @@ mod tests {
         let text = DEFAULT_SCENARIO
             .1
             .replace("Tumbling(size: \"1h\")", "Sliding(size: \"15m\", slide: \"20m\")")
-            .replace("mean_per_minute: 33.5", "mean_per_minute: -3.0");
+            .replace("mean_per_minute: 32.4", "mean_per_minute: -3.0");
         let Err(ScenarioError::Invalid { problems, .. }) = Scenario::from_ron(&text, "x.ron") else {
             panic!("expected validation problems");
         };

@@ -1,0 +1,287 @@
+//! The command line: raw arguments become a validated command before any work starts;
+//! library errors get their context here and map to exit codes.
+
+mod progress;
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use tidemark::report::Format;
+use tidemark::run::{RunOutput, run_scenario};
+use tidemark::scenario::Scenario;
+use tidemark::trace::{TimeFormat, TraceFormat, TraceWriter};
+use tidemark::workload::Generator;
+
+use progress::Progress;
+
+/// Exit codes: 0 all good, 1 an expectation failed, 2 bad input (or a file that cannot be written).
+pub const EXIT_EXPECTATION_FAILED: u8 = 1;
+/// See [`EXIT_EXPECTATION_FAILED`].
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Simulate batch, micro-batch and streaming pipelines on one workload and compare them.
+#[derive(Debug, Parser)]
+#[command(name = "tidemark", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and print its report (the built-in FreshMart day when no file is given).
+    Run(RunArgs),
+    /// Check scenario files without running them; every problem is listed with its line.
+    Validate {
+        /// Scenario files (RON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a scenario's generated events to a trace file (CSV or JSON Lines).
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Scenario file (RON); the built-in FreshMart day when omitted.
+    scenario: Option<PathBuf>,
+    /// How to print the report.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+    /// Also write the report in every format, and the exact results, into this folder.
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Scenario file (RON); the built-in FreshMart day when omitted.
+    scenario: Option<PathBuf>,
+    /// Trace file to write; `-` writes to standard output.
+    #[arg(short, long, value_name = "FILE")]
+    out: PathBuf,
+    /// File format; by default from the extension (.jsonl is JSON Lines, anything else CSV).
+    #[arg(long, value_enum)]
+    format: Option<TraceFileFormat>,
+    /// How timestamps are written.
+    #[arg(long, value_enum, default_value_t = Times::Rfc3339)]
+    times: Times,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TraceFileFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Times {
+    /// `2026-03-17T23:58:00.000Z`
+    Rfc3339,
+    /// Milliseconds since the epoch.
+    Ms,
+}
+
+impl From<ReportFormat> for Format {
+    fn from(f: ReportFormat) -> Format {
+        match f {
+            ReportFormat::Table => Format::Table,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Csv => Format::Csv,
+            ReportFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// A failure with the message to show and the exit code to return.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn bad_input(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: EXIT_BAD_INPUT,
+        }
+    }
+}
+
+/// Every line of a library error, each marked `error:` so none is mistaken for output.
+fn error_lines(error: &impl std::fmt::Display) -> String {
+    error.to_string().lines().map(|l| format!("error: {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Parses the arguments, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Run(RunArgs {
+        scenario: None,
+        format: ReportFormat::Table,
+        out: None,
+        seed: None,
+    }));
+    let result = match command {
+        Command::Run(args) => run(&args),
+        Command::Validate { files } => validate(&files),
+        Command::Generate(args) => generate(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("{}", failure.message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn load(path: Option<&Path>, seed: Option<u64>) -> Result<Scenario, Failure> {
+    let mut scenario = match path {
+        Some(p) => Scenario::from_file(p).map_err(|e| Failure::bad_input(error_lines(&e)))?,
+        None => Scenario::default_scenario(),
+    };
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
+    Ok(scenario)
+}
+
+fn run(args: &RunArgs) -> Result<(), Failure> {
+    let scenario = load(args.scenario.as_deref(), args.seed)?;
+    let mut progress = Progress::new(&format!("running {}", scenario.name));
+    let output = run_scenario(&scenario, &mut |done| progress.set(done));
+    progress.finish();
+    print!("{}", output.report.render(args.format.into()));
+    if let Some(dir) = &args.out {
+        write_outputs(dir, &output).map_err(|e| Failure::bad_input(format!("error: cannot write to {}: {e}", dir.display())))?;
+        eprintln!("wrote the report and the exact results to {}", dir.display());
+    }
+    if output.report.passed() {
+        Ok(())
+    } else {
+        let failed: Vec<String> = output
+            .report
+            .expectations
+            .iter()
+            .filter(|e| !e.passed)
+            .map(|e| format!("error: expectation `{}` failed: actual {}", e.expectation, e.display_actual()))
+            .collect();
+        Err(Failure {
+            message: failed.join("\n"),
+            code: EXIT_EXPECTATION_FAILED,
+        })
+    }
+}
+
+/// Writes `report.{txt,json,csv,md}` and `truth.csv` (the exact result per window and key).
+fn write_outputs(dir: &Path, output: &RunOutput) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    for (format, extension) in Format::ALL {
+        fs::write(dir.join(format!("report.{extension}")), output.report.render(format))?;
+    }
+    let mut truth = csv::Writer::from_path(dir.join("truth.csv"))?;
+    truth.write_record(["window_start", "window_end", "key", "count", "sum", "min", "max", "avg"])?;
+    for cell in &output.truth {
+        let acc = &cell.acc;
+        truth.write_record([
+            cell.window.start.to_string(),
+            cell.window.end.to_string(),
+            output.keys.name(cell.key).to_owned(),
+            acc.count.to_string(),
+            acc.sum.to_string(),
+            acc.min.to_string(),
+            acc.max.to_string(),
+            (acc.sum / acc.count as f64).to_string(),
+        ])?;
+    }
+    truth.flush()
+}
+
+fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+    let mut bad = 0;
+    for file in files {
+        match Scenario::from_file(file) {
+            Ok(_) => println!("ok    {}", file.display()),
+            Err(e) => {
+                bad += 1;
+                eprintln!("{}", error_lines(&e));
+            }
+        }
+    }
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err(Failure::bad_input(format!("{bad} of {} scenario file(s) invalid", files.len())))
+    }
+}
+
+fn generate(args: &GenerateArgs) -> Result<(), Failure> {
+    let scenario = load(args.scenario.as_deref(), args.seed)?;
+    let format = match args.format {
+        Some(TraceFileFormat::Csv) => TraceFormat::Csv,
+        Some(TraceFileFormat::Jsonl) => TraceFormat::Jsonl,
+        None => TraceFormat::from_path(&args.out),
+    };
+    let times = match args.times {
+        Times::Rfc3339 => TimeFormat::Rfc3339,
+        Times::Ms => TimeFormat::EpochMs,
+    };
+    let to_stdout = args.out.as_os_str() == "-";
+    let out: Box<dyn Write> = if to_stdout {
+        Box::new(io::stdout().lock())
+    } else {
+        Box::new(fs::File::create(&args.out).map_err(|e| {
+            Failure::bad_input(format!("error: cannot create {}: {e}", args.out.display()))
+        })?)
+    };
+    let write_error = |e: io::Error| Failure::bad_input(format!("error: writing {}: {e}", args.out.display()));
+    let mut writer = TraceWriter::new(out, format, times);
+    let mut generator = Generator::new(&scenario.workload, scenario.seed);
+    let mut progress = Progress::new(&format!("generating {}", scenario.name));
+    let mut written: u64 = 0;
+    while let Some(event) = generator.next() {
+        writer.write(&event, generator.keys()).map_err(write_error)?;
+        written += 1;
+        if written % 65_536 == 0 {
+            progress.set(generator.progress());
+        }
+    }
+    writer.finish().map_err(write_error)?;
+    progress.finish();
+    if !to_stdout {
+        eprintln!("wrote {written} events to {}", args.out.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,27 @@
+//! Every shipped scenario validates, runs, and meets its own expectations.
+
+use tidemark::run::run_scenario;
+use tidemark::scenario::Scenario;
+
+use crate::scenarios_dir;
+
+#[test]
+fn every_shipped_scenario_meets_its_expectations() {
+    let mut files: Vec<_> = std::fs::read_dir(scenarios_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2);
+    for file in files {
+        let scenario = Scenario::from_file(&file).unwrap_or_else(|e| panic!("{e}"));
+        let output = run_scenario(&scenario, &mut |_| {});
+        let failed: Vec<_> = output.report.expectations.iter().filter(|e| !e.passed).collect();
+        assert!(failed.is_empty(), "{}: {failed:?}", file.display());
+        let unique = output.report.get("workload.unique_events").unwrap();
+        let events = output.report.get("workload.events").unwrap();
+        let duplicates = output.report.get("workload.duplicates").unwrap();
+        assert_eq!(unique + duplicates, events, "every arrival is an original or a retry");
+    }
+}
