@@ -4,6 +4,16 @@
 //! duplicates, lazily in arrival order; the [`oracle`] computes the exact answer to the
 //! scenario's [`query`]; [`run`] turns a [`scenario::Scenario`] into a [`report::Report`].
 //! Nothing here knows about a terminal or a GUI: the CLI and the app sit on top.
+//!
+//! ```
+//! use tidemark::run::run_scenario;
+//! use tidemark::scenario::Scenario;
+//!
+//! let scenario = Scenario::default_scenario(); // one day of FreshMart orders
+//! let output = run_scenario(&scenario, &mut |_share_done| {});
+//! assert!(output.report.passed());
+//! assert_eq!(output.report.get("oracle.windows"), Some(24.0));
+//! ```
 
 pub mod aggregate;
 pub mod event;

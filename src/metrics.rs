@@ -139,9 +139,18 @@ impl WorkloadStats {
             self.keys_seen.resize(key + 1, false);
         }
         self.keys_seen[key] = true;
-        self.first_event = Some(self.first_event.map_or(event.event_time, |t| t.min(event.event_time)));
-        self.last_event = Some(self.last_event.map_or(event.event_time, |t| t.max(event.event_time)));
-        self.last_arrival = Some(self.last_arrival.map_or(event.arrival_time, |t| t.max(event.arrival_time)));
+        self.first_event = Some(
+            self.first_event
+                .map_or(event.event_time, |t| t.min(event.event_time)),
+        );
+        self.last_event = Some(
+            self.last_event
+                .map_or(event.event_time, |t| t.max(event.event_time)),
+        );
+        self.last_arrival = Some(
+            self.last_arrival
+                .map_or(event.arrival_time, |t| t.max(event.arrival_time)),
+        );
     }
 
     /// Distinct keys seen.

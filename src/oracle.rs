@@ -12,7 +12,7 @@ use crate::window::{SessionSet, Window, WindowSpec};
 pub struct Oracle {
     window: WindowSpec,
     /// Ids seen so far, to count each business event once.
-    seen: HashSet<u64>,
+    seen: IdSet,
     cells: BTreeMap<(Window, KeyId), Accumulator>,
     sessions: BTreeMap<KeyId, SessionSet<Accumulator>>,
     duplicates: u64,
@@ -34,7 +34,7 @@ impl Oracle {
     pub fn new(window: &WindowSpec) -> Oracle {
         Oracle {
             window: window.clone(),
-            seen: HashSet::new(),
+            seen: IdSet::default(),
             cells: BTreeMap::new(),
             sessions: BTreeMap::new(),
             duplicates: 0,
@@ -50,10 +50,11 @@ impl Oracle {
         let (cells, sessions) = (&mut self.cells, &mut self.sessions);
         self.window.assign(event.event_time, |w| {
             if let WindowSpec::Session { .. } = self.window {
-                sessions
-                    .entry(event.key)
-                    .or_default()
-                    .insert(w, Accumulator::of(event.value), |a, b| a.merge(&b));
+                sessions.entry(event.key).or_default().insert(
+                    w,
+                    Accumulator::of(event.value),
+                    |a, b| a.merge(&b),
+                );
             } else {
                 cells.entry((w, event.key)).or_default().add(event.value);
             }
@@ -68,7 +69,7 @@ impl Oracle {
 
     /// Distinct business events counted.
     pub fn unique_events(&self) -> u64 {
-        self.seen.len() as u64
+        self.seen.len
     }
 
     /// Every exact result, ordered by window then key.
@@ -79,10 +80,56 @@ impl Oracle {
             .map(|(&(window, key), &acc)| TruthCell { window, key, acc })
             .collect();
         for (&key, set) in &self.sessions {
-            out.extend(set.iter().map(|(window, &acc)| TruthCell { window, key, acc }));
+            out.extend(
+                set.iter()
+                    .map(|(window, &acc)| TruthCell { window, key, acc }),
+            );
         }
         out.sort_by_key(|c| (c.window, c.key));
         out
+    }
+}
+
+/// A set of event ids: one bit per id while ids are dense (generated ids count up from 0),
+/// a hash set once they turn out sparse (ids from a trace can be anything).
+#[derive(Debug, Default)]
+struct IdSet {
+    len: u64,
+    bits: Vec<u64>,
+    sparse: Option<HashSet<u64>>,
+}
+
+/// The bitset may hold this many bits per id inserted (plus a fixed allowance) before the
+/// ids count as sparse: at most one byte per id.
+const DENSE_BITS_PER_ID: u64 = 8;
+const DENSE_ALLOWANCE_BITS: u64 = 1 << 23;
+
+impl IdSet {
+    /// Adds `id`; false when it was already there.
+    fn insert(&mut self, id: u64) -> bool {
+        let fresh = match &mut self.sparse {
+            Some(set) => set.insert(id),
+            None if id < DENSE_BITS_PER_ID * self.len + DENSE_ALLOWANCE_BITS => {
+                let (word, bit) = ((id / 64) as usize, id % 64);
+                if word >= self.bits.len() {
+                    self.bits.resize(word + 1, 0);
+                }
+                let fresh = self.bits[word] & (1 << bit) == 0;
+                self.bits[word] |= 1 << bit;
+                fresh
+            }
+            None => {
+                let mut set: HashSet<u64> = (0..self.bits.len() as u64 * 64)
+                    .filter(|&i| self.bits[(i / 64) as usize] & (1 << (i % 64)) != 0)
+                    .collect();
+                self.bits = Vec::new();
+                let fresh = set.insert(id);
+                self.sparse = Some(set);
+                fresh
+            }
+        };
+        self.len += u64::from(fresh);
+        fresh
     }
 }
 
@@ -107,22 +154,49 @@ mod tests {
             size: Dur(10),
             offset: Dur::ZERO,
         });
-        for e in [event(1, 0, 5.0, 1), event(2, 0, 7.0, 9), event(1, 0, 5.0, 1), event(3, 1, 1.0, 10)] {
+        for e in [
+            event(1, 0, 5.0, 1),
+            event(2, 0, 7.0, 9),
+            event(1, 0, 5.0, 1),
+            event(3, 1, 1.0, 10),
+        ] {
             oracle.observe(&e);
         }
         let cells = oracle.cells();
         assert_eq!(oracle.duplicates(), 1);
         assert_eq!(cells.len(), 2);
-        assert_eq!((cells[0].window, cells[0].key), (Window::new(Ts(0), Ts(10)), KeyId(0)));
+        assert_eq!(
+            (cells[0].window, cells[0].key),
+            (Window::new(Ts(0), Ts(10)), KeyId(0))
+        );
         assert_eq!((cells[0].acc.count, cells[0].acc.sum), (2, 12.0));
-        assert_eq!((cells[1].window, cells[1].acc.count), (Window::new(Ts(10), Ts(20)), 1));
+        assert_eq!(
+            (cells[1].window, cells[1].acc.count),
+            (Window::new(Ts(10), Ts(20)), 1)
+        );
+    }
+
+    #[test]
+    fn the_id_set_stays_exact_when_ids_turn_sparse() {
+        let mut ids = IdSet::default();
+        assert!(ids.insert(3) && !ids.insert(3) && ids.insert(0));
+        assert!(ids.sparse.is_none());
+        assert!(ids.insert(u64::MAX / 2));
+        assert!(ids.sparse.is_some());
+        assert!(!ids.insert(3) && !ids.insert(0) && !ids.insert(u64::MAX / 2) && ids.insert(4));
+        assert_eq!(ids.len, 4);
     }
 
     #[test]
     fn session_truth_merges_per_key_whatever_the_arrival_order() {
         let mut oracle = Oracle::new(&WindowSpec::Session { gap: Dur(5) });
         // Key 0: [0,5) and [10,15) are apart; 5 arrives last and its [5,10) touches both.
-        for e in [event(1, 0, 1.0, 0), event(2, 0, 1.0, 10), event(3, 1, 1.0, 3), event(4, 0, 1.0, 5)] {
+        for e in [
+            event(1, 0, 1.0, 0),
+            event(2, 0, 1.0, 10),
+            event(3, 1, 1.0, 3),
+            event(4, 0, 1.0, 5),
+        ] {
             oracle.observe(&e);
         }
         let got: Vec<_> = oracle

@@ -27,11 +27,21 @@ impl QuerySpec {
                     format!("tumbling window size {size} must be positive, e.g. \"1h\"")
                 });
                 // Flink's TumblingEventTimeWindows requires |offset| < size.
-                problems.check(size <= Dur::ZERO || offset.as_ms().abs() < size.as_ms(), &at("offset"), || {
-                    format!("tumbling window offset {offset} must be smaller than its size {size}")
-                });
+                problems.check(
+                    size <= Dur::ZERO || offset.as_ms().abs() < size.as_ms(),
+                    &at("offset"),
+                    || {
+                        format!(
+                            "tumbling window offset {offset} must be smaller than its size {size}"
+                        )
+                    },
+                );
             }
-            WindowSpec::Sliding { size, slide, offset } => {
+            WindowSpec::Sliding {
+                size,
+                slide,
+                offset,
+            } => {
                 problems.check(size > Dur::ZERO, &at("size"), || {
                     format!("sliding window size {size} must be positive, e.g. \"15m\"")
                 });
@@ -42,9 +52,15 @@ impl QuerySpec {
                     format!("sliding window slide {slide} is larger than its size {size}: events between windows would be lost; make the slide at most {size}")
                 });
                 // Flink's SlidingEventTimeWindows requires |offset| < slide.
-                problems.check(slide <= Dur::ZERO || offset.as_ms().abs() < slide.as_ms(), &at("offset"), || {
-                    format!("sliding window offset {offset} must be smaller than its slide {slide}")
-                });
+                problems.check(
+                    slide <= Dur::ZERO || offset.as_ms().abs() < slide.as_ms(),
+                    &at("offset"),
+                    || {
+                        format!(
+                            "sliding window offset {offset} must be smaller than its slide {slide}"
+                        )
+                    },
+                );
             }
             WindowSpec::Session { gap } => {
                 problems.check(gap > Dur::ZERO, &at("gap"), || {
@@ -53,8 +69,10 @@ impl QuerySpec {
             }
             WindowSpec::Global => {}
         }
-        problems.check(!self.aggregations.is_empty(), &format!("{path}.aggregations"), || {
-            "name at least one aggregation: Count, Sum, Min, Max or Avg".to_owned()
-        });
+        problems.check(
+            !self.aggregations.is_empty(),
+            &format!("{path}.aggregations"),
+            || "name at least one aggregation: Count, Sum, Min, Max or Avg".to_owned(),
+        );
     }
 }

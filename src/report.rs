@@ -41,24 +41,60 @@ const fn metric(name: &'static str, unit: Unit, label: &'static str) -> MetricIn
 
 /// Every metric, in report order. Expectations may name any of them.
 pub const METRICS: &[MetricInfo] = &[
-    metric("workload.events", Unit::Count, "events arrived (retries included)"),
-    metric("workload.unique_events", Unit::Count, "distinct events (by id)"),
+    metric(
+        "workload.events",
+        Unit::Count,
+        "events arrived (retries included)",
+    ),
+    metric(
+        "workload.unique_events",
+        Unit::Count,
+        "distinct events (by id)",
+    ),
     metric("workload.duplicates", Unit::Count, "retried duplicates"),
     metric("workload.keys", Unit::Count, "distinct keys"),
-    metric("workload.delay_p50", Unit::Ms, "arrival - event time, median"),
+    metric(
+        "workload.delay_p50",
+        Unit::Ms,
+        "arrival - event time, median",
+    ),
     metric("workload.delay_p95", Unit::Ms, "arrival - event time, p95"),
     metric("workload.delay_p99", Unit::Ms, "arrival - event time, p99"),
     metric("workload.delay_max", Unit::Ms, "arrival - event time, max"),
-    metric("workload.late_share", Unit::Share, "arrived later than one window length"),
-    metric("workload.clock_ahead_share", Unit::Share, "stamped after arrival (clock ahead)"),
-    metric("workload.first_event_time", Unit::Time, "earliest event time"),
+    metric(
+        "workload.late_share",
+        Unit::Share,
+        "arrived later than one window length",
+    ),
+    metric(
+        "workload.clock_ahead_share",
+        Unit::Share,
+        "stamped after arrival (clock ahead)",
+    ),
+    metric(
+        "workload.first_event_time",
+        Unit::Time,
+        "earliest event time",
+    ),
     metric("workload.last_event_time", Unit::Time, "latest event time"),
     metric("workload.last_arrival_time", Unit::Time, "latest arrival"),
     metric("oracle.windows", Unit::Count, "windows with data"),
     metric("oracle.cells", Unit::Count, "(window, key) results"),
-    metric("oracle.count_total", Unit::Count, "events summed over all results"),
-    metric("oracle.sum_total", Unit::Value, "values summed over all results"),
-    metric("oracle.largest_cell", Unit::Count, "events in the largest result"),
+    metric(
+        "oracle.count_total",
+        Unit::Count,
+        "events summed over all results",
+    ),
+    metric(
+        "oracle.sum_total",
+        Unit::Value,
+        "values summed over all results",
+    ),
+    metric(
+        "oracle.largest_cell",
+        Unit::Count,
+        "events in the largest result",
+    ),
     metric("oracle.value_min", Unit::Value, "smallest event value"),
     metric("oracle.value_max", Unit::Value, "largest event value"),
 ];
@@ -93,7 +129,12 @@ pub struct ExpectationResult {
 impl ExpectationResult {
     /// The actual value as people read it, in its metric's unit.
     pub fn display_actual(&self) -> String {
-        let metric = self.expectation.split(['<', '>', '=', '!']).next().unwrap_or("").trim();
+        let metric = self
+            .expectation
+            .split(['<', '>', '=', '!'])
+            .next()
+            .unwrap_or("")
+            .trim();
         let unit = metric_info(metric).map_or(Unit::Value, |m| m.unit);
         display_value(self.actual, unit)
     }
@@ -139,16 +180,16 @@ impl Format {
 
 impl Report {
     /// A report with `values` (metric name, value); names missing from `values` are `None`.
-    pub fn new(
-        scenario: &crate::scenario::Scenario,
-        values: &[(&str, Option<f64>)],
-    ) -> Report {
+    pub fn new(scenario: &crate::scenario::Scenario, values: &[(&str, Option<f64>)]) -> Report {
         let metrics: Vec<MetricValue> = METRICS
             .iter()
             .map(|m| MetricValue {
                 name: m.name,
                 unit: m.unit,
-                value: values.iter().find(|(n, _)| *n == m.name).and_then(|(_, v)| *v),
+                value: values
+                    .iter()
+                    .find(|(n, _)| *n == m.name)
+                    .and_then(|(_, v)| *v),
             })
             .collect();
         let mut report = Report {
@@ -164,7 +205,10 @@ impl Report {
 
     /// The value of metric `name`.
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.metrics.iter().find(|m| m.name == name).and_then(|m| m.value)
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .and_then(|m| m.value)
     }
 
     fn check(&self, expectation: &Expectation) -> ExpectationResult {
@@ -216,7 +260,12 @@ impl Report {
             let _ = writeln!(out, "\nexpectations");
             for e in &self.expectations {
                 let mark = if e.passed { "ok  " } else { "FAIL" };
-                let _ = writeln!(out, "  {mark} {:<45} actual {}", e.expectation, e.display_actual());
+                let _ = writeln!(
+                    out,
+                    "  {mark} {:<45} actual {}",
+                    e.expectation,
+                    e.display_actual()
+                );
             }
         }
         out
@@ -225,7 +274,10 @@ impl Report {
     fn csv(&self) -> String {
         let mut out = String::from("metric,value,unit\n");
         for m in &self.metrics {
-            let unit = serde_json::to_value(m.unit).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let unit = serde_json::to_value(m.unit)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             let _ = writeln!(out, "{},{},{}", m.name, raw_value(m.value), unit);
         }
         out
@@ -236,15 +288,28 @@ impl Report {
         if !self.description.is_empty() {
             let _ = writeln!(out, "{}\n", self.description);
         }
-        let _ = writeln!(out, "Seed {}.\n\n| metric | value | name |\n| --- | ---: | --- |", self.seed);
+        let _ = writeln!(
+            out,
+            "Seed {}.\n\n| metric | value | name |\n| --- | ---: | --- |",
+            self.seed
+        );
         for (info, value) in self.rows() {
             let _ = writeln!(out, "| {} | {} | `{}` |", info.label, value, info.name);
         }
         if !self.expectations.is_empty() {
-            let _ = writeln!(out, "\n| expectation | actual | result |\n| --- | ---: | --- |");
+            let _ = writeln!(
+                out,
+                "\n| expectation | actual | result |\n| --- | ---: | --- |"
+            );
             for e in &self.expectations {
                 let result = if e.passed { "ok" } else { "**FAIL**" };
-                let _ = writeln!(out, "| `{}` | {} | {} |", e.expectation, e.display_actual(), result);
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    e.expectation,
+                    e.display_actual(),
+                    result
+                );
             }
         }
         out
@@ -273,7 +338,7 @@ fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -117,7 +117,8 @@ fn scan(text: &str) -> Vec<Token<'_>> {
             }
             c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.' || c == b'+' => {
                 while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-' | b'.' | b'+'))
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || matches!(bytes[i], b'_' | b'-' | b'.' | b'+'))
                 {
                     i += 1;
                 }
@@ -163,10 +164,12 @@ fn find_field(tokens: &[Token], from: usize, to: usize, name: &str) -> Option<(u
                     return None;
                 }
             }
-            Kind::Ident if depth == 1 && tokens[i].text == name => {
-                if tokens.get(i + 1).is_some_and(|t| t.kind == Kind::Colon) {
-                    return Some((i, i + 2));
-                }
+            Kind::Ident
+                if depth == 1
+                    && tokens[i].text == name
+                    && tokens.get(i + 1).is_some_and(|t| t.kind == Kind::Colon) =>
+            {
+                return Some((i, i + 2));
             }
             _ => {}
         }
@@ -180,8 +183,8 @@ fn find_element(tokens: &[Token], from: usize, to: usize, index: usize) -> Optio
     let mut depth = 0;
     let mut element = 0;
     let mut element_start = open + 1;
-    for i in open..to {
-        match tokens[i].kind {
+    for (i, token) in tokens.iter().enumerate().take(to).skip(open) {
+        match token.kind {
             Kind::Open => depth += 1,
             Kind::Close => {
                 depth -= 1;

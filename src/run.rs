@@ -29,7 +29,7 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     while let Some(event) = generator.next() {
         stats.observe(&event);
         oracle.observe(&event);
-        if stats.events % PROGRESS_EVERY == 0 {
+        if stats.events.is_multiple_of(PROGRESS_EVERY) {
             progress(generator.progress());
         }
     }
@@ -44,7 +44,11 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
 }
 
 /// The report's metric values, by name.
-fn figures(stats: &WorkloadStats, oracle: &Oracle, truth: &[TruthCell]) -> Vec<(&'static str, Option<f64>)> {
+fn figures(
+    stats: &WorkloadStats,
+    oracle: &Oracle,
+    truth: &[TruthCell],
+) -> Vec<(&'static str, Option<f64>)> {
     let delay = &stats.delay_ms;
     let q = |x: f64| delay.quantile(x).map(|v| v as f64);
     let share = |n: u64| (stats.events > 0).then(|| n as f64 / stats.events as f64);
@@ -54,7 +58,10 @@ fn figures(stats: &WorkloadStats, oracle: &Oracle, truth: &[TruthCell]) -> Vec<(
     let any = !truth.is_empty();
     vec![
         ("workload.events", Some(stats.events as f64)),
-        ("workload.unique_events", Some(oracle.unique_events() as f64)),
+        (
+            "workload.unique_events",
+            Some(oracle.unique_events() as f64),
+        ),
         ("workload.duplicates", Some(oracle.duplicates() as f64)),
         ("workload.keys", Some(stats.keys() as f64)),
         ("workload.delay_p50", q(0.5)),
@@ -68,10 +75,35 @@ fn figures(stats: &WorkloadStats, oracle: &Oracle, truth: &[TruthCell]) -> Vec<(
         ("workload.last_arrival_time", time(stats.last_arrival)),
         ("oracle.windows", Some(windows.len() as f64)),
         ("oracle.cells", Some(truth.len() as f64)),
-        ("oracle.count_total", Some(truth.iter().map(|c| c.acc.count).sum::<u64>() as f64)),
-        ("oracle.sum_total", Some(truth.iter().map(|c| c.acc.sum).sum())),
-        ("oracle.largest_cell", any.then(|| truth.iter().map(|c| c.acc.count).max().unwrap_or(0) as f64)),
-        ("oracle.value_min", any.then(|| truth.iter().map(|c| c.acc.min).fold(f64::INFINITY, f64::min))),
-        ("oracle.value_max", any.then(|| truth.iter().map(|c| c.acc.max).fold(f64::NEG_INFINITY, f64::max))),
+        (
+            "oracle.count_total",
+            Some(truth.iter().map(|c| c.acc.count).sum::<u64>() as f64),
+        ),
+        (
+            "oracle.sum_total",
+            Some(truth.iter().map(|c| c.acc.sum).sum()),
+        ),
+        (
+            "oracle.largest_cell",
+            any.then(|| truth.iter().map(|c| c.acc.count).max().unwrap_or(0) as f64),
+        ),
+        (
+            "oracle.value_min",
+            any.then(|| {
+                truth
+                    .iter()
+                    .map(|c| c.acc.min)
+                    .fold(f64::INFINITY, f64::min)
+            }),
+        ),
+        (
+            "oracle.value_max",
+            any.then(|| {
+                truth
+                    .iter()
+                    .map(|c| c.acc.max)
+                    .fold(f64::NEG_INFINITY, f64::max)
+            }),
+        ),
     ]
 }

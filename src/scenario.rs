@@ -91,7 +91,11 @@ pub struct LocatedProblem {
 
 impl fmt::Display for LocatedProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.line, self.column, self.path, self.message)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.line, self.column, self.path, self.message
+        )
     }
 }
 
@@ -150,13 +154,21 @@ impl Scenario {
         self.workload.validate("workload", &mut problems);
         self.query.validate("query", &mut problems);
         for (i, expectation) in self.expect.iter().enumerate() {
-            problems.check(report::metric_info(&expectation.metric).is_some(), &format!("expect[{i}]"), || {
-                format!(
-                    "unknown metric `{}`; known metrics: {}",
-                    expectation.metric,
-                    report::METRICS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
-                )
-            });
+            problems.check(
+                report::metric_info(&expectation.metric).is_some(),
+                &format!("expect[{i}]"),
+                || {
+                    format!(
+                        "unknown metric `{}`; known metrics: {}",
+                        expectation.metric,
+                        report::METRICS
+                            .iter()
+                            .map(|m| m.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+            );
         }
         problems.into_vec()
     }
@@ -241,8 +253,9 @@ impl Expectation {
         if metric.is_empty() || value.is_empty() {
             return Err(format!("expectation \"{text}\" is incomplete; {hint}"));
         }
-        let threshold = parse_threshold(value)
-            .ok_or_else(|| format!("expectation \"{text}\": cannot read the threshold \"{value}\"; {hint}"))?;
+        let threshold = parse_threshold(value).ok_or_else(|| {
+            format!("expectation \"{text}\": cannot read the threshold \"{value}\"; {hint}")
+        })?;
         Ok(Expectation {
             metric: metric.to_owned(),
             op,
@@ -288,7 +301,10 @@ mod tests {
     #[test]
     fn expectations_read_numbers_durations_and_percentages() {
         let e = Expectation::parse("workload.delay_p99 <= 10m").unwrap();
-        assert_eq!((e.metric.as_str(), e.op, e.threshold), ("workload.delay_p99", Comparison::Le, 600_000.0));
+        assert_eq!(
+            (e.metric.as_str(), e.op, e.threshold),
+            ("workload.delay_p99", Comparison::Le, 600_000.0)
+        );
         assert_eq!(Expectation::parse("a>=2%").unwrap().threshold, 0.02);
         assert_eq!(Expectation::parse("a < 5").unwrap().op, Comparison::Lt);
         assert!(Expectation::parse("a is 5").is_err());
@@ -299,15 +315,32 @@ mod tests {
     fn every_problem_is_reported_at_its_line_and_column() {
         let text = DEFAULT_SCENARIO
             .1
-            .replace("Tumbling(size: \"1h\")", "Sliding(size: \"15m\", slide: \"20m\")")
+            .replace(
+                "Tumbling(size: \"1h\")",
+                "Sliding(size: \"15m\", slide: \"20m\")",
+            )
             .replace("mean_per_minute: 32.4", "mean_per_minute: -3.0");
-        let Err(ScenarioError::Invalid { problems, .. }) = Scenario::from_ron(&text, "x.ron") else {
+        let Err(ScenarioError::Invalid { problems, .. }) = Scenario::from_ron(&text, "x.ron")
+        else {
             panic!("expected validation problems");
         };
         let messages: Vec<_> = problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(problems.len(), 2, "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("sliding window slide 20m is larger than its size 15m")), "{messages:?}");
-        let slide_line = text.lines().position(|l| l.contains("slide: \"20m\"")).unwrap() + 1;
-        assert!(problems.iter().any(|p| p.line == slide_line && p.path == "query.window.slide"));
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("sliding window slide 20m is larger than its size 15m")),
+            "{messages:?}"
+        );
+        let slide_line = text
+            .lines()
+            .position(|l| l.contains("slide: \"20m\""))
+            .unwrap()
+            + 1;
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == slide_line && p.path == "query.window.slide")
+        );
     }
 }

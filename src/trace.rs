@@ -115,7 +115,7 @@ pub struct TraceWriter<W: Write> {
 }
 
 enum Sink<W: Write> {
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
     Jsonl(io::BufWriter<W>),
 }
 
@@ -123,7 +123,7 @@ impl<W: Write> TraceWriter<W> {
     /// A writer of `format` over `out`, writing times as `times`.
     pub fn new(out: W, format: TraceFormat, times: TimeFormat) -> Self {
         let sink = match format {
-            TraceFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
+            TraceFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
             TraceFormat::Jsonl => Sink::Jsonl(io::BufWriter::new(out)),
         };
         TraceWriter { times, sink }
@@ -196,8 +196,12 @@ impl<'k> TraceReader<'k> {
                 line: 0,
             },
             TraceFormat::Csv => {
-                let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
-                let headers = reader.headers().map_err(|e| row_error(path, 1, "header", e.to_string()))?;
+                let mut reader = csv::ReaderBuilder::new()
+                    .trim(csv::Trim::All)
+                    .from_reader(file);
+                let headers = reader
+                    .headers()
+                    .map_err(|e| row_error(path, 1, "header", e.to_string()))?;
                 let mut columns = [0; 5];
                 for (slot, field) in columns.iter_mut().zip(FIELDS) {
                     *slot = headers.iter().position(|h| h == field).ok_or_else(|| {
@@ -205,7 +209,10 @@ impl<'k> TraceReader<'k> {
                             path,
                             1,
                             field,
-                            format!("the header has no column `{field}`; it needs {}", FIELDS.join(",")),
+                            format!(
+                                "the header has no column `{field}`; it needs {}",
+                                FIELDS.join(",")
+                            ),
                         )
                     })?;
                 }
@@ -232,12 +239,19 @@ impl<'k> TraceReader<'k> {
         let id = match need(id, "id")? {
             Cell::Int(n) if n >= 0 => n as u64,
             other => other.text().parse().map_err(|_| {
-                row_error(file, line, "id", format!("\"{}\" is not a non-negative integer", other.text()))
+                row_error(
+                    file,
+                    line,
+                    "id",
+                    format!("\"{}\" is not a non-negative integer", other.text()),
+                )
             })?,
         };
         let key = match need(key, "key")? {
             Cell::Text(s) if !s.is_empty() => self.keys.intern(&s),
-            Cell::Text(_) => return Err(row_error(file, line, "key", "the key is empty".to_owned())),
+            Cell::Text(_) => {
+                return Err(row_error(file, line, "key", "the key is empty".to_owned()));
+            }
             other => self.keys.intern(&other.text()),
         };
         let value = match need(value, "value")? {
@@ -247,7 +261,9 @@ impl<'k> TraceReader<'k> {
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite())
-                .ok_or_else(|| row_error(file, line, "value", format!("\"{s}\" is not a number")))?,
+                .ok_or_else(|| {
+                    row_error(file, line, "value", format!("\"{s}\" is not a number"))
+                })?,
         };
         let time = |cell: Cell, field: &str| match cell {
             Cell::Int(ms) => Ok(Ts(ms)),
@@ -282,7 +298,10 @@ impl Cell {
     fn from_json(value: &serde_json::Value) -> Option<Cell> {
         match value {
             serde_json::Value::String(s) => Some(Cell::Text(s.clone())),
-            serde_json::Value::Number(n) => n.as_i64().map(Cell::Int).or_else(|| n.as_f64().map(Cell::Float)),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .map(Cell::Int)
+                .or_else(|| n.as_f64().map(Cell::Float)),
             serde_json::Value::Null => None,
             other => Some(Cell::Text(other.to_string())),
         }
@@ -331,17 +350,18 @@ impl Iterator for TraceReader<'_> {
                 if text.trim().is_empty() {
                     continue;
                 }
-                let object: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&text) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        return Some(Err(row_error(
-                            &self.file,
-                            n,
-                            "row",
-                            format!("not a JSON object: {e}"),
-                        )));
-                    }
-                };
+                let object: serde_json::Map<String, serde_json::Value> =
+                    match serde_json::from_str(&text) {
+                        Ok(o) => o,
+                        Err(e) => {
+                            return Some(Err(row_error(
+                                &self.file,
+                                n,
+                                "row",
+                                format!("not a JSON object: {e}"),
+                            )));
+                        }
+                    };
                 let cells = FIELDS.map(|f| object.get(f).and_then(Cell::from_json));
                 return Some(self.parse(n, cells));
             },
@@ -392,7 +412,10 @@ mod tests {
         let events = read(&path).unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].id, 7);
-        assert_eq!(events[0].arrival_time - events[0].event_time, crate::time::Dur::from_mins(5));
+        assert_eq!(
+            events[0].arrival_time - events[0].event_time,
+            crate::time::Dur::from_mins(5)
+        );
     }
 
     #[test]
@@ -403,9 +426,15 @@ mod tests {
         );
         let err = read(&path).unwrap_err().to_string();
         assert!(err.contains("bad.csv:3: field `event_time`"), "{err}");
-        let path = temp("bad.jsonl", "{\"id\":1,\"key\":\"a\",\"value\":1,\"event_time\":0,\"arrival_time\":0}\n{\"id\":2,\"key\":\"a\",\"event_time\":0,\"arrival_time\":0}\n");
+        let path = temp(
+            "bad.jsonl",
+            "{\"id\":1,\"key\":\"a\",\"value\":1,\"event_time\":0,\"arrival_time\":0}\n{\"id\":2,\"key\":\"a\",\"event_time\":0,\"arrival_time\":0}\n",
+        );
         let err = read(&path).unwrap_err().to_string();
-        assert!(err.contains("bad.jsonl:2: field `value`: the field is missing"), "{err}");
+        assert!(
+            err.contains("bad.jsonl:2: field `value`: the field is missing"),
+            "{err}"
+        );
         let path = temp("nohead.csv", "id,key,value,event_time\n");
         let err = read(&path).unwrap_err().to_string();
         assert!(err.contains("no column `arrival_time`"), "{err}");

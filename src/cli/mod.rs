@@ -128,7 +128,12 @@ impl Failure {
 
 /// Every line of a library error, each marked `error:` so none is mistaken for output.
 fn error_lines(error: &impl std::fmt::Display) -> String {
-    error.to_string().lines().map(|l| format!("error: {l}")).collect::<Vec<_>>().join("\n")
+    error
+        .to_string()
+        .lines()
+        .map(|l| format!("error: {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Parses the arguments, runs the command and returns the process exit code.
@@ -174,8 +179,13 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     progress.finish();
     print!("{}", output.report.render(args.format.into()));
     if let Some(dir) = &args.out {
-        write_outputs(dir, &output).map_err(|e| Failure::bad_input(format!("error: cannot write to {}: {e}", dir.display())))?;
-        eprintln!("wrote the report and the exact results to {}", dir.display());
+        write_outputs(dir, &output).map_err(|e| {
+            Failure::bad_input(format!("error: cannot write to {}: {e}", dir.display()))
+        })?;
+        eprintln!(
+            "wrote the report and the exact results to {}",
+            dir.display()
+        );
     }
     if output.report.passed() {
         Ok(())
@@ -185,7 +195,13 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             .expectations
             .iter()
             .filter(|e| !e.passed)
-            .map(|e| format!("error: expectation `{}` failed: actual {}", e.expectation, e.display_actual()))
+            .map(|e| {
+                format!(
+                    "error: expectation `{}` failed: actual {}",
+                    e.expectation,
+                    e.display_actual()
+                )
+            })
             .collect();
         Err(Failure {
             message: failed.join("\n"),
@@ -198,10 +214,22 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
 fn write_outputs(dir: &Path, output: &RunOutput) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     for (format, extension) in Format::ALL {
-        fs::write(dir.join(format!("report.{extension}")), output.report.render(format))?;
+        fs::write(
+            dir.join(format!("report.{extension}")),
+            output.report.render(format),
+        )?;
     }
     let mut truth = csv::Writer::from_path(dir.join("truth.csv"))?;
-    truth.write_record(["window_start", "window_end", "key", "count", "sum", "min", "max", "avg"])?;
+    truth.write_record([
+        "window_start",
+        "window_end",
+        "key",
+        "count",
+        "sum",
+        "min",
+        "max",
+        "avg",
+    ])?;
     for cell in &output.truth {
         let acc = &cell.acc;
         truth.write_record([
@@ -232,7 +260,10 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     if bad == 0 {
         Ok(())
     } else {
-        Err(Failure::bad_input(format!("{bad} of {} scenario file(s) invalid", files.len())))
+        Err(Failure::bad_input(format!(
+            "{bad} of {} scenario file(s) invalid",
+            files.len()
+        )))
     }
 }
 
@@ -255,15 +286,18 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
             Failure::bad_input(format!("error: cannot create {}: {e}", args.out.display()))
         })?)
     };
-    let write_error = |e: io::Error| Failure::bad_input(format!("error: writing {}: {e}", args.out.display()));
+    let write_error =
+        |e: io::Error| Failure::bad_input(format!("error: writing {}: {e}", args.out.display()));
     let mut writer = TraceWriter::new(out, format, times);
     let mut generator = Generator::new(&scenario.workload, scenario.seed);
     let mut progress = Progress::new(&format!("generating {}", scenario.name));
     let mut written: u64 = 0;
     while let Some(event) = generator.next() {
-        writer.write(&event, generator.keys()).map_err(write_error)?;
+        writer
+            .write(&event, generator.keys())
+            .map_err(write_error)?;
         written += 1;
-        if written % 65_536 == 0 {
+        if written.is_multiple_of(65_536) {
             progress.set(generator.progress());
         }
     }

@@ -19,9 +19,11 @@ pub struct Progress {
 impl Progress {
     pub fn new(message: &str) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(STEPS), ProgressDrawTarget::hidden());
-        let style = ProgressStyle::with_template("{msg} [{bar:40}] {percent:>3}% {elapsed_precise} (eta {eta})")
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template(
+            "{msg} [{bar:40}] {percent:>3}% {elapsed_precise} (eta {eta})",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_message(message.to_owned());
         Progress {
@@ -38,7 +40,8 @@ impl Progress {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
             self.shown = true;
         }
-        self.bar.set_position((done.clamp(0.0, 1.0) * STEPS as f64) as u64);
+        self.bar
+            .set_position((done.clamp(0.0, 1.0) * STEPS as f64) as u64);
     }
 
     pub fn finish(self) {

@@ -179,7 +179,13 @@ impl SourceState {
         let skew = spec.clock_skew.as_ms();
         let key_clock_offset = key_ids
             .iter()
-            .map(|_| Dur(if skew > 0 { rng.random_range(-skew..=skew) } else { 0 }))
+            .map(|_| {
+                Dur(if skew > 0 {
+                    rng.random_range(-skew..=skew)
+                } else {
+                    0
+                })
+            })
             .collect();
         let zipf = match spec.keys.popularity {
             Popularity::Uniform => None,
@@ -235,7 +241,9 @@ impl SourceState {
     fn pick_key(&self, rng: &mut StdRng) -> usize {
         match &self.zipf {
             // Zipf samples ranks 1..=n; rank 1 is the hottest key.
-            Some(zipf) => (zipf.sample(rng) as usize).saturating_sub(1).min(self.key_ids.len() - 1),
+            Some(zipf) => (zipf.sample(rng) as usize)
+                .saturating_sub(1)
+                .min(self.key_ids.len() - 1),
             None => rng.random_range(0..self.key_ids.len()),
         }
     }
@@ -377,7 +385,11 @@ mod tests {
             p99: Dur::from_secs(45),
         };
         let d = delays(&workload(vec![s], Dur::from_hours(1)), 7);
-        assert!(within(d.len() as f64, 100_000.0, 0.02), "{} events", d.len());
+        assert!(
+            within(d.len() as f64, 100_000.0, 0.02),
+            "{} events",
+            d.len()
+        );
         let (p50, p99) = (quantile(&d, 0.5), quantile(&d, 0.99));
         assert!(within(p50, 2_000.0, 0.03), "median {p50}");
         assert!(within(p99, 45_000.0, 0.06), "p99 {p99}");
@@ -413,7 +425,10 @@ mod tests {
             c
         };
         let uniform = counts(&s);
-        assert!(uniform.iter().all(|&n| within(n as f64, 2_000.0, 0.1)), "{uniform:?}");
+        assert!(
+            uniform.iter().all(|&n| within(n as f64, 2_000.0, 0.1)),
+            "{uniform:?}"
+        );
         s.keys.popularity = Popularity::Zipf { exponent: 1.0 };
         let zipf = counts(&s);
         // With exponent 1 over 10 keys, rank 1 holds 1/H(10) ≈ 34% and rank 10 about 3.4%.
@@ -436,8 +451,13 @@ mod tests {
             share: 0.1,
             retry_after: Dur::from_secs(20),
         };
-        let events: Vec<Event> = Generator::new(&workload(vec![s], Dur::from_hours(2)), 5).collect();
-        assert!(events.windows(2).all(|w| w[0].arrival_time <= w[1].arrival_time));
+        let events: Vec<Event> =
+            Generator::new(&workload(vec![s], Dur::from_hours(2)), 5).collect();
+        assert!(
+            events
+                .windows(2)
+                .all(|w| w[0].arrival_time <= w[1].arrival_time)
+        );
         let mut by_id = std::collections::BTreeMap::<u64, Vec<Event>>::new();
         for e in &events {
             by_id.entry(e.id).or_default().push(*e);
@@ -446,10 +466,16 @@ mod tests {
         let share = dups.len() as f64 / by_id.len() as f64;
         assert!(within(share, 0.1, 0.2), "duplicate share {share}");
         for pair in dups {
-            assert_eq!((pair[0].key, pair[0].value, pair[0].event_time), (pair[1].key, pair[1].value, pair[1].event_time));
+            assert_eq!(
+                (pair[0].key, pair[0].value, pair[0].event_time),
+                (pair[1].key, pair[1].value, pair[1].event_time)
+            );
             assert!(pair[1].arrival_time >= pair[0].arrival_time);
         }
-        let offline = events.iter().filter(|e| e.arrival_time - e.event_time >= Dur::from_hours(1)).count();
+        let offline = events
+            .iter()
+            .filter(|e| e.arrival_time - e.event_time >= Dur::from_hours(1))
+            .count();
         assert!(offline > 0, "some events arrive hours late");
     }
 
@@ -469,7 +495,10 @@ mod tests {
                 (30..40).contains(&m)
             })
             .count();
-        assert!(within(in_burst as f64, 10_000.0, 0.05), "{in_burst} in the burst");
+        assert!(
+            within(in_burst as f64, 10_000.0, 0.05),
+            "{in_burst} in the burst"
+        );
 
         s.bursts.clear();
         s.rate = RateProfile::Diurnal {

@@ -212,9 +212,11 @@ fn is_share(x: f64) -> bool {
 impl WorkloadSpec {
     /// Checks every field, recording problems under `path`.
     pub fn validate(&self, path: &str, problems: &mut Problems) {
-        problems.check(self.duration > Dur::ZERO, &format!("{path}.duration"), || {
-            format!("duration {} must be positive, e.g. \"24h\"", self.duration)
-        });
+        problems.check(
+            self.duration > Dur::ZERO,
+            &format!("{path}.duration"),
+            || format!("duration {} must be positive, e.g. \"24h\"", self.duration),
+        );
         problems.check(!self.sources.is_empty(), &format!("{path}.sources"), || {
             "at least one source is needed".to_owned()
         });
@@ -228,9 +230,11 @@ impl SourceSpec {
     fn validate(&self, path: &str, problems: &mut Problems) {
         match &self.rate {
             RateProfile::Constant { per_minute } => {
-                problems.check(*per_minute > 0.0, &format!("{path}.rate.per_minute"), || {
-                    format!("rate {per_minute} events per minute must be positive")
-                });
+                problems.check(
+                    *per_minute > 0.0,
+                    &format!("{path}.rate.per_minute"),
+                    || format!("rate {per_minute} events per minute must be positive"),
+                );
             }
             RateProfile::Diurnal {
                 mean_per_minute,
@@ -260,10 +264,16 @@ impl SourceSpec {
                 format!("burst duration {} must be positive", burst.duration)
             });
             problems.check(burst.factor > 0.0, &format!("{p}.factor"), || {
-                format!("burst factor {} must be positive (10.0 for a ×10 flash sale)", burst.factor)
+                format!(
+                    "burst factor {} must be positive (10.0 for a ×10 flash sale)",
+                    burst.factor
+                )
             });
             problems.check(burst.at >= Dur::ZERO, &format!("{p}.at"), || {
-                format!("burst start {} must not be before the workload start", burst.at)
+                format!(
+                    "burst start {} must not be before the workload start",
+                    burst.at
+                )
             });
         }
         problems.check(self.keys.count >= 1, &format!("{path}.keys.count"), || {
@@ -321,23 +331,41 @@ impl SourceSpec {
             }
         }
         let offline = &self.offline;
-        problems.check(is_share(offline.share), &format!("{path}.offline.share"), || {
-            format!("offline share {} must be between 0 and 1", offline.share)
-        });
-        problems.check(offline.min >= Dur::ZERO, &format!("{path}.offline.min"), || {
-            format!("offline min {} must not be negative", offline.min)
-        });
-        problems.check(offline.min <= offline.max, &format!("{path}.offline.max"), || {
-            format!("offline max {} is below min {}", offline.max, offline.min)
-        });
-        problems.check(self.clock_skew >= Dur::ZERO, &format!("{path}.clock_skew"), || {
-            format!("clock_skew {} must not be negative (it is the largest offset either way)", self.clock_skew)
-        });
+        problems.check(
+            is_share(offline.share),
+            &format!("{path}.offline.share"),
+            || format!("offline share {} must be between 0 and 1", offline.share),
+        );
+        problems.check(
+            offline.min >= Dur::ZERO,
+            &format!("{path}.offline.min"),
+            || format!("offline min {} must not be negative", offline.min),
+        );
+        problems.check(
+            offline.min <= offline.max,
+            &format!("{path}.offline.max"),
+            || format!("offline max {} is below min {}", offline.max, offline.min),
+        );
+        problems.check(
+            self.clock_skew >= Dur::ZERO,
+            &format!("{path}.clock_skew"),
+            || {
+                format!(
+                    "clock_skew {} must not be negative (it is the largest offset either way)",
+                    self.clock_skew
+                )
+            },
+        );
         let dup = &self.duplicates;
         problems.check(
             is_share(dup.share) && dup.share < 1.0,
             &format!("{path}.duplicates.share"),
-            || format!("duplicate share {} must be at least 0 and below 1", dup.share),
+            || {
+                format!(
+                    "duplicate share {} must be at least 0 and below 1",
+                    dup.share
+                )
+            },
         );
         problems.check(
             dup.retry_after > Dur::ZERO,

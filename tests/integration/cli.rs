@@ -6,15 +6,24 @@ use crate::{scenario_text, stderr, stdout, tidemark};
 fn bad_scenario(from: &str, to: &str) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
     let text = scenario_text("freshmart_daily_orders.ron");
-    assert!(text.contains(from), "the scenario no longer contains {from:?}");
+    assert!(
+        text.contains(from),
+        "the scenario no longer contains {from:?}"
+    );
     std::fs::write(dir.path().join("bad.ron"), text.replacen(from, to, 1)).unwrap();
     let line = text.lines().position(|l| l.contains(from)).unwrap() + 1;
     for command in ["validate", "run"] {
         let out = tidemark(dir.path(), &[command, "bad.ron"]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{command}: {err}");
-        assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
-        assert!(err.contains(&format!("bad.ron:{line}:")), "{command}: expected line {line} in {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("bad.ron:{line}:")),
+            "{command}: expected line {line} in {err}"
+        );
     }
     let out = tidemark(dir.path(), &["validate", "bad.ron"]);
     (stderr(&out), format!("bad.ron:{line}:"))
@@ -23,19 +32,31 @@ fn bad_scenario(from: &str, to: &str) -> (String, String) {
 #[test]
 fn an_unknown_field_names_the_field_and_what_is_allowed() {
     let (err, _) = bad_scenario("seed: 17,", "seed: 17, colour: \"blue\",");
-    assert!(err.contains("colour") && err.contains("expected one of"), "{err}");
+    assert!(
+        err.contains("colour") && err.contains("expected one of"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_slide_larger_than_the_size_is_refused() {
-    let (err, at) = bad_scenario("Tumbling(size: \"1h\")", "Sliding(size: \"15m\", slide: \"20m\")");
-    assert!(err.contains(&at) && err.contains("sliding window slide 20m is larger than its size 15m"), "{err}");
+    let (err, at) = bad_scenario(
+        "Tumbling(size: \"1h\")",
+        "Sliding(size: \"15m\", slide: \"20m\")",
+    );
+    assert!(
+        err.contains(&at) && err.contains("sliding window slide 20m is larger than its size 15m"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_negative_rate_is_refused() {
     let (err, _) = bad_scenario("mean_per_minute: 32.4", "mean_per_minute: -5.0");
-    assert!(err.contains("rate -5 events per minute must be positive"), "{err}");
+    assert!(
+        err.contains("rate -5 events per minute must be positive"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -47,7 +68,10 @@ fn a_lognormal_p99_below_its_median_is_refused() {
 #[test]
 fn a_malformed_duration_is_refused_with_an_example() {
     let (err, _) = bad_scenario("duration: \"24h\"", "duration: \"24 hours\"");
-    assert!(err.contains("malformed duration \"24 hours\"") && err.contains("e.g. \"5m\""), "{err}");
+    assert!(
+        err.contains("malformed duration \"24 hours\"") && err.contains("e.g. \"5m\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -59,17 +83,28 @@ fn validation_reports_every_problem_at_once() {
         .replace("share: 0.005", "share: 1.5");
     std::fs::write(dir.path().join("bad.ron"), text).unwrap();
     let err = stderr(&tidemark(dir.path(), &["validate", "bad.ron"]));
-    assert_eq!(err.lines().filter(|l| l.starts_with("error: bad.ron:")).count(), 3, "{err}");
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("error: bad.ron:"))
+            .count(),
+        3,
+        "{err}"
+    );
 }
 
 #[test]
 fn a_failed_expectation_exits_1_and_says_which() {
     let dir = tempfile::tempdir().unwrap();
-    let text = scenario_text("freshmart_daily_orders.ron").replace("oracle.windows == 24", "oracle.windows == 25");
+    let text = scenario_text("freshmart_daily_orders.ron")
+        .replace("oracle.windows == 24", "oracle.windows == 25");
     std::fs::write(dir.path().join("s.ron"), text).unwrap();
     let out = tidemark(dir.path(), &["run", "s.ron"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("expectation `oracle.windows == 25` failed: actual 24"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("expectation `oracle.windows == 25` failed: actual 24"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("FAIL"));
 }
 
@@ -79,7 +114,10 @@ fn no_arguments_runs_the_default_scenario() {
     let out = tidemark(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("freshmart_daily_orders") && text.contains("workload.delay_p99"), "{text}");
+    assert!(
+        text.contains("freshmart_daily_orders") && text.contains("workload.delay_p99"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -97,7 +135,10 @@ fn out_writes_every_format_and_the_truth_and_reports_are_byte_identical() {
     let truth = std::fs::read_to_string(dir.path().join("report/truth.csv")).unwrap();
     assert!(truth.starts_with("window_start,window_end,key,count,sum,min,max,avg\n"));
     let again = tidemark(dir.path(), &["run", "--format", "json"]);
-    assert_eq!(again.stdout, out.stdout, "same scenario and seed, same report");
+    assert_eq!(
+        again.stdout, out.stdout,
+        "same scenario and seed, same report"
+    );
     let other = tidemark(dir.path(), &["run", "--format", "json", "--seed", "18"]);
     assert_ne!(other.stdout, out.stdout);
 }

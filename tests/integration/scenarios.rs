@@ -17,11 +17,20 @@ fn every_shipped_scenario_meets_its_expectations() {
     for file in files {
         let scenario = Scenario::from_file(&file).unwrap_or_else(|e| panic!("{e}"));
         let output = run_scenario(&scenario, &mut |_| {});
-        let failed: Vec<_> = output.report.expectations.iter().filter(|e| !e.passed).collect();
+        let failed: Vec<_> = output
+            .report
+            .expectations
+            .iter()
+            .filter(|e| !e.passed)
+            .collect();
         assert!(failed.is_empty(), "{}: {failed:?}", file.display());
         let unique = output.report.get("workload.unique_events").unwrap();
         let events = output.report.get("workload.events").unwrap();
         let duplicates = output.report.get("workload.duplicates").unwrap();
-        assert_eq!(unique + duplicates, events, "every arrival is an original or a retry");
+        assert_eq!(
+            unique + duplicates,
+            events,
+            "every arrival is an original or a retry"
+        );
     }
 }

@@ -12,7 +12,15 @@ use crate::{scenarios_dir, stderr, tidemark};
 fn named(events: Vec<Event>, keys: &KeyTable) -> Vec<(u64, String, f64, i64, i64)> {
     events
         .into_iter()
-        .map(|e| (e.id, keys.name(e.key).to_owned(), e.value, e.event_time.as_ms(), e.arrival_time.as_ms()))
+        .map(|e| {
+            (
+                e.id,
+                keys.name(e.key).to_owned(),
+                e.value,
+                e.event_time.as_ms(),
+                e.arrival_time.as_ms(),
+            )
+        })
         .collect()
 }
 
@@ -25,8 +33,16 @@ fn generated_traces_round_trip_in_every_format() {
     let expected = named(generator.collect(), &keys);
     let dir = tempfile::tempdir().unwrap();
     let scenario_path = file.to_str().unwrap();
-    for (name, times) in [("t.csv", "rfc3339"), ("t.jsonl", "rfc3339"), ("ms.csv", "ms"), ("ms.jsonl", "ms")] {
-        let out = tidemark(dir.path(), &["generate", scenario_path, "--out", name, "--times", times]);
+    for (name, times) in [
+        ("t.csv", "rfc3339"),
+        ("t.jsonl", "rfc3339"),
+        ("ms.csv", "ms"),
+        ("ms.jsonl", "ms"),
+    ] {
+        let out = tidemark(
+            dir.path(),
+            &["generate", scenario_path, "--out", name, "--times", times],
+        );
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let mut read_keys = KeyTable::new();
         let events: Vec<Event> = TraceReader::open(&dir.path().join(name), &mut read_keys)
