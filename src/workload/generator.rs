@@ -3,32 +3,55 @@
 
 use std::f64::consts::TAU;
 
-use rand::rngs::StdRng;
+use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
-use rand_distr::{Distribution, Exp, LogNormal, Pareto, Zipf};
+use rand_distr::weighted::WeightedAliasIndex;
+use rand_distr::{Distribution, Exp, Exp1, LogNormal, Pareto};
 
 use super::spec::{DelayDist, Popularity, RateProfile, SourceSpec, ValueDist, WorkloadSpec};
 use crate::event::{Event, KeyId, KeyTable};
-use crate::sim::EventQueue;
+use crate::sim::CalendarQueue;
 use crate::time::{Dur, Ts};
+
+/// The generator's random numbers: xoshiro256++, fast and portable (the same stream on
+/// every platform for a seed).
+type Rng64 = Xoshiro256PlusPlus;
 
 /// z such that P(Z <= z) = 0.99 for a standard normal: turns (median, p99) into sigma.
 const Z_99: f64 = 2.326_347_874_040_840_8;
 const DAY_MS: f64 = 86_400_000.0;
 
+/// Width of the bins over which a source's rate is bounded for thinning.
+const BIN_MS: f64 = 60_000.0;
+/// At most this many bins per source; longer horizons get wider bins.
+const MAX_BINS: f64 = 1_000_000.0;
+
 /// Generates a workload's events in non-decreasing arrival order.
 ///
-/// Each source is a non-homogeneous Poisson process (Lewis–Shedler thinning against its peak
-/// rate); each event gets a delay, and waits in a queue keyed by arrival time until no event
-/// yet to be generated can arrive before it.
+/// Each source is a non-homogeneous Poisson process (Lewis–Shedler thinning against a
+/// per-minute envelope of its rate); each event gets a delay. One monotone queue holds both
+/// the events in flight (keyed by arrival time) and each source's next event (keyed by the
+/// time it happens): popping the queue yields arrivals in order and generates events just in
+/// time, so memory holds only what is in flight.
 pub struct Generator {
-    rng: StdRng,
+    rng: Rng64,
     start: Ts,
     horizon_ms: f64,
     sources: Vec<SourceState>,
-    in_flight: EventQueue<Event>,
+    /// Every time pushed is at or after the last one popped (an event arrives at or after it
+    /// happens), so a calendar queue serves, with O(1) pushes and pops.
+    queue: CalendarQueue<Item>,
+    in_flight: usize,
     next_id: u64,
+    last_popped_ms: i64,
     keys: KeyTable,
+}
+
+enum Item {
+    /// An event reaching the broker.
+    Arrival(Event),
+    /// Source `index` produces its next event at `offset_ms` after the start.
+    Happens { index: usize, offset_ms: f64 },
 }
 
 struct SourceState {
@@ -36,16 +59,26 @@ struct SourceState {
     /// Offset of the next event from the workload start, in fractional milliseconds:
     /// exponential gaps at high rates are below a millisecond, so rounding each gap would
     /// bias the rate; one f64 over days keeps sub-microsecond precision.
-    next_offset_ms: Option<f64>,
-    peak_rate_per_ms: f64,
-    gap: Exp<f64>,
+    /// Rate bounds per bin of the horizon, for thinning.
+    bins: Vec<RateBounds>,
+    bin_ms: f64,
     key_ids: Vec<KeyId>,
     /// Per-key device clock offset, indexed like `key_ids`.
     key_clock_offset: Vec<Dur>,
-    zipf: Option<Zipf<f64>>,
+    /// Alias table over key ranks (O(1) per draw) when popularity is Zipf.
+    zipf: Option<WeightedAliasIndex<f64>>,
     values: Option<LogNormal<f64>>,
     delay: DelaySampler,
     retry_gap: Exp<f64>,
+}
+
+/// Bounds of a source's rate (events per ms) within one bin.
+#[derive(Clone, Copy, Debug)]
+struct RateBounds {
+    /// At least the rate anywhere in the bin: candidates are drawn at this rate.
+    envelope: f64,
+    /// At most the rate anywhere in the bin: candidates below it are accepted unevaluated.
+    floor: f64,
 }
 
 enum DelaySampler {
@@ -66,26 +99,28 @@ impl Generator {
     /// A generator for `spec`, seeded with `seed`. The spec must have passed validation;
     /// parameters that could not build a distribution fall back to the plainest one.
     pub fn new(spec: &WorkloadSpec, seed: u64) -> Generator {
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = Rng64::seed_from_u64(seed);
         let mut keys = KeyTable::new();
-        let mut sources: Vec<SourceState> = spec
+        let sources: Vec<SourceState> = spec
             .sources
             .iter()
-            .map(|s| SourceState::new(s, spec.duration, &mut keys, &mut rng))
+            .map(|s| SourceState::new(s, spec.start, spec.duration, &mut keys, &mut rng))
             .collect();
-        let horizon_ms = spec.duration.as_ms() as f64;
-        for source in &mut sources {
-            source.advance(&mut rng, spec.start, horizon_ms, 0.0);
-        }
-        Generator {
+        let mut generator = Generator {
             rng,
             start: spec.start,
-            horizon_ms,
+            horizon_ms: spec.duration.as_ms() as f64,
             sources,
-            in_flight: EventQueue::new(),
+            queue: CalendarQueue::new(spec.start),
+            in_flight: 0,
             next_id: 0,
+            last_popped_ms: spec.start.as_ms(),
             keys,
+        };
+        for index in 0..generator.sources.len() {
+            generator.schedule_next(index, 0.0);
         }
+        generator
     }
 
     /// The names of the keys; ids are stable for the whole run.
@@ -95,26 +130,29 @@ impl Generator {
 
     /// Share of the horizon generated so far, 0..1 (for progress bars).
     pub fn progress(&self) -> f64 {
-        let next = self
-            .sources
-            .iter()
-            .filter_map(|s| s.next_offset_ms)
-            .fold(self.horizon_ms, f64::min);
-        (next / self.horizon_ms).clamp(0.0, 1.0)
+        let done = (self.last_popped_ms - self.start.as_ms()) as f64;
+        (done / self.horizon_ms).clamp(0.0, 1.0)
     }
 
     /// Events generated but not yet arrived: the generator's memory.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        self.in_flight
     }
 
-    /// The source whose next event happens first (lowest index on ties).
-    fn next_source(&self) -> Option<(usize, f64)> {
-        self.sources
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.next_offset_ms.map(|t| (i, t)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
+    /// Queues source `index`'s first event after `from_ms`, if it happens within the horizon.
+    fn schedule_next(&mut self, index: usize, from_ms: f64) {
+        let (start, horizon_ms) = (self.start, self.horizon_ms);
+        if let Some(offset_ms) =
+            self.sources[index].next_offset(&mut self.rng, start, horizon_ms, from_ms)
+        {
+            let time = start + Dur(offset_ms as i64);
+            self.queue.push(time, Item::Happens { index, offset_ms });
+        }
+    }
+
+    fn arrive(&mut self, event: Event) {
+        self.in_flight += 1;
+        self.queue.push(event.arrival_time, Item::Arrival(event));
     }
 
     fn generate_one(&mut self, index: usize, offset_ms: f64) {
@@ -132,16 +170,17 @@ impl Generator {
             event_time: true_time + source.key_clock_offset[local_key],
             arrival_time: true_time + source.sample_delay(rng),
         };
-        self.in_flight.push(event.arrival_time, event);
-        if source.spec.duplicates.share > 0.0 && rng.random_bool(source.spec.duplicates.share) {
-            let retry = Dur(source.retry_gap.sample(rng).round() as i64);
-            let again = Event {
-                arrival_time: event.arrival_time + retry,
-                ..event
-            };
-            self.in_flight.push(again.arrival_time, again);
+        let retry = (source.spec.duplicates.share > 0.0
+            && rng.random_bool(source.spec.duplicates.share))
+        .then(|| Event {
+            arrival_time: event.arrival_time + Dur(source.retry_gap.sample(rng).round() as i64),
+            ..event
+        });
+        self.arrive(event);
+        if let Some(again) = retry {
+            self.arrive(again);
         }
-        source.advance(rng, self.start, self.horizon_ms, offset_ms);
+        self.schedule_next(index, offset_ms);
     }
 }
 
@@ -150,27 +189,27 @@ impl Iterator for Generator {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            let next_source = self.next_source();
-            let next_true_time = next_source.map(|(_, t)| self.start + Dur(t as i64));
-            match (self.in_flight.peek_time(), next_true_time) {
-                // Every event still to be generated happens, so arrives, at or after its
-                // true time: an arrival no later than that is final.
-                (Some(arrival), Some(next)) if arrival <= next => {
-                    return self.in_flight.pop().map(|(_, e)| e);
+            let (time, item) = self.queue.pop()?;
+            self.last_popped_ms = time.as_ms();
+            match item {
+                Item::Arrival(event) => {
+                    self.in_flight -= 1;
+                    return Some(event);
                 }
-                (Some(_), None) => return self.in_flight.pop().map(|(_, e)| e),
-                (_, Some(_)) => {
-                    let (index, offset) = next_source.expect("matched Some above");
-                    self.generate_one(index, offset);
-                }
-                (None, None) => return None,
+                Item::Happens { index, offset_ms } => self.generate_one(index, offset_ms),
             }
         }
     }
 }
 
 impl SourceState {
-    fn new(spec: &SourceSpec, duration: Dur, keys: &mut KeyTable, rng: &mut StdRng) -> Self {
+    fn new(
+        spec: &SourceSpec,
+        start: Ts,
+        duration: Dur,
+        keys: &mut KeyTable,
+        rng: &mut Rng64,
+    ) -> Self {
         let count = spec.keys.count.max(1);
         let width = count.to_string().len();
         let key_ids: Vec<KeyId> = (1..=count)
@@ -189,7 +228,11 @@ impl SourceState {
             .collect();
         let zipf = match spec.keys.popularity {
             Popularity::Uniform => None,
-            Popularity::Zipf { exponent } => Zipf::new(count as f64, exponent).ok(),
+            // Zipf: the key of rank k has weight 1 / k^exponent.
+            Popularity::Zipf { exponent } => {
+                WeightedAliasIndex::new((1..=count).map(|k| (k as f64).powf(-exponent)).collect())
+                    .ok()
+            }
         };
         let values = match spec.values {
             ValueDist::LogNormal { median, p99 } => lognormal(median, p99),
@@ -207,12 +250,22 @@ impl SourceState {
             DelayDist::Pareto { scale, shape } => Pareto::new(scale.as_ms() as f64, shape)
                 .map_or(DelaySampler::None, DelaySampler::Pareto),
         };
-        let peak_rate_per_ms = peak_rate_per_minute(spec, duration) / 60_000.0;
+        let horizon_ms = duration.as_ms() as f64;
+        let bin_ms = BIN_MS.max(horizon_ms / MAX_BINS);
+        let bins = (0..(horizon_ms / bin_ms).ceil() as usize)
+            .map(|i| {
+                rate_bounds(
+                    spec,
+                    start,
+                    i as f64 * bin_ms,
+                    ((i + 1) as f64 * bin_ms).min(horizon_ms),
+                )
+            })
+            .collect();
         SourceState {
             spec: spec.clone(),
-            next_offset_ms: None,
-            peak_rate_per_ms,
-            gap: Exp::new(peak_rate_per_ms.max(f64::MIN_POSITIVE)).expect("positive rate"),
+            bins,
+            bin_ms,
             key_ids,
             key_clock_offset,
             zipf,
@@ -223,32 +276,51 @@ impl SourceState {
         }
     }
 
-    /// Moves to the next accepted event after `from_ms` (thinning), or to none past the horizon.
-    fn advance(&mut self, rng: &mut StdRng, start: Ts, horizon_ms: f64, from_ms: f64) {
+    /// The next accepted event after `from_ms`, or none past the horizon: thinning against
+    /// each bin's envelope, restarting at bin edges (the process is memoryless).
+    fn next_offset(
+        &self,
+        rng: &mut Rng64,
+        start: Ts,
+        horizon_ms: f64,
+        from_ms: f64,
+    ) -> Option<f64> {
         let mut t = from_ms;
-        self.next_offset_ms = loop {
-            t += self.gap.sample(rng);
+        loop {
+            let bin = (t / self.bin_ms) as usize;
+            let Some(&bounds) = self.bins.get(bin) else {
+                break None;
+            };
+            let bin_end = (bin + 1) as f64 * self.bin_ms;
+            if bounds.envelope <= 0.0 {
+                t = bin_end;
+                continue;
+            }
+            let candidate = t + <Exp1 as Distribution<f64>>::sample(&Exp1, rng) / bounds.envelope;
+            if candidate >= bin_end {
+                t = bin_end;
+                continue;
+            }
+            t = candidate;
             if t >= horizon_ms {
                 break None;
             }
-            let rate = rate_per_minute(&self.spec, start, t) / 60_000.0;
-            if rng.random::<f64>() * self.peak_rate_per_ms < rate {
+            let u = rng.random::<f64>() * bounds.envelope;
+            if u < bounds.floor || u < rate_per_minute(&self.spec, start, t) / 60_000.0 {
                 break Some(t);
             }
-        };
+        }
     }
 
-    fn pick_key(&self, rng: &mut StdRng) -> usize {
+    fn pick_key(&self, rng: &mut Rng64) -> usize {
         match &self.zipf {
-            // Zipf samples ranks 1..=n; rank 1 is the hottest key.
-            Some(zipf) => (zipf.sample(rng) as usize)
-                .saturating_sub(1)
-                .min(self.key_ids.len() - 1),
+            // Index 0 is rank 1, the hottest key.
+            Some(alias) => alias.sample(rng),
             None => rng.random_range(0..self.key_ids.len()),
         }
     }
 
-    fn sample_value(&self, rng: &mut StdRng) -> f64 {
+    fn sample_value(&self, rng: &mut Rng64) -> f64 {
         let raw = match self.spec.values {
             ValueDist::Constant(v) => return v,
             ValueDist::Uniform { min, max } => {
@@ -263,10 +335,10 @@ impl SourceState {
         (raw * 100.0).round() / 100.0
     }
 
-    fn sample_delay(&self, rng: &mut StdRng) -> Dur {
+    fn sample_delay(&self, rng: &mut Rng64) -> Dur {
         let offline = &self.spec.offline;
         if offline.share > 0.0 && rng.random_bool(offline.share) {
-            return Dur(rng.random_range(offline.min.as_ms()..=offline.max.as_ms()));
+            return Dur(rng.random_range(offline.min.as_ms().max(0)..=offline.max.as_ms().max(0)));
         }
         let ms = match &self.delay {
             DelaySampler::None => 0.0,
@@ -275,14 +347,29 @@ impl SourceState {
             DelaySampler::LogNormal(d) => d.sample(rng),
             DelaySampler::Pareto(d) => d.sample(rng),
         };
-        // Heavy tails can overflow: no delay beyond a year.
-        Dur(ms.round().min(365.0 * DAY_MS) as i64)
+        // Heavy tails can overflow: no delay beyond a year; never a negative one, which the
+        // arrival queue (monotone) could not take.
+        Dur(ms.round().clamp(0.0, 365.0 * DAY_MS) as i64)
     }
 }
 
 /// The source's rate at `offset_ms` after the workload start, in events per minute.
 fn rate_per_minute(spec: &SourceSpec, start: Ts, offset_ms: f64) -> f64 {
-    let base = match spec.rate {
+    let factor: f64 = spec
+        .bursts
+        .iter()
+        .filter(|b| {
+            let at = b.at.as_ms() as f64;
+            offset_ms >= at && offset_ms < at + b.duration.as_ms() as f64
+        })
+        .map(|b| b.factor)
+        .product();
+    base_rate_per_minute(&spec.rate, start, offset_ms) * factor
+}
+
+/// The rate profile alone (no bursts) at `offset_ms` after the start, in events per minute.
+fn base_rate_per_minute(rate: &RateProfile, start: Ts, offset_ms: f64) -> f64 {
+    match *rate {
         RateProfile::Constant { per_minute } => per_minute,
         RateProfile::Diurnal {
             mean_per_minute,
@@ -295,37 +382,75 @@ fn rate_per_minute(spec: &SourceSpec, start: Ts, offset_ms: f64) -> f64 {
             let phase = (time_of_day - peak_at.as_ms() as f64) / DAY_MS;
             mean_per_minute * (1.0 + amplitude * (TAU * phase).cos())
         }
-    };
-    let factor: f64 = spec
-        .bursts
-        .iter()
-        .filter(|b| {
-            let at = b.at.as_ms() as f64;
-            offset_ms >= at && offset_ms < at + b.duration.as_ms() as f64
-        })
-        .map(|b| b.factor)
-        .product();
-    base * factor
+    }
 }
 
-/// The highest rate the source reaches within the horizon: the envelope for thinning.
-fn peak_rate_per_minute(spec: &SourceSpec, duration: Dur) -> f64 {
-    let base = match spec.rate {
-        RateProfile::Constant { per_minute } => per_minute,
-        RateProfile::Diurnal {
-            mean_per_minute,
-            peak_to_trough,
-            ..
-        } => mean_per_minute * 2.0 * peak_to_trough / (peak_to_trough + 1.0),
+/// Bounds of the source's rate over `[from_ms, to_ms)` after the workload start.
+fn rate_bounds(spec: &SourceSpec, start: Ts, from_ms: f64, to_ms: f64) -> RateBounds {
+    let (mut high, mut low) = match spec.rate {
+        RateProfile::Constant { per_minute } => (per_minute, per_minute),
+        RateProfile::Diurnal { .. } => {
+            // Within a bin (far shorter than half a day) the cosine is monotone except around
+            // its peak or trough: bound by the ends, and by the extreme if it falls inside.
+            let a = base_rate_per_minute(&spec.rate, start, from_ms);
+            let b = base_rate_per_minute(&spec.rate, start, to_ms);
+            let (extreme_high, extreme_low) = diurnal_extremes(spec, start, from_ms, to_ms);
+            (
+                a.max(b).max(extreme_high.unwrap_or(0.0)),
+                a.min(b).min(extreme_low.unwrap_or(f64::INFINITY)),
+            )
+        }
     };
-    // Overlapping bursts multiply; their product bounds any instant (factors below 1 ignored).
-    let bursts: f64 = spec
-        .bursts
-        .iter()
-        .filter(|b| b.at < duration)
-        .map(|b| b.factor.max(1.0))
-        .product();
-    base * bursts
+    for burst in &spec.bursts {
+        let (at, end) = (
+            burst.at.as_ms() as f64,
+            (burst.at + burst.duration).as_ms() as f64,
+        );
+        if end <= from_ms || at >= to_ms {
+            continue;
+        }
+        if at <= from_ms && end >= to_ms {
+            high *= burst.factor;
+            low *= burst.factor;
+        } else {
+            high *= burst.factor.max(1.0);
+            low *= burst.factor.min(1.0);
+        }
+    }
+    RateBounds {
+        envelope: high / 60_000.0,
+        floor: low / 60_000.0,
+    }
+}
+
+/// The diurnal rate at its peak and trough, for those of them inside `[from_ms, to_ms)`.
+fn diurnal_extremes(
+    spec: &SourceSpec,
+    start: Ts,
+    from_ms: f64,
+    to_ms: f64,
+) -> (Option<f64>, Option<f64>) {
+    let RateProfile::Diurnal {
+        mean_per_minute,
+        peak_to_trough,
+        peak_at,
+    } = spec.rate
+    else {
+        return (None, None);
+    };
+    let amplitude = (peak_to_trough - 1.0) / (peak_to_trough + 1.0);
+    let inside = |time_of_day_ms: f64| {
+        // First offset >= from_ms at that time of day.
+        let from_abs = start.as_ms() as f64 + from_ms;
+        let delta = (time_of_day_ms - from_abs).rem_euclid(DAY_MS);
+        from_ms + delta < to_ms
+    };
+    let peak = peak_at.as_ms() as f64;
+    let trough = peak + DAY_MS / 2.0;
+    (
+        inside(peak).then_some(mean_per_minute * (1.0 + amplitude)),
+        inside(trough).then_some(mean_per_minute * (1.0 - amplitude)),
+    )
 }
 
 #[cfg(test)]

@@ -3,6 +3,10 @@
 //! Actions scheduled for the same instant pop in the order they were scheduled (the sequence
 //! number breaks ties), so a run is deterministic by construction, as in nexosim and simcore.
 
+mod calendar;
+
+pub use calendar::CalendarQueue;
+
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
