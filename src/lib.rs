@@ -16,6 +16,7 @@
 //! ```
 
 pub mod aggregate;
+pub mod engine;
 pub mod event;
 pub mod metrics;
 pub mod oracle;

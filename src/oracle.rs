@@ -54,6 +54,7 @@ impl Oracle {
                     w,
                     Accumulator::of(event.value),
                     |a, b| a.merge(&b),
+                    |_| {},
                 );
             } else {
                 cells.entry((w, event.key)).or_default().add(event.value);

@@ -42,7 +42,7 @@ impl Window {
 }
 
 /// How events are grouped on the event-time axis.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub enum WindowSpec {
     /// Fixed-size, non-overlapping windows, aligned to the epoch plus `offset`.
@@ -136,27 +136,60 @@ impl<V> Default for SessionSet<V> {
 
 impl<V> SessionSet<V> {
     /// Adds `window` with `value`, merging it with every window it intersects; `merge`
-    /// folds one value into another. Returns the resulting (possibly larger) window.
-    pub fn insert(&mut self, window: Window, value: V, mut merge: impl FnMut(&mut V, V)) -> Window {
+    /// folds one value into another and `merged_away` hears of every window absorbed.
+    /// Returns the resulting (possibly larger) window.
+    pub fn insert(
+        &mut self,
+        window: Window,
+        value: V,
+        mut merge: impl FnMut(&mut V, V),
+        mut merged_away: impl FnMut(Window),
+    ) -> Window {
         let mut merged = window;
         let mut acc = value;
-        // Stored windows never intersect each other, so the candidates are the ones starting
-        // at or before `window.end`, walked back until one ends before `window.start`.
-        let touching: Vec<Ts> = self
-            .by_start
-            .range(..=window.end)
-            .rev()
-            .take_while(|(_, (end, _))| *end >= window.start)
-            .map(|(start, _)| *start)
-            .collect();
-        for start in touching {
-            if let Some((end, v)) = self.by_start.remove(&start) {
-                merged = merged.cover(&Window::new(start, end));
-                merge(&mut acc, v);
+        // Stored windows never intersect each other: the nearest one starting at or before
+        // the merged window's end is the only candidate, until it ends before its start.
+        while let Some((&start, &(end, _))) = self.by_start.range(..=merged.end).next_back() {
+            let found = Window::new(start, end);
+            if !found.intersects(&merged) {
+                break;
             }
+            let (_, v) = self.by_start.remove(&start).expect("just found");
+            merge(&mut acc, v);
+            merged_away(found);
+            merged = merged.cover(&found);
         }
         self.by_start.insert(merged.start, (merged.end, acc));
         merged
+    }
+
+    /// True when `window` intersects (or touches) a held window.
+    pub fn intersects_any(&self, window: &Window) -> bool {
+        self.by_start
+            .range(..=window.end)
+            .next_back()
+            .is_some_and(|(&start, &(end, _))| Window::new(start, end).intersects(window))
+    }
+
+    /// The held window starting at `start`, with its value.
+    pub fn get_mut(&mut self, start: Ts) -> Option<(Window, &mut V)> {
+        self.by_start
+            .get_mut(&start)
+            .map(|(end, v)| (Window::new(start, *end), v))
+    }
+
+    /// The held window that contains instant `t`, with its value.
+    pub fn containing_mut(&mut self, t: Ts) -> Option<(Window, &mut V)> {
+        self.by_start
+            .range_mut(..=t)
+            .next_back()
+            .filter(|(_, (end, _))| t < *end)
+            .map(|(start, (end, v))| (Window::new(*start, *end), v))
+    }
+
+    /// Removes the window starting at `start`, returning its value.
+    pub fn remove(&mut self, start: Ts) -> Option<V> {
+        self.by_start.remove(&start).map(|(_, v)| v)
     }
 
     /// The windows with their values, in start order.
@@ -226,7 +259,7 @@ mod tests {
         let mut add = |t: i64| {
             let mut w = None;
             spec.assign(Ts(t), |x| w = Some(x));
-            set.insert(w.unwrap(), 1, |a, b| *a += b)
+            set.insert(w.unwrap(), 1, |a, b| *a += b, |_| {})
         };
         assert_eq!(add(0), Window::new(Ts(0), Ts(5)));
         // [5,10) touches [0,5): Flink merges them.
