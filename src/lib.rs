@@ -24,6 +24,7 @@ pub mod query;
 pub mod report;
 pub mod ron_locate;
 pub mod run;
+pub mod runner;
 pub mod scenario;
 pub mod sim;
 pub mod time;

@@ -33,7 +33,7 @@ impl Oracle {
     /// An oracle for queries windowed by `window`.
     pub fn new(window: &WindowSpec) -> Oracle {
         Oracle {
-            window: window.clone(),
+            window: *window,
             seen: IdSet::default(),
             cells: BTreeMap::new(),
             sessions: BTreeMap::new(),

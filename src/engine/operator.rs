@@ -185,7 +185,9 @@ impl WindowOperator {
                 spec.assign(t, |w| accepted |= self.add_fixed(w, event, now, out));
                 accepted
             }
-            WindowSpec::Global => self.add_fixed(Window::new(Ts(i64::MIN), Ts(i64::MAX)), event, now, out),
+            WindowSpec::Global => {
+                self.add_fixed(Window::new(Ts(i64::MIN), Ts(i64::MAX)), event, now, out)
+            }
             WindowSpec::Session { gap } => self.add_session(event, gap, now, out),
         };
         // Flink: `isSkippedElement && isElementLate` — timestamp + allowedLateness <= watermark.
@@ -228,7 +230,8 @@ impl WindowOperator {
             && !cell.early_armed
         {
             cell.early_armed = true;
-            self.early_timers.push(now + delay, (window.start.as_ms(), event.key));
+            self.early_timers
+                .push(now + delay, (window.start.as_ms(), event.key));
         }
         true
     }
@@ -285,7 +288,9 @@ impl WindowOperator {
         let set = &mut self.sessions[k];
         // Flink merges first, then drops the (merged) window if it is late: a late proto-window
         // survives only by merging into a session that is still held.
-        if cleanup_time(proto.max_timestamp().as_ms(), lateness) <= watermark && !set.intersects_any(&proto) {
+        if cleanup_time(proto.max_timestamp().as_ms(), lateness) <= watermark
+            && !set.intersects_any(&proto)
+        {
             return false;
         }
         let timers = &mut self.session_timers;
@@ -429,9 +434,15 @@ impl WindowOperator {
     /// The earliest pending timer after watermark `wm`: the first window not yet fired, or
     /// the first cleanup.
     fn next_due_after(&self, wm: i64) -> i64 {
-        let first_cleanup = self.by_start.first_key_value().map_or(i64::MAX, |(_, &index)| {
-            cleanup_time(self.slots[index].window.max_timestamp().as_ms(), self.lateness)
-        });
+        let first_cleanup = self
+            .by_start
+            .first_key_value()
+            .map_or(i64::MAX, |(_, &index)| {
+                cleanup_time(
+                    self.slots[index].window.max_timestamp().as_ms(),
+                    self.lateness,
+                )
+            });
         let first_unfired = self
             .by_start
             .values()
@@ -497,12 +508,16 @@ impl WindowOperator {
                     Some(&index) => {
                         let slot = &mut self.slots[index];
                         let window = slot.window;
-                        slot.cells.get_mut(key.0 as usize).map(|cell| (window, cell))
+                        slot.cells
+                            .get_mut(key.0 as usize)
+                            .map(|cell| (window, cell))
                     }
                     None => None,
                 },
             };
-            let Some((window, cell)) = found else { continue };
+            let Some((window, cell)) = found else {
+                continue;
+            };
             if !cell.early_armed {
                 continue;
             }

@@ -173,6 +173,22 @@ impl PartitionedWatermarks {
         self.update_combined()
     }
 
+    /// After a periodic check with no new event, the earliest processing time at which a
+    /// later check could mark a partition idle (`None`: no check can change anything).
+    pub fn next_idleness_change(&self) -> Option<Ts> {
+        self.partitions
+            .iter()
+            .filter(|p| !p.idle)
+            .filter_map(|p| p.idleness.as_ref())
+            .map(|timer| match timer.start_of_inactivity {
+                // The next check starts the inactivity clock.
+                None => Ts(i64::MIN),
+                // Idle at the first check more than the timeout after the clock started.
+                Some(since) => since + timer.timeout + Dur(1),
+            })
+            .min()
+    }
+
     /// The partition emits its generator's watermark, which also marks it active again
     /// (Flink's `WatermarkOutputMultiplexer`); partial watermarks only move forward.
     fn emit_partial(p: &mut Partition) {
@@ -181,7 +197,12 @@ impl PartitionedWatermarks {
     }
 
     fn update_combined(&mut self) -> Option<Ts> {
-        let active_minimum = self.partitions.iter().filter(|p| !p.idle).map(|p| p.watermark).min()?;
+        let active_minimum = self
+            .partitions
+            .iter()
+            .filter(|p| !p.idle)
+            .map(|p| p.watermark)
+            .min()?;
         if active_minimum > self.combined {
             self.combined = active_minimum;
             Some(Ts(active_minimum))
@@ -250,7 +271,11 @@ mod tests {
     #[test]
     fn the_combined_watermark_is_the_minimum_and_an_empty_partition_stalls_it() {
         let mut w = PartitionedWatermarks::new(2, Dur::ZERO, None);
-        assert_eq!(w.on_event(0, Ts(1_000), true), None, "partition 1 has seen nothing");
+        assert_eq!(
+            w.on_event(0, Ts(1_000), true),
+            None,
+            "partition 1 has seen nothing"
+        );
         assert_eq!(w.on_event(0, Ts(5_000), true), None);
         assert_eq!(w.current(), Ts(i64::MIN));
         assert_eq!(w.on_event(1, Ts(3_000), true), Some(Ts(2_999)));
@@ -280,7 +305,11 @@ mod tests {
         w.on_event(1, Ts(5_000), false);
         assert_eq!(w.on_periodic(Ts(2_200), true), None);
         assert!(!w.is_idle(1));
-        assert_eq!(w.current(), Ts(10_009), "still the last value partition 0 alone set");
+        assert_eq!(
+            w.current(),
+            Ts(10_009),
+            "still the last value partition 0 alone set"
+        );
     }
 
     #[test]
@@ -294,7 +323,12 @@ mod tests {
             (b"abc", 479_470_107),
         ];
         for (input, expected) in cases {
-            assert_eq!(murmur2(input), expected, "{}", String::from_utf8_lossy(input));
+            assert_eq!(
+                murmur2(input),
+                expected,
+                "{}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 }

@@ -23,7 +23,15 @@ impl Collect {
     fn summary(&self) -> Vec<(i64, i64, u32, ResultKind, u64)> {
         self.results
             .iter()
-            .map(|r| (r.window.start.as_ms(), r.window.end.as_ms(), r.key.0, r.kind, r.acc.count))
+            .map(|r| {
+                (
+                    r.window.start.as_ms(),
+                    r.window.end.as_ms(),
+                    r.key.0,
+                    r.kind,
+                    r.acc.count,
+                )
+            })
             .collect()
     }
     fn take(&mut self) -> Vec<(i64, i64, u32, ResultKind, u64)> {
@@ -64,7 +72,12 @@ fn operator(spec: WindowSpec, lateness_ms: i64) -> WindowOperator {
 
 /// Feeds events in arrival order with a per-event bounded-out-of-orderness watermark, the
 /// record first and then the watermark, as Flink's source output does.
-fn feed(op: &mut WindowOperator, wm: &mut BoundedOutOfOrderness, events: &[Event], out: &mut Collect) {
+fn feed(
+    op: &mut WindowOperator,
+    wm: &mut BoundedOutOfOrderness,
+    events: &[Event],
+    out: &mut Collect,
+) {
     for e in events {
         op.on_event(e, e.arrival_time, out);
         wm.on_event(e.event_time);
@@ -83,7 +96,11 @@ fn the_2358_delivery_reaching_kafka_at_0003_still_counts_for_march_17() {
     feed(
         &mut op,
         &mut wm,
-        &[event(1, 0, at(50.0)), event(2, 0, at(62.5)), event(3, 0, at(58.0))],
+        &[
+            event(1, 0, at(50.0)),
+            event(2, 0, at(62.5)),
+            event(3, 0, at(58.0)),
+        ],
         &mut out,
     );
     // Max seen 00:02:30, watermark 23:57:29.999: the 23:00 window is still open, so the
@@ -93,14 +110,20 @@ fn the_2358_delivery_reaching_kafka_at_0003_still_counts_for_march_17() {
     // 00:05:30 moves the watermark to 00:00:29.999, past 23:59:59.999: the window fires
     // with both deliveries of March 17.
     feed(&mut op, &mut wm, &[event(4, 0, at(65.5))], &mut out);
-    assert_eq!(out.take(), vec![(at(0.0), at(60.0), 0, ResultKind::OnTime, 2)]);
+    assert_eq!(
+        out.take(),
+        vec![(at(0.0), at(60.0), 0, ResultKind::OnTime, 2)]
+    );
     // A 23:59 delivery arriving now is too late: its window has fired and, with no allowed
     // lateness, been cleaned up. It goes to the late side output, not silently away.
     feed(&mut op, &mut wm, &[event(5, 0, at(59.0))], &mut out);
     assert!(out.results.is_empty());
     assert_eq!(out.dropped, vec![5]);
     op.on_finish(&mut out);
-    assert_eq!(out.take(), vec![(at(60.0), at(120.0), 0, ResultKind::OnTime, 2)]);
+    assert_eq!(
+        out.take(),
+        vec![(at(60.0), at(120.0), 0, ResultKind::OnTime, 2)]
+    );
 }
 
 #[test]
@@ -158,7 +181,10 @@ fn discarding_mode_purges_so_a_late_firing_carries_only_the_late_events() {
     op.on_event(&event(3, 0, 3), Ts(0), &mut out);
     assert_eq!(
         out.take(),
-        vec![(0, 10, 0, ResultKind::OnTime, 2), (0, 10, 0, ResultKind::Late, 1)]
+        vec![
+            (0, 10, 0, ResultKind::OnTime, 2),
+            (0, 10, 0, ResultKind::Late, 1)
+        ]
     );
 }
 
@@ -188,7 +214,10 @@ fn sliding_windows_keep_an_event_that_some_of_its_windows_still_accept() {
     op.on_finish(&mut out);
     assert_eq!(
         out.take(),
-        vec![(5, 20, 0, ResultKind::OnTime, 1), (10, 25, 0, ResultKind::OnTime, 1)]
+        vec![
+            (5, 20, 0, ResultKind::OnTime, 1),
+            (10, 25, 0, ResultKind::OnTime, 1)
+        ]
     );
 }
 

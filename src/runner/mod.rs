@@ -1,0 +1,4 @@
+//! Runners drive the engine from the arrival stream, each on its own schedule and with its
+//! own capacity model.
+
+pub mod streaming;

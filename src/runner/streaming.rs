@@ -1,0 +1,570 @@
+//! The record-at-a-time streaming runner: Apache Flink's event-time pipeline on the simulated
+//! clock. Kafka partitions with per-partition watermarks (and idleness) feed a keyed window
+//! operator running on `parallelism` subtasks, each a first-in first-out server with a fixed
+//! per-record cost, so that a burst beyond capacity builds a backlog and delays results.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::watermark::kafka_partition;
+use crate::engine::{
+    FiringMode, OperatorConfig, Output, PartitionedWatermarks, WatermarkEmit, WindowOperator,
+    WindowResult,
+};
+use crate::event::{Event, KeyTable};
+use crate::query::QuerySpec;
+use crate::time::{Dur, Ts};
+use crate::validation::Problems;
+
+/// The streaming model as a scenario states it.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamingSpec {
+    /// `forBoundedOutOfOrderness`: how far behind the largest event time the watermark stays.
+    pub watermark_delay: Dur,
+    /// Flink's `allowedLateness`.
+    #[serde(default)]
+    pub allowed_lateness: Dur,
+    /// Per event, or periodic (Flink's auto-watermark interval, 200 ms by default).
+    #[serde(default)]
+    pub watermark_emit: WatermarkEmit,
+    /// Kafka partitions; each record goes to `murmur2(key) % partitions`.
+    #[serde(default = "one")]
+    pub partitions: u32,
+    /// `withIdleness`: a partition without records this long stops holding the watermark.
+    #[serde(default)]
+    pub idle_timeout: Option<Dur>,
+    /// Parallel subtasks of the window operator (keys spread by Flink's key groups).
+    #[serde(default = "one")]
+    pub parallelism: u32,
+    /// Records each subtask processes per second; none means unlimited.
+    #[serde(default)]
+    pub capacity_per_second: Option<f64>,
+    /// Fixed network and I/O hops around the processor.
+    #[serde(default)]
+    pub hops: Hops,
+    /// Speculative early results this long after a pane's first event.
+    #[serde(default)]
+    pub early_firing: Option<Dur>,
+    /// Accumulating or discarding firings.
+    #[serde(default)]
+    pub firing_mode: FiringMode,
+    /// How often state size and backlog are sampled (processing time).
+    #[serde(default = "one_minute")]
+    pub sample_every: Dur,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn one_minute() -> Dur {
+    Dur::from_mins(1)
+}
+
+/// Latency of the hops around the processor; the broker hop is in the arrival time already.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hops {
+    /// Broker to processor: the consumer's fetch.
+    #[serde(default)]
+    pub broker_to_processor: Dur,
+    /// Processor to sink: the write becoming visible.
+    #[serde(default)]
+    pub processor_to_sink: Dur,
+}
+
+impl StreamingSpec {
+    /// A spec with Flink's defaults around `watermark_delay`.
+    pub fn with_delay(watermark_delay: Dur) -> Self {
+        StreamingSpec {
+            watermark_delay,
+            allowed_lateness: Dur::ZERO,
+            watermark_emit: WatermarkEmit::Default,
+            partitions: 1,
+            idle_timeout: None,
+            parallelism: 1,
+            capacity_per_second: None,
+            hops: Hops::default(),
+            early_firing: None,
+            firing_mode: FiringMode::Accumulating,
+            sample_every: one_minute(),
+        }
+    }
+
+    /// Checks every field, recording problems under `path`.
+    pub fn validate(&self, path: &str, problems: &mut Problems) {
+        let non_negative = [
+            ("watermark_delay", self.watermark_delay),
+            ("allowed_lateness", self.allowed_lateness),
+            ("hops.broker_to_processor", self.hops.broker_to_processor),
+            ("hops.processor_to_sink", self.hops.processor_to_sink),
+        ];
+        for (field, d) in non_negative {
+            problems.check(d >= Dur::ZERO, &format!("{path}.{field}"), || {
+                format!("{field} {d} must not be negative")
+            });
+        }
+        let positive = [
+            ("watermark_emit", self.watermark_emit.interval()),
+            ("idle_timeout", self.idle_timeout),
+            ("early_firing", self.early_firing),
+            ("sample_every", Some(self.sample_every)),
+        ];
+        for (field, d) in positive {
+            if let Some(d) = d {
+                problems.check(d > Dur::ZERO, &format!("{path}.{field}"), || {
+                    format!("{field} {d} must be positive")
+                });
+            }
+        }
+        problems.check(
+            (1..=10_000).contains(&self.partitions),
+            &format!("{path}.partitions"),
+            || format!("partitions {} must be between 1 and 10000", self.partitions),
+        );
+        problems.check(
+            (1..=MAX_PARALLELISM).contains(&self.parallelism),
+            &format!("{path}.parallelism"),
+            || {
+                format!(
+                    "parallelism {} must be between 1 and {MAX_PARALLELISM}",
+                    self.parallelism
+                )
+            },
+        );
+        if let Some(c) = self.capacity_per_second {
+            problems.check(
+                c > 0.0 && c.is_finite(),
+                &format!("{path}.capacity_per_second"),
+                || {
+                    format!(
+                        "capacity_per_second {c} must be positive (records per second per subtask)"
+                    )
+                },
+            );
+        }
+    }
+}
+
+/// Flink's upper bound on parallelism (`KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM`
+/// is 32768).
+pub const MAX_PARALLELISM: u32 = 32_768;
+
+/// A result as it leaves the processor.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Emission {
+    /// Processing time the operator emitted it.
+    pub emit_time: Ts,
+    /// Processing time it became visible in the sink.
+    pub visible_time: Ts,
+    /// The event whose processing caused it; `None` at the end of input.
+    pub after_event_id: Option<u64>,
+    /// What was emitted.
+    pub result: WindowResult,
+}
+
+/// State size and backlog at a moment of processing time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// When.
+    pub time: Ts,
+    /// (window, key) pairs holding state.
+    pub state_cells: usize,
+    /// Records waiting for a subtask (consumer lag).
+    pub backlog: usize,
+    /// The operator's watermark.
+    pub watermark: Ts,
+}
+
+/// Where a runner sends what it produces.
+pub trait StreamOutput {
+    /// A window result.
+    fn result(&mut self, emission: &Emission);
+    /// An event dropped as late (the late side output), at processing time `at`.
+    fn dropped(&mut self, event: &Event, at: Ts);
+    /// A sample of state size and backlog.
+    fn sample(&mut self, _sample: &Sample) {}
+}
+
+/// Everything a run produced, kept in memory (tests, small replays).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Collected {
+    /// Results in emission order.
+    pub emissions: Vec<Emission>,
+    /// Dropped events with the time they were dropped.
+    pub dropped: Vec<(Event, Ts)>,
+    /// Samples in time order.
+    pub samples: Vec<Sample>,
+}
+
+impl StreamOutput for Collected {
+    fn result(&mut self, emission: &Emission) {
+        self.emissions.push(*emission);
+    }
+    fn dropped(&mut self, event: &Event, at: Ts) {
+        self.dropped.push((*event, at));
+    }
+    fn sample(&mut self, sample: &Sample) {
+        self.samples.push(*sample);
+    }
+}
+
+/// One subtask: a first-in first-out server. Times in microseconds, since per-record costs
+/// are far below a millisecond.
+#[derive(Clone, Debug, Default)]
+struct Subtask {
+    busy_until_us: i64,
+    /// Completion times of records still queued or in service (kept only with a capacity).
+    queue_us: VecDeque<i64>,
+}
+
+/// The streaming runner. Feed it events in arrival order with [`on_event`](Self::on_event),
+/// then call [`finish`](Self::finish).
+pub struct StreamingRunner {
+    operator: WindowOperator,
+    watermarks: PartitionedWatermarks,
+    emit_per_event: bool,
+    periodic: Option<Dur>,
+    /// Ticks are needed for periodic emission or idleness detection.
+    tick_every: Option<Dur>,
+    next_tick: Option<Ts>,
+    events_since_tick: bool,
+    partitions: usize,
+    parallelism: usize,
+    partition_of_key: Vec<u32>,
+    cost_us: i64,
+    fetch_hop: Dur,
+    sample_every: Dur,
+    next_sample: Option<Ts>,
+    /// Processing time at the source (the latest record's arrival plus the fetch hop).
+    now: Ts,
+    servers: Servers,
+}
+
+/// What stamping a result needs: where each key runs, how busy each subtask is.
+#[derive(Debug)]
+struct Servers {
+    subtask_of_key: Vec<u32>,
+    subtasks: Vec<Subtask>,
+    sink_hop: Dur,
+    last_event_id: Option<u64>,
+}
+
+impl StreamingRunner {
+    /// A runner for `query` configured by `spec`.
+    pub fn new(spec: &StreamingSpec, query: &QuerySpec) -> Self {
+        let operator = WindowOperator::new(
+            query.window,
+            OperatorConfig {
+                allowed_lateness: spec.allowed_lateness,
+                early_firing: spec.early_firing,
+                firing_mode: spec.firing_mode,
+            },
+        );
+        let partitions = spec.partitions.max(1) as usize;
+        let parallelism = spec.parallelism.clamp(1, MAX_PARALLELISM) as usize;
+        let periodic = spec.watermark_emit.interval();
+        // Idleness is checked on the periodic timer; per-event emission still runs it then.
+        let tick_every = periodic.or(spec
+            .idle_timeout
+            .map(|_| WatermarkEmit::Default.interval().expect("200 ms")));
+        StreamingRunner {
+            operator,
+            watermarks: PartitionedWatermarks::new(
+                partitions,
+                spec.watermark_delay,
+                spec.idle_timeout,
+            ),
+            emit_per_event: periodic.is_none(),
+            periodic,
+            tick_every,
+            next_tick: None,
+            events_since_tick: false,
+            partitions,
+            parallelism,
+            partition_of_key: Vec::new(),
+            cost_us: spec
+                .capacity_per_second
+                .map_or(0, |c| (1_000_000.0 / c).round().max(1.0) as i64),
+            fetch_hop: spec.hops.broker_to_processor,
+            sample_every: spec.sample_every,
+            next_sample: None,
+            now: Ts(i64::MIN),
+            servers: Servers {
+                subtask_of_key: Vec::new(),
+                subtasks: vec![Subtask::default(); parallelism],
+                sink_hop: spec.hops.processor_to_sink,
+                last_event_id: None,
+            },
+        }
+    }
+
+    /// The operator's watermark.
+    pub fn watermark(&self) -> Ts {
+        self.operator.watermark()
+    }
+
+    /// Processes one event (arrival order), after every timer due before it.
+    pub fn on_event(&mut self, event: &Event, keys: &KeyTable, out: &mut impl StreamOutput) {
+        let source_time = event.arrival_time + self.fetch_hop;
+        self.advance_to(source_time, out);
+        self.sample_until(source_time, out);
+        self.now = self.now.max(source_time);
+        self.ensure_routing(event, keys);
+        let k = event.key.0 as usize;
+        let subtask = self.servers.subtask_of_key[k] as usize;
+        // The record waits for its subtask, then costs `cost_us`.
+        let done_us = {
+            let s = &mut self.servers.subtasks[subtask];
+            let now_us = self.now.as_ms() * 1_000;
+            let done = s.busy_until_us.max(now_us) + self.cost_us;
+            s.busy_until_us = done;
+            if self.cost_us > 0 {
+                while s.queue_us.front().is_some_and(|&t| t <= now_us) {
+                    s.queue_us.pop_front();
+                }
+                s.queue_us.push_back(done);
+            }
+            done
+        };
+        self.servers.last_event_id = Some(event.id);
+        let done = Ts(done_us.div_euclid(1_000));
+        self.operator
+            .on_event(event, done, &mut self.servers.stamp(Timing::At(done), out));
+        // The record goes downstream before the watermark it may produce (Flink's
+        // SourceOutputWithWatermarks: collect, then onEvent).
+        let partition = self.partition_of_key[k] as usize;
+        if let Some(wm) = self
+            .watermarks
+            .on_event(partition, event.event_time, self.emit_per_event)
+        {
+            let now = self.now;
+            self.operator
+                .on_watermark(wm, &mut self.servers.stamp(Timing::Watermark(now), out));
+        }
+        self.events_since_tick = true;
+    }
+
+    /// Runs every periodic tick and early-firing timer due at or before `time`, in time
+    /// order. Calling it or not between events changes nothing: timers run lazily.
+    pub fn advance_to(&mut self, time: Ts, out: &mut impl StreamOutput) {
+        if self.next_tick.is_none()
+            && let Some(every) = self.tick_every
+            && self.now != Ts(i64::MIN)
+        {
+            // Ticks are aligned to multiples of the interval on the simulated clock.
+            self.next_tick = Some(self.now.floor_to(every) + every);
+        }
+        loop {
+            let tick = self.next_tick.filter(|&t| t <= time);
+            let timer = self.operator.next_processing_timer().filter(|&t| t <= time);
+            match (tick, timer) {
+                (Some(t), timer) if timer.is_none_or(|u| t <= u) => self.tick(t, out),
+                (_, Some(u)) => {
+                    self.operator
+                        .on_processing_time(u, &mut self.servers.stamp(Timing::At(u), out));
+                }
+                _ => break,
+            }
+        }
+    }
+
+    fn tick(&mut self, t: Ts, out: &mut impl StreamOutput) {
+        self.sample_until(t, out);
+        let every = self.tick_every.expect("ticks only when configured");
+        let advanced = self.watermarks.on_periodic(t, self.periodic.is_some());
+        if let Some(wm) = advanced {
+            self.operator
+                .on_watermark(wm, &mut self.servers.stamp(Timing::Watermark(t), out));
+        }
+        // A quiet tick changes nothing but the idleness clocks: jump to the next tick at
+        // which one of them can expire.
+        let next = t + every;
+        self.next_tick = Some(
+            match (
+                self.events_since_tick,
+                self.watermarks.next_idleness_change(),
+            ) {
+                // The first tick at or after the change.
+                (false, Some(change)) if change > next => {
+                    Ts(change.as_ms() - 1).floor_to(every) + every
+                }
+                (false, None) if advanced.is_none() => Ts(i64::MAX),
+                _ => next,
+            },
+        );
+        if self.next_tick == Some(Ts(i64::MAX)) {
+            // Nothing can happen until the next event: resume the grid from it.
+            self.next_tick = None;
+        }
+        self.events_since_tick = false;
+    }
+
+    /// End of a bounded input: Flink's final `Long.MAX_VALUE` watermark fires every window.
+    pub fn finish(&mut self, out: &mut impl StreamOutput) {
+        let now = self.now.max(Ts(i64::MIN + 1));
+        self.servers.last_event_id = None;
+        self.operator
+            .on_finish(&mut self.servers.stamp(Timing::Watermark(now), out));
+        let end = self
+            .servers
+            .subtasks
+            .iter()
+            .map(|s| Ts(s.busy_until_us.div_euclid(1_000)))
+            .fold(now, Ts::max);
+        self.sample_until(end, out);
+        out.sample(&self.sample_at(end));
+    }
+
+    fn ensure_routing(&mut self, event: &Event, keys: &KeyTable) {
+        let k = event.key.0 as usize;
+        while self.partition_of_key.len() <= k {
+            let id = crate::event::KeyId(self.partition_of_key.len() as u32);
+            let name = if (id.0 as usize) < keys.len() {
+                keys.name(id)
+            } else {
+                ""
+            };
+            self.partition_of_key
+                .push(kafka_partition(name, self.partitions) as u32);
+            self.servers
+                .subtask_of_key
+                .push(flink_subtask(name, self.parallelism) as u32);
+        }
+    }
+
+    fn sample_at(&self, time: Ts) -> Sample {
+        let now_us = time.as_ms() * 1_000;
+        Sample {
+            time,
+            state_cells: self.operator.live_cells(),
+            backlog: self
+                .servers
+                .subtasks
+                .iter()
+                .map(|s| s.queue_us.iter().filter(|&&t| t > now_us).count())
+                .sum(),
+            watermark: self.operator.watermark(),
+        }
+    }
+
+    /// Samples on the grid of `sample_every` up to `time`. Between events the operator's
+    /// state stands still; the backlog drains, and each sample sees it at its own time.
+    fn sample_until(&mut self, time: Ts, out: &mut impl StreamOutput) {
+        let every = self.sample_every;
+        let mut next = *self.next_sample.get_or_insert(time.floor_to(every) + every);
+        while next <= time {
+            out.sample(&self.sample_at(next));
+            next += every;
+        }
+        self.next_sample = Some(next);
+    }
+}
+
+impl Servers {
+    fn stamp<'a, O: StreamOutput>(&'a self, timing: Timing, out: &'a mut O) -> Timed<'a, O> {
+        Timed {
+            out,
+            timing,
+            servers: self,
+        }
+    }
+}
+
+/// When the results of one operator call leave their subtask.
+#[derive(Clone, Copy)]
+enum Timing {
+    /// At this processing time (a record's completion, an early timer).
+    At(Ts),
+    /// A watermark sent at this time reaches each subtask behind its queued records.
+    Watermark(Ts),
+}
+
+/// Stamps the operator's results with processing times and the event that caused them.
+struct Timed<'a, O> {
+    out: &'a mut O,
+    timing: Timing,
+    servers: &'a Servers,
+}
+
+impl<O: StreamOutput> Output for Timed<'_, O> {
+    fn result(&mut self, result: &WindowResult) {
+        let emit_time = match self.timing {
+            Timing::At(t) => t,
+            Timing::Watermark(sent) => {
+                let subtask = self
+                    .servers
+                    .subtask_of_key
+                    .get(result.key.0 as usize)
+                    .copied()
+                    .unwrap_or(0);
+                let busy = self.servers.subtasks[subtask as usize].busy_until_us;
+                sent.max(Ts(busy.div_euclid(1_000)))
+            }
+        };
+        self.out.result(&Emission {
+            emit_time,
+            visible_time: emit_time + self.servers.sink_hop,
+            after_event_id: self.servers.last_event_id,
+            result: *result,
+        });
+    }
+
+    fn dropped(&mut self, event: &Event) {
+        let at = match self.timing {
+            Timing::At(t) | Timing::Watermark(t) => t,
+        };
+        self.out.dropped(event, at);
+    }
+}
+
+/// Flink's `KeyGroupRangeAssignment.assignKeyToParallelOperator` for a `String` key:
+/// `murmurHash(key.hashCode()) % maxParallelism`, then `keyGroup * parallelism / maxParallelism`,
+/// with Flink's default max parallelism (at least 128).
+pub fn flink_subtask(key: &str, parallelism: usize) -> usize {
+    let parallelism = parallelism.max(1);
+    let max_parallelism = default_max_parallelism(parallelism);
+    let key_group = flink_murmur_hash(java_string_hash(key)) as usize % max_parallelism;
+    key_group * parallelism / max_parallelism
+}
+
+/// Flink's `KeyGroupRangeAssignment.computeDefaultMaxParallelism`.
+fn default_max_parallelism(parallelism: usize) -> usize {
+    (parallelism + parallelism / 2)
+        .next_power_of_two()
+        .clamp(128, MAX_PARALLELISM as usize)
+}
+
+/// Java's `String.hashCode`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units.
+fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+}
+
+/// Flink's `MathUtils.murmurHash(int)`, a non-negative hash.
+fn flink_murmur_hash(code: i32) -> i32 {
+    let mut code = code.wrapping_mul(0xcc9e_2d51_u32 as i32);
+    code = code.rotate_left(15);
+    code = code.wrapping_mul(0x1b87_3593);
+    code = code.rotate_left(13);
+    code = code.wrapping_mul(5).wrapping_add(0xe654_6b64_u32 as i32);
+    code ^= 4;
+    // bitMix
+    code ^= ((code as u32) >> 16) as i32;
+    code = code.wrapping_mul(0x85eb_ca6b_u32 as i32);
+    code ^= ((code as u32) >> 13) as i32;
+    code = code.wrapping_mul(0xc2b2_ae35_u32 as i32);
+    code ^= ((code as u32) >> 16) as i32;
+    if code >= 0 {
+        code
+    } else if code != i32::MIN {
+        -code
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests;
