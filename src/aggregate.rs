@@ -31,6 +31,18 @@ impl Aggregation {
     }
 }
 
+impl std::str::FromStr for Aggregation {
+    type Err = String;
+
+    /// `count`, `sum`, `min`, `max` or `avg` (any case).
+    fn from_str(text: &str) -> Result<Aggregation, String> {
+        [Aggregation::Count, Aggregation::Sum, Aggregation::Min, Aggregation::Max, Aggregation::Avg]
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| format!("unknown aggregation \"{text}\": use count, sum, min, max or avg"))
+    }
+}
+
 /// Count, sum, min and max together; every [`Aggregation`] is read off these.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Accumulator {

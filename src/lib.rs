@@ -16,11 +16,13 @@
 //! ```
 
 pub mod aggregate;
+pub mod bench;
 pub mod engine;
 pub mod event;
 pub mod metrics;
 pub mod oracle;
 pub mod query;
+pub mod replay;
 pub mod report;
 pub mod ron_locate;
 pub mod run;

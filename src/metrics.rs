@@ -1,10 +1,17 @@
 //! Measurements taken while events stream past: distributions in bounded memory, and the
 //! workload's own figures (how late events arrive, how many repeat, how many keys).
 
+use std::collections::BTreeMap;
+
 use hdrhistogram::Histogram;
 
-use crate::event::Event;
+use crate::aggregate::Accumulator;
+use crate::engine::{FiringMode, ResultKind};
+use crate::event::{Event, KeyId};
+use crate::oracle::TruthCell;
+use crate::runner::streaming::{Emission, Sample, StreamOutput};
 use crate::time::{Dur, Ts};
+use crate::window::Window;
 
 /// A distribution of signed millisecond values in bounded memory (HDR histograms with three
 /// significant digits: quantiles are within 0.1%). Negative values, such as arrivals stamped
@@ -156,6 +163,122 @@ impl WorkloadStats {
     /// Distinct keys seen.
     pub fn keys(&self) -> u64 {
         self.keys_seen.iter().filter(|&&seen| seen).count() as u64
+    }
+}
+
+/// A runner's results as a serving table would hold them, scored against the truth.
+#[derive(Clone, Debug, Default)]
+pub struct ResultStats {
+    discarding: bool,
+    /// Results emitted, by kind.
+    pub on_time: u64,
+    /// Updated results from late events within the allowed lateness.
+    pub late: u64,
+    /// Speculative early results.
+    pub early: u64,
+    /// Events dropped as late.
+    pub dropped: u64,
+    /// The value those events carried.
+    pub dropped_value: f64,
+    /// On-time results: visible time minus window end.
+    pub result_delay_ms: SignedHistogram,
+    /// The served value per (window, key): upserted, or added up in discarding mode.
+    served: BTreeMap<(Window, KeyId), Accumulator>,
+    /// Largest state size sampled.
+    pub state_peak: usize,
+    /// Largest backlog sampled.
+    pub backlog_peak: usize,
+}
+
+/// How well served results match the truth.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Correctness {
+    /// Truth cells served with exactly the true aggregates.
+    pub correct: u64,
+    /// Truth cells served with another value.
+    pub wrong: u64,
+    /// Truth cells never served.
+    pub missing: u64,
+    /// Served cells that do not exist in the truth (windows cut differently).
+    pub extra: u64,
+}
+
+impl Correctness {
+    /// Share of truth cells served correctly.
+    pub fn correct_share(&self) -> Option<f64> {
+        let truth = self.correct + self.wrong + self.missing;
+        (truth > 0).then(|| self.correct as f64 / truth as f64)
+    }
+}
+
+fn same_value(a: &Accumulator, b: &Accumulator) -> bool {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+    a.count == b.count && close(a.sum, b.sum)
+}
+
+impl ResultStats {
+    /// Stats for results fired in `mode`.
+    pub fn new(mode: FiringMode) -> Self {
+        ResultStats {
+            discarding: mode == FiringMode::Discarding,
+            ..Self::default()
+        }
+    }
+
+    /// Results emitted in all.
+    pub fn results(&self) -> u64 {
+        self.on_time + self.late + self.early
+    }
+
+    /// The served table against the truth (both ordered by window, then key).
+    pub fn correctness(&self, truth: &[TruthCell]) -> Correctness {
+        let mut c = Correctness::default();
+        let mut served = self.served.iter().peekable();
+        for cell in truth {
+            let at = (cell.window, cell.key);
+            while served.next_if(|(k, _)| **k < at).is_some() {
+                c.extra += 1;
+            }
+            match served.next_if(|(k, _)| **k == at) {
+                Some((_, acc)) if same_value(acc, &cell.acc) => c.correct += 1,
+                Some(_) => c.wrong += 1,
+                None => c.missing += 1,
+            }
+        }
+        c.extra += served.count() as u64;
+        c
+    }
+}
+
+impl StreamOutput for ResultStats {
+    fn result(&mut self, emission: &Emission) {
+        let r = &emission.result;
+        match r.kind {
+            ResultKind::OnTime => {
+                self.on_time += 1;
+                if r.window.end < Ts(i64::MAX) {
+                    self.result_delay_ms.record((emission.visible_time - r.window.end).as_ms());
+                }
+            }
+            ResultKind::Late => self.late += 1,
+            ResultKind::Early => self.early += 1,
+        }
+        let served = self.served.entry((r.window, r.key)).or_default();
+        if self.discarding {
+            served.merge(&r.acc);
+        } else {
+            *served = r.acc;
+        }
+    }
+
+    fn dropped(&mut self, event: &Event, _at: Ts) {
+        self.dropped += 1;
+        self.dropped_value += event.value;
+    }
+
+    fn sample(&mut self, sample: &Sample) {
+        self.state_peak = self.state_peak.max(sample.state_cells);
+        self.backlog_peak = self.backlog_peak.max(sample.backlog);
     }
 }
 

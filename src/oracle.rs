@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use crate::aggregate::Accumulator;
 use crate::event::{Event, KeyId};
 use crate::window::{SessionSet, Window, WindowSpec};
@@ -13,7 +15,11 @@ pub struct Oracle {
     window: WindowSpec,
     /// Ids seen so far, to count each business event once.
     seen: IdSet,
-    cells: BTreeMap<(Window, KeyId), Accumulator>,
+    /// Fixed-size windows: per window, an accumulator per key id (count 0: no events).
+    windows: Vec<(Window, Vec<Accumulator>)>,
+    window_index: FxHashMap<Window, usize>,
+    /// The window used last; consecutive events mostly share one.
+    last: Option<(Window, usize)>,
     sessions: BTreeMap<KeyId, SessionSet<Accumulator>>,
     duplicates: u64,
 }
@@ -35,7 +41,9 @@ impl Oracle {
         Oracle {
             window: *window,
             seen: IdSet::default(),
-            cells: BTreeMap::new(),
+            windows: Vec::new(),
+            window_index: FxHashMap::default(),
+            last: None,
             sessions: BTreeMap::new(),
             duplicates: 0,
         }
@@ -47,20 +55,41 @@ impl Oracle {
             self.duplicates += 1;
             return false;
         }
-        let (cells, sessions) = (&mut self.cells, &mut self.sessions);
-        self.window.assign(event.event_time, |w| {
-            if let WindowSpec::Session { .. } = self.window {
-                sessions.entry(event.key).or_default().insert(
+        let window = self.window;
+        window.assign(event.event_time, |w| {
+            if window.is_merging() {
+                self.sessions.entry(event.key).or_default().insert(
                     w,
                     Accumulator::of(event.value),
                     |a, b| a.merge(&b),
                     |_| {},
                 );
             } else {
-                cells.entry((w, event.key)).or_default().add(event.value);
+                let cells = self.cells_of(w);
+                let key = event.key.0 as usize;
+                if key >= cells.len() {
+                    cells.resize(key + 1, Accumulator::default());
+                }
+                cells[key].add(event.value);
             }
         });
         true
+    }
+
+    fn cells_of(&mut self, window: Window) -> &mut Vec<Accumulator> {
+        let index = match self.last {
+            Some((w, index)) if w == window => index,
+            _ => {
+                let next = self.windows.len();
+                let index = *self.window_index.entry(window).or_insert(next);
+                if index == next {
+                    self.windows.push((window, Vec::new()));
+                }
+                self.last = Some((window, index));
+                index
+            }
+        };
+        &mut self.windows[index].1
     }
 
     /// Repeated ids seen (retried duplicates).
@@ -76,9 +105,15 @@ impl Oracle {
     /// Every exact result, ordered by window then key.
     pub fn cells(&self) -> Vec<TruthCell> {
         let mut out: Vec<TruthCell> = self
-            .cells
+            .windows
             .iter()
-            .map(|(&(window, key), &acc)| TruthCell { window, key, acc })
+            .flat_map(|(window, cells)| {
+                cells.iter().enumerate().filter(|(_, acc)| acc.count > 0).map(|(key, &acc)| TruthCell {
+                    window: *window,
+                    key: KeyId(key as u32),
+                    acc,
+                })
+            })
             .collect();
         for (&key, set) in &self.sessions {
             out.extend(

@@ -1,7 +1,8 @@
 //! `Scenario -> Report`: the one call the CLI and the GUI both make.
 
 use crate::event::KeyTable;
-use crate::metrics::WorkloadStats;
+use crate::metrics::{ResultStats, WorkloadStats};
+use crate::runner::streaming::StreamingRunner;
 use crate::oracle::{Oracle, TruthCell};
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -26,21 +27,64 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     let mut generator = Generator::new(&scenario.workload, scenario.seed);
     let mut stats = WorkloadStats::new(scenario.query.window.length());
     let mut oracle = Oracle::new(&scenario.query.window);
+    let mut streaming = scenario.streaming.as_ref().map(|spec| {
+        (
+            StreamingRunner::new(spec, &scenario.query),
+            ResultStats::new(spec.firing_mode),
+        )
+    });
     while let Some(event) = generator.next() {
         stats.observe(&event);
         oracle.observe(&event);
+        if let Some((runner, results)) = &mut streaming {
+            runner.on_event(&event, generator.keys(), results);
+        }
         if stats.events.is_multiple_of(PROGRESS_EVERY) {
             progress(generator.progress());
         }
     }
     progress(1.0);
     let truth = oracle.cells();
-    let report = Report::new(scenario, &figures(&stats, &oracle, &truth));
+    let mut values = figures(&stats, &oracle, &truth);
+    if let Some((mut runner, mut results)) = streaming {
+        runner.finish(&mut results);
+        values.extend(model_figures("streaming", &results, &truth, stats.events));
+    }
+    let report = Report::new(scenario, &values);
     RunOutput {
         report,
         truth,
         keys: generator.keys().clone(),
     }
+}
+
+/// A model's metric values, named `<model>.<metric>`.
+fn model_figures(model: &str, results: &ResultStats, truth: &[TruthCell], arrivals: u64) -> Vec<(&'static str, Option<f64>)> {
+    let correctness = results.correctness(truth);
+    let delay = &results.result_delay_ms;
+    let figures = [
+        ("results", Some(results.results() as f64)),
+        ("late_firings", Some(results.late as f64)),
+        ("early_firings", Some(results.early as f64)),
+        ("dropped_late", Some(results.dropped as f64)),
+        ("dropped_late_share", (arrivals > 0).then(|| results.dropped as f64 / arrivals as f64)),
+        ("dropped_late_value", Some(results.dropped_value)),
+        ("correct_share", correctness.correct_share()),
+        ("wrong_cells", Some(correctness.wrong as f64)),
+        ("missing_cells", Some(correctness.missing as f64)),
+        ("result_delay_p50", delay.quantile(0.5).map(|v| v as f64)),
+        ("result_delay_p99", delay.quantile(0.99).map(|v| v as f64)),
+        ("result_delay_max", delay.max().map(|v| v as f64)),
+        ("state_peak", Some(results.state_peak as f64)),
+        ("backlog_peak", Some(results.backlog_peak as f64)),
+    ];
+    figures
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let full = format!("{model}.{name}");
+            crate::report::metric_info(&full).map(|info| (info.name, value))
+        })
+        .collect()
 }
 
 /// The report's metric values, by name.

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::query::QuerySpec;
+use crate::runner::streaming::StreamingSpec;
 use crate::report;
 use crate::ron_locate;
 use crate::time::Dur;
@@ -38,6 +39,9 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     /// What is computed over them.
     pub query: QuerySpec,
+    /// The record-at-a-time streaming model (Flink), if the scenario runs it.
+    #[serde(default)]
+    pub streaming: Option<StreamingSpec>,
     /// Checks on the report's metrics, e.g. `"workload.delay_p99 <= 10m"`.
     #[serde(default)]
     pub expect: Vec<Expectation>,
@@ -118,7 +122,9 @@ impl Scenario {
 
     /// Parses and validates RON `text`; `file` names it in errors.
     pub fn from_ron(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = ron::from_str(text).map_err(|e| ScenarioError::Syntax {
+        // Optional sections are written without `Some(...)`.
+        let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError::Syntax {
             file: file.to_owned(),
             line: e.span.start.line,
             column: e.span.start.col,
@@ -153,6 +159,9 @@ impl Scenario {
         });
         self.workload.validate("workload", &mut problems);
         self.query.validate("query", &mut problems);
+        if let Some(streaming) = &self.streaming {
+            streaming.validate("streaming", &mut problems);
+        }
         for (i, expectation) in self.expect.iter().enumerate() {
             problems.check(
                 report::metric_info(&expectation.metric).is_some(),

@@ -163,10 +163,10 @@ impl<W: Write> TraceWriter<W> {
     }
 }
 
-/// Reads a trace file row by row, interning keys into `keys`.
-pub struct TraceReader<'k> {
+/// Reads a trace file row by row, interning keys as they appear.
+pub struct TraceReader {
     file: PathBuf,
-    keys: &'k mut KeyTable,
+    keys: KeyTable,
     rows: Rows,
 }
 
@@ -182,9 +182,9 @@ enum Rows {
     },
 }
 
-impl<'k> TraceReader<'k> {
+impl TraceReader {
     /// Opens `path`, in the format its extension names (see [`TraceFormat::from_path`]).
-    pub fn open(path: &Path, keys: &'k mut KeyTable) -> Result<Self, TraceError> {
+    pub fn open(path: &Path) -> Result<Self, TraceError> {
         let io_error = |source| TraceError::Io {
             file: path.to_owned(),
             source,
@@ -224,9 +224,19 @@ impl<'k> TraceReader<'k> {
         };
         Ok(TraceReader {
             file: path.to_owned(),
-            keys,
+            keys: KeyTable::new(),
             rows,
         })
+    }
+
+    /// The keys seen so far, by id.
+    pub fn keys(&self) -> &KeyTable {
+        &self.keys
+    }
+
+    /// The keys seen, once reading is done.
+    pub fn into_keys(self) -> KeyTable {
+        self.keys
     }
 
     fn parse(&mut self, line: u64, cells: [Option<Cell>; 5]) -> Result<Event, TraceError> {
@@ -317,7 +327,7 @@ fn row_error(file: &Path, line: u64, field: &str, message: String) -> TraceError
     }
 }
 
-impl Iterator for TraceReader<'_> {
+impl Iterator for TraceReader {
     type Item = Result<Event, TraceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -399,8 +409,7 @@ mod tests {
     }
 
     fn read(path: &Path) -> Result<Vec<Event>, TraceError> {
-        let mut keys = KeyTable::new();
-        TraceReader::open(path, &mut keys)?.collect()
+        TraceReader::open(path)?.collect()
     }
 
     #[test]

@@ -89,6 +89,7 @@ impl WindowSpec {
 
     /// Calls `each` with every window `t` belongs to, in Flink's order. A session event
     /// gets its own proto-window `[t, t + gap)`, which a [`SessionSet`] then merges.
+    #[inline]
     pub fn assign(&self, t: Ts, mut each: impl FnMut(Window)) {
         match *self {
             WindowSpec::Tumbling { size, offset } => {
@@ -110,6 +111,32 @@ impl WindowSpec {
             WindowSpec::Session { gap } => each(Window::new(t, t + gap)),
             WindowSpec::Global => each(Window::new(Ts(i64::MIN), Ts(i64::MAX))),
         }
+    }
+}
+
+impl std::str::FromStr for WindowSpec {
+    type Err = String;
+
+    /// Parses the command-line form: `tumbling:10m`, `tumbling:1h,15m` (with an offset),
+    /// `sliding:15m,2m`, `sliding:15m,2m,1m`, `session:5m`, `global`.
+    fn from_str(text: &str) -> Result<WindowSpec, String> {
+        let hint = "write tumbling:SIZE[,OFFSET], sliding:SIZE,SLIDE[,OFFSET], session:GAP or global, e.g. tumbling:10m";
+        let (kind, args) = text.split_once(':').unwrap_or((text, ""));
+        let durations: Vec<Dur> = if args.is_empty() {
+            Vec::new()
+        } else {
+            args.split(',').map(|a| Dur::parse(a.trim())).collect::<Result<_, _>>()?
+        };
+        let spec = match (kind.trim(), durations.as_slice()) {
+            ("tumbling", [size]) => WindowSpec::Tumbling { size: *size, offset: Dur::ZERO },
+            ("tumbling", [size, offset]) => WindowSpec::Tumbling { size: *size, offset: *offset },
+            ("sliding", [size, slide]) => WindowSpec::Sliding { size: *size, slide: *slide, offset: Dur::ZERO },
+            ("sliding", [size, slide, offset]) => WindowSpec::Sliding { size: *size, slide: *slide, offset: *offset },
+            ("session", [gap]) => WindowSpec::Session { gap: *gap },
+            ("global", []) => WindowSpec::Global,
+            _ => return Err(format!("cannot read the window \"{text}\": {hint}")),
+        };
+        Ok(spec)
     }
 }
 
@@ -249,6 +276,20 @@ mod tests {
         assert_eq!(windows(&spec, 12), vec![(10, 25), (5, 20), (0, 15)]);
         // t = 15 has left [0,15).
         assert_eq!(windows(&spec, 15), vec![(15, 30), (10, 25), (5, 20)]);
+    }
+
+    #[test]
+    fn the_command_line_form_reads_every_kind() {
+        let parse = |s: &str| s.parse::<WindowSpec>();
+        assert_eq!(parse("tumbling:10m"), Ok(WindowSpec::Tumbling { size: Dur::from_mins(10), offset: Dur::ZERO }));
+        assert_eq!(
+            parse("sliding:15m,2m"),
+            Ok(WindowSpec::Sliding { size: Dur::from_mins(15), slide: Dur::from_mins(2), offset: Dur::ZERO })
+        );
+        assert_eq!(parse("session:5m"), Ok(WindowSpec::Session { gap: Dur::from_mins(5) }));
+        assert_eq!(parse("global"), Ok(WindowSpec::Global));
+        assert!(parse("hopping:5m").unwrap_err().contains("e.g. tumbling:10m"));
+        assert!(parse("tumbling:5x").unwrap_err().contains("malformed duration"));
     }
 
     #[test]

@@ -10,7 +10,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use tidemark::aggregate::Aggregation;
+use tidemark::engine::WatermarkEmit;
+use tidemark::query::QuerySpec;
+use tidemark::replay::replay_streaming;
 use tidemark::report::Format;
+use tidemark::runner::streaming::StreamingSpec;
+use tidemark::time::Dur;
+use tidemark::validation::Problems;
+use tidemark::window::WindowSpec;
 use tidemark::run::{RunOutput, run_scenario};
 use tidemark::scenario::Scenario;
 use tidemark::trace::{TimeFormat, TraceFormat, TraceWriter};
@@ -43,6 +51,81 @@ enum Command {
     },
     /// Write a scenario's generated events to a trace file (CSV or JSON Lines).
     Generate(GenerateArgs),
+    /// Replay a recorded trace through a runner and write every result and dropped event
+    /// as JSON Lines.
+    Replay(ReplayArgs),
+    /// Measure speed and peak memory on one thread: the engine's hot path, and the whole
+    /// streaming simulation end to end.
+    Bench {
+        /// Events for the end-to-end run (the hot path runs on a tenth, held in memory).
+        #[arg(long, default_value_t = 10_000_000)]
+        events: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ReplayArgs {
+    /// Trace to replay (CSV or JSON Lines), in arrival order.
+    #[arg(long, value_name = "FILE")]
+    trace: PathBuf,
+    /// Processing model.
+    #[arg(long, value_enum, default_value_t = RunnerKind::Streaming)]
+    runner: RunnerKind,
+    /// Take the query and the streaming settings from this scenario; flags override them.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Windows: tumbling:SIZE[,OFFSET], sliding:SIZE,SLIDE[,OFFSET], session:GAP or global.
+    #[arg(long, value_parser = parse_window)]
+    window: Option<WindowSpec>,
+    /// Aggregations, comma-separated: count, sum, min, max, avg [default: count,sum].
+    #[arg(long, value_delimiter = ',', value_parser = parse_aggregation)]
+    aggs: Option<Vec<Aggregation>>,
+    /// Bounded out-of-orderness of the watermark [default: 0s].
+    #[arg(long, value_parser = parse_duration)]
+    watermark_delay: Option<Dur>,
+    /// Flink's allowed lateness [default: 0s].
+    #[arg(long, value_parser = parse_duration)]
+    allowed_lateness: Option<Dur>,
+    /// per-event, or periodic:INTERVAL [default: periodic:200ms, Flink's auto-watermark interval].
+    #[arg(long, value_parser = parse_watermark_emit)]
+    watermark_emit: Option<WatermarkEmit>,
+    /// Kafka partitions the keys are spread over [default: 1].
+    #[arg(long)]
+    partitions: Option<u32>,
+    /// A partition without records this long stops holding the watermark back.
+    #[arg(long, value_parser = parse_duration)]
+    idle_timeout: Option<Dur>,
+    /// Where to write the JSON Lines; `-` is standard output.
+    #[arg(long, value_name = "FILE", default_value = "-")]
+    emit: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RunnerKind {
+    /// Record at a time, Apache Flink's rules.
+    Streaming,
+    /// Spark Structured Streaming's micro-batches (not built yet).
+    MicroBatch,
+}
+
+fn parse_window(text: &str) -> Result<WindowSpec, String> {
+    text.parse()
+}
+
+fn parse_aggregation(text: &str) -> Result<Aggregation, String> {
+    text.parse()
+}
+
+fn parse_duration(text: &str) -> Result<Dur, String> {
+    Dur::parse(text)
+}
+
+fn parse_watermark_emit(text: &str) -> Result<WatermarkEmit, String> {
+    match text.split_once(':') {
+        None if text == "per-event" => Ok(WatermarkEmit::PerEvent),
+        Some(("periodic", interval)) => Dur::parse(interval).map(WatermarkEmit::Periodic),
+        _ => Err(format!("cannot read \"{text}\": write per-event or periodic:INTERVAL, e.g. periodic:200ms")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +232,12 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Validate { files } => validate(&files),
         Command::Generate(args) => generate(&args),
+        Command::Replay(args) => replay(&args),
+        Command::Bench { events } => {
+            println!("{}", tidemark::bench::measure_engine((events / 10).max(1) as usize));
+            println!("{}", tidemark::bench::measure_end_to_end(events));
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -279,13 +368,7 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
         Times::Ms => TimeFormat::EpochMs,
     };
     let to_stdout = args.out.as_os_str() == "-";
-    let out: Box<dyn Write> = if to_stdout {
-        Box::new(io::stdout().lock())
-    } else {
-        Box::new(fs::File::create(&args.out).map_err(|e| {
-            Failure::bad_input(format!("error: cannot create {}: {e}", args.out.display()))
-        })?)
-    };
+    let out = create_output(&args.out)?;
     let write_error =
         |e: io::Error| Failure::bad_input(format!("error: writing {}: {e}", args.out.display()));
     let mut writer = TraceWriter::new(out, format, times);
@@ -306,6 +389,66 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
     if !to_stdout {
         eprintln!("wrote {written} events to {}", args.out.display());
     }
+    Ok(())
+}
+
+/// The file at `path`, or standard output for `-`.
+fn create_output(path: &Path) -> Result<Box<dyn Write>, Failure> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(io::stdout().lock()));
+    }
+    let file = fs::File::create(path)
+        .map_err(|e| Failure::bad_input(format!("error: cannot create {}: {e}", path.display())))?;
+    Ok(Box::new(file))
+}
+
+fn replay(args: &ReplayArgs) -> Result<(), Failure> {
+    if let RunnerKind::MicroBatch = args.runner {
+        return Err(Failure::bad_input(
+            "error: the micro-batch runner is not built yet; replay with --runner streaming",
+        ));
+    }
+    let scenario = match &args.scenario {
+        Some(path) => Some(Scenario::from_file(path).map_err(|e| Failure::bad_input(error_lines(&e)))?),
+        None => None,
+    };
+    let window = args
+        .window
+        .or(scenario.as_ref().map(|s| s.query.window))
+        .ok_or_else(|| Failure::bad_input("error: say which windows: --window tumbling:10m (or --scenario FILE)"))?;
+    let query = QuerySpec {
+        window,
+        aggregations: args
+            .aggs
+            .clone()
+            .or(scenario.as_ref().map(|s| s.query.aggregations.clone()))
+            .unwrap_or_else(|| vec![Aggregation::Count, Aggregation::Sum]),
+    };
+    let base = scenario
+        .and_then(|s| s.streaming)
+        .unwrap_or_else(|| StreamingSpec::with_delay(Dur::ZERO));
+    let spec = StreamingSpec {
+        watermark_delay: args.watermark_delay.unwrap_or(base.watermark_delay),
+        allowed_lateness: args.allowed_lateness.unwrap_or(base.allowed_lateness),
+        watermark_emit: args.watermark_emit.unwrap_or(base.watermark_emit),
+        partitions: args.partitions.unwrap_or(base.partitions),
+        idle_timeout: args.idle_timeout.or(base.idle_timeout),
+        ..base
+    };
+    let mut problems = Problems::default();
+    query.validate("query", &mut problems);
+    spec.validate("streaming", &mut problems);
+    let problems = problems.into_vec();
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems.iter().map(|p| format!("error: {}: {}", p.path, p.message)).collect();
+        return Err(Failure::bad_input(lines.join("\n")));
+    }
+    let out = create_output(&args.emit)?;
+    let summary = replay_streaming(&args.trace, &query, &spec, out).map_err(|e| Failure::bad_input(error_lines(&e)))?;
+    eprintln!(
+        "replayed {} events: {} results, {} dropped as late",
+        summary.events, summary.results, summary.dropped
+    );
     Ok(())
 }
 

@@ -419,6 +419,15 @@ impl StreamingRunner {
     }
 
     fn ensure_routing(&mut self, event: &Event, keys: &KeyTable) {
+        if (event.key.0 as usize) < self.partition_of_key.len() {
+            return;
+        }
+        self.route_new_keys(event, keys);
+    }
+
+    /// Partition and subtask of each key id up to the event's, computed once per key.
+    #[cold]
+    fn route_new_keys(&mut self, event: &Event, keys: &KeyTable) {
         let k = event.key.0 as usize;
         while self.partition_of_key.len() <= k {
             let id = crate::event::KeyId(self.partition_of_key.len() as u32);

@@ -25,6 +25,8 @@ pub struct CalendarQueue<T> {
     /// Items due at or after `base + RING_MS`.
     later: EventQueue<T>,
     len: usize,
+    /// The earliest time held, when known (kept by push and pop, found by `peek_time`).
+    first: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -44,6 +46,7 @@ impl<T> CalendarQueue<T> {
             free: Vec::new(),
             later: EventQueue::new(),
             len: 0,
+            first: None,
         }
     }
 
@@ -65,6 +68,11 @@ impl<T> CalendarQueue<T> {
         );
         self.len += 1;
         let t = time.as_ms().max(self.base);
+        if self.len == 1 {
+            self.first = Some(t);
+        } else if let Some(first) = self.first {
+            self.first = Some(first.min(t));
+        }
         if t - self.base >= RING_MS as i64 {
             self.later.push(Ts(t), item);
         } else {
@@ -97,15 +105,24 @@ impl<T> CalendarQueue<T> {
         self.occupied[bucket / 64] |= 1 << (bucket % 64);
     }
 
-    /// Removes and returns the earliest item with its time.
-    pub fn pop(&mut self) -> Option<(Ts, T)> {
+    /// The time of the earliest item, if any.
+    pub fn peek_time(&mut self) -> Option<Ts> {
         if self.len == 0 {
             return None;
         }
-        let t = match self.first_occupied() {
+        let t = match self.first {
             Some(t) => t,
-            None => self.later.peek_time().expect("items are somewhere").as_ms(),
+            None => self
+                .first_occupied()
+                .unwrap_or_else(|| self.later.peek_time().expect("items are somewhere").as_ms()),
         };
+        self.first = Some(t);
+        Some(Ts(t))
+    }
+
+    /// Removes and returns the earliest item with its time.
+    pub fn pop(&mut self) -> Option<(Ts, T)> {
+        let t = self.peek_time()?.as_ms();
         self.advance_to(t);
         let bucket = t as usize % RING_MS;
         let index = self.ends[bucket][0];
@@ -115,6 +132,7 @@ impl<T> CalendarQueue<T> {
         if node.next == NONE {
             self.ends[bucket][1] = NONE;
             self.occupied[bucket / 64] &= !(1 << (bucket % 64));
+            self.first = None;
         }
         self.free.push(index);
         self.len -= 1;
@@ -171,6 +189,7 @@ mod tests {
             let mut now = 0i64;
             for (i, (delay, pop)) in ops.into_iter().enumerate() {
                 if pop {
+                    prop_assert_eq!(calendar.peek_time(), reference.peek_time());
                     let a = calendar.pop();
                     let b = reference.pop();
                     prop_assert_eq!(&a, &b);

@@ -29,36 +29,29 @@ const MAX_BINS: f64 = 1_000_000.0;
 /// Generates a workload's events in non-decreasing arrival order.
 ///
 /// Each source is a non-homogeneous Poisson process (Lewis–Shedler thinning against a
-/// per-minute envelope of its rate); each event gets a delay. One monotone queue holds both
-/// the events in flight (keyed by arrival time) and each source's next event (keyed by the
-/// time it happens): popping the queue yields arrivals in order and generates events just in
-/// time, so memory holds only what is in flight.
+/// per-minute envelope of its rate); each event gets a delay and waits in a queue keyed by
+/// arrival time until no event yet to be generated can arrive before it, so memory holds
+/// only what is in flight.
 pub struct Generator {
     rng: Rng64,
     start: Ts,
     horizon_ms: f64,
     sources: Vec<SourceState>,
-    /// Every time pushed is at or after the last one popped (an event arrives at or after it
-    /// happens), so a calendar queue serves, with O(1) pushes and pops.
-    queue: CalendarQueue<Item>,
-    in_flight: usize,
+    /// Every arrival pushed is at or after the last one popped (an event arrives at or after
+    /// it happens, and only arrivals before the next event happens are popped), so a calendar
+    /// queue serves, with O(1) pushes and pops.
+    in_flight: CalendarQueue<Event>,
     next_id: u64,
     last_popped_ms: i64,
     keys: KeyTable,
-}
-
-enum Item {
-    /// An event reaching the broker.
-    Arrival(Event),
-    /// Source `index` produces its next event at `offset_ms` after the start.
-    Happens { index: usize, offset_ms: f64 },
 }
 
 struct SourceState {
     spec: SourceSpec,
     /// Offset of the next event from the workload start, in fractional milliseconds:
     /// exponential gaps at high rates are below a millisecond, so rounding each gap would
-    /// bias the rate; one f64 over days keeps sub-microsecond precision.
+    /// bias the rate; one f64 over years keeps sub-microsecond precision.
+    next_offset_ms: Option<f64>,
     /// Rate bounds per bin of the horizon, for thinning.
     bins: Vec<RateBounds>,
     bin_ms: f64,
@@ -111,8 +104,7 @@ impl Generator {
             start: spec.start,
             horizon_ms: spec.duration.as_ms() as f64,
             sources,
-            queue: CalendarQueue::new(spec.start),
-            in_flight: 0,
+            in_flight: CalendarQueue::new(spec.start),
             next_id: 0,
             last_popped_ms: spec.start.as_ms(),
             keys,
@@ -136,23 +128,31 @@ impl Generator {
 
     /// Events generated but not yet arrived: the generator's memory.
     pub fn in_flight(&self) -> usize {
-        self.in_flight
+        self.in_flight.len()
     }
 
-    /// Queues source `index`'s first event after `from_ms`, if it happens within the horizon.
+    /// Draws source `index`'s first event after `from_ms`, if it happens within the horizon.
     fn schedule_next(&mut self, index: usize, from_ms: f64) {
         let (start, horizon_ms) = (self.start, self.horizon_ms);
-        if let Some(offset_ms) =
-            self.sources[index].next_offset(&mut self.rng, start, horizon_ms, from_ms)
-        {
-            let time = start + Dur(offset_ms as i64);
-            self.queue.push(time, Item::Happens { index, offset_ms });
+        let source = &mut self.sources[index];
+        source.next_offset_ms = source.next_offset(&mut self.rng, start, horizon_ms, from_ms);
+    }
+
+    /// The source whose next event happens first (lowest index on ties).
+    fn next_source(&self) -> Option<(usize, f64)> {
+        let mut best: Option<(usize, f64)> = None;
+        for (index, source) in self.sources.iter().enumerate() {
+            if let Some(t) = source.next_offset_ms
+                && best.is_none_or(|(_, b)| t < b)
+            {
+                best = Some((index, t));
+            }
         }
+        best
     }
 
     fn arrive(&mut self, event: Event) {
-        self.in_flight += 1;
-        self.queue.push(event.arrival_time, Item::Arrival(event));
+        self.in_flight.push(event.arrival_time, event);
     }
 
     fn generate_one(&mut self, index: usize, offset_ms: f64) {
@@ -189,15 +189,23 @@ impl Iterator for Generator {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            let (time, item) = self.queue.pop()?;
-            self.last_popped_ms = time.as_ms();
-            match item {
-                Item::Arrival(event) => {
-                    self.in_flight -= 1;
-                    return Some(event);
+            let next = self.next_source();
+            let arrival = self.in_flight.peek_time();
+            match (arrival, next) {
+                // Every event still to be generated happens, so arrives, at or after its
+                // true time: an arrival no later than that is final.
+                (Some(a), Some((_, offset))) if a <= self.start + Dur(offset as i64) => {}
+                (Some(_), None) => {}
+                (_, Some((index, offset))) => {
+                    self.last_popped_ms = (self.start + Dur(offset as i64)).as_ms();
+                    self.generate_one(index, offset);
+                    continue;
                 }
-                Item::Happens { index, offset_ms } => self.generate_one(index, offset_ms),
+                (None, None) => return None,
             }
+            let (time, event) = self.in_flight.pop()?;
+            self.last_popped_ms = time.as_ms();
+            return Some(event);
         }
     }
 }
@@ -264,6 +272,7 @@ impl SourceState {
             .collect();
         SourceState {
             spec: spec.clone(),
+            next_offset_ms: None,
             bins,
             bin_ms,
             key_ids,
@@ -348,8 +357,9 @@ impl SourceState {
             DelaySampler::Pareto(d) => d.sample(rng),
         };
         // Heavy tails can overflow: no delay beyond a year; never a negative one, which the
-        // arrival queue (monotone) could not take.
-        Dur(ms.round().clamp(0.0, 365.0 * DAY_MS) as i64)
+        // arrival queue (monotone) could not take. (+0.5 then truncation rounds a
+        // non-negative value without a libm call.)
+        Dur((ms.clamp(0.0, 365.0 * DAY_MS) + 0.5) as i64)
     }
 }
 

@@ -44,12 +44,9 @@ fn generated_traces_round_trip_in_every_format() {
             &["generate", scenario_path, "--out", name, "--times", times],
         );
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let mut read_keys = KeyTable::new();
-        let events: Vec<Event> = TraceReader::open(&dir.path().join(name), &mut read_keys)
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(named(events, &read_keys), expected, "{name}");
+        let mut reader = TraceReader::open(&dir.path().join(name)).unwrap();
+        let events: Vec<Event> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+        assert_eq!(named(events, reader.keys()), expected, "{name}");
     }
 }
 
