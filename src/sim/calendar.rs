@@ -1,11 +1,12 @@
 //! A calendar queue for times that only move forward: O(1) pushes and pops for items due
-//! within the next minute, a heap for the rare ones due later.
+//! within the next four minutes, a heap for the rare ones due later.
 
 use super::EventQueue;
 use crate::time::Ts;
 
-/// Milliseconds covered by the ring of one-millisecond buckets.
-const RING_MS: usize = 1 << 16;
+/// Milliseconds covered by the ring of one-millisecond buckets (about 4.4 minutes: network
+/// delays and short outages stay in the ring; only hours-late flushes use the heap).
+const RING_MS: usize = 1 << 18;
 const NONE: u32 = u32::MAX;
 
 /// A first-in first-out queue per millisecond, for monotone use: nothing may be pushed

@@ -314,6 +314,10 @@ impl SourceState {
             if t >= horizon_ms {
                 break None;
             }
+            // A flat bin (constant rate, no burst edge) accepts every candidate.
+            if bounds.floor >= bounds.envelope {
+                break Some(t);
+            }
             let u = rng.random::<f64>() * bounds.envelope;
             if u < bounds.floor || u < rate_per_minute(&self.spec, start, t) / 60_000.0 {
                 break Some(t);
