@@ -36,10 +36,16 @@ impl std::str::FromStr for Aggregation {
 
     /// `count`, `sum`, `min`, `max` or `avg` (any case).
     fn from_str(text: &str) -> Result<Aggregation, String> {
-        [Aggregation::Count, Aggregation::Sum, Aggregation::Min, Aggregation::Max, Aggregation::Avg]
-            .into_iter()
-            .find(|a| a.name().eq_ignore_ascii_case(text.trim()))
-            .ok_or_else(|| format!("unknown aggregation \"{text}\": use count, sum, min, max or avg"))
+        [
+            Aggregation::Count,
+            Aggregation::Sum,
+            Aggregation::Min,
+            Aggregation::Max,
+            Aggregation::Avg,
+        ]
+        .into_iter()
+        .find(|a| a.name().eq_ignore_ascii_case(text.trim()))
+        .ok_or_else(|| format!("unknown aggregation \"{text}\": use count, sum, min, max or avg"))
     }
 }
 
@@ -76,11 +82,17 @@ impl Accumulator {
     }
 
     /// Adds one event's value.
+    #[inline]
     pub fn add(&mut self, value: f64) {
         self.count += 1;
         self.sum += value;
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
+        // Plain comparisons: values are finite (traces and generators reject NaN).
+        if value < self.min {
+            self.min = value;
+        }
+        if value > self.max {
+            self.max = value;
+        }
     }
 
     /// Folds another accumulator in (as when two sessions merge).

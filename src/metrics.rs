@@ -257,7 +257,8 @@ impl StreamOutput for ResultStats {
             ResultKind::OnTime => {
                 self.on_time += 1;
                 if r.window.end < Ts(i64::MAX) {
-                    self.result_delay_ms.record((emission.visible_time - r.window.end).as_ms());
+                    self.result_delay_ms
+                        .record((emission.visible_time - r.window.end).as_ms());
                 }
             }
             ResultKind::Late => self.late += 1,

@@ -56,6 +56,14 @@ impl Oracle {
             return false;
         }
         let window = self.window;
+        // Tumbling: most events fall in the window of the one before (no division needed).
+        if let (WindowSpec::Tumbling { .. }, Some((w, index))) = (window, self.last)
+            && w.start <= event.event_time
+            && event.event_time < w.end
+        {
+            add_to(&mut self.windows[index].1, event);
+            return true;
+        }
         window.assign(event.event_time, |w| {
             if window.is_merging() {
                 self.sessions.entry(event.key).or_default().insert(
@@ -65,12 +73,7 @@ impl Oracle {
                     |_| {},
                 );
             } else {
-                let cells = self.cells_of(w);
-                let key = event.key.0 as usize;
-                if key >= cells.len() {
-                    cells.resize(key + 1, Accumulator::default());
-                }
-                cells[key].add(event.value);
+                add_to(self.cells_of(w), event);
             }
         });
         true
@@ -108,11 +111,15 @@ impl Oracle {
             .windows
             .iter()
             .flat_map(|(window, cells)| {
-                cells.iter().enumerate().filter(|(_, acc)| acc.count > 0).map(|(key, &acc)| TruthCell {
-                    window: *window,
-                    key: KeyId(key as u32),
-                    acc,
-                })
+                cells
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, acc)| acc.count > 0)
+                    .map(|(key, &acc)| TruthCell {
+                        window: *window,
+                        key: KeyId(key as u32),
+                        acc,
+                    })
             })
             .collect();
         for (&key, set) in &self.sessions {
@@ -124,6 +131,15 @@ impl Oracle {
         out.sort_by_key(|c| (c.window, c.key));
         out
     }
+}
+
+/// Adds `event` to its key's cell of one window.
+fn add_to(cells: &mut Vec<Accumulator>, event: &Event) {
+    let key = event.key.0 as usize;
+    if key >= cells.len() {
+        cells.resize(key + 1, Accumulator::default());
+    }
+    cells[key].add(event.value);
 }
 
 /// A set of event ids: one bit per id while ids are dense (generated ids count up from 0),

@@ -135,7 +135,10 @@ impl<W: Write> JsonLines<W> {
             return Err(e.into());
         }
         self.out.flush()?;
-        Ok(ReplaySummary { events, ..self.summary })
+        Ok(ReplaySummary {
+            events,
+            ..self.summary
+        })
     }
 }
 
@@ -216,6 +219,13 @@ mod tests {
                 r#"{"type":"result","emit_ms":970000,"after_event_id":null,"window_start_ms":600000,"window_end_ms":1200000,"key":"s1","kind":"on_time","count":1,"sum":5.0}"#,
             ]
         );
-        assert_eq!(summary, ReplaySummary { events: 4, results: 2, dropped: 1 });
+        assert_eq!(
+            summary,
+            ReplaySummary {
+                events: 4,
+                results: 2,
+                dropped: 1
+            }
+        );
     }
 }

@@ -98,19 +98,71 @@ pub const METRICS: &[MetricInfo] = &[
     metric("oracle.value_min", Unit::Value, "smallest event value"),
     metric("oracle.value_max", Unit::Value, "largest event value"),
     metric("streaming.results", Unit::Count, "results emitted"),
-    metric("streaming.late_firings", Unit::Count, "updated results from late events"),
-    metric("streaming.early_firings", Unit::Count, "speculative early results"),
-    metric("streaming.dropped_late", Unit::Count, "events dropped as late"),
-    metric("streaming.dropped_late_share", Unit::Share, "share of arrivals dropped as late"),
-    metric("streaming.dropped_late_value", Unit::Value, "value carried by dropped events"),
-    metric("streaming.correct_share", Unit::Share, "results equal to the truth at the end"),
-    metric("streaming.wrong_cells", Unit::Count, "results that differ from the truth"),
-    metric("streaming.missing_cells", Unit::Count, "truth results never emitted"),
-    metric("streaming.result_delay_p50", Unit::Ms, "window end -> result visible, median"),
-    metric("streaming.result_delay_p99", Unit::Ms, "window end -> result visible, p99"),
-    metric("streaming.result_delay_max", Unit::Ms, "window end -> result visible, max"),
-    metric("streaming.state_peak", Unit::Count, "peak open (window, key) states"),
-    metric("streaming.backlog_peak", Unit::Count, "peak records waiting (consumer lag)"),
+    metric(
+        "streaming.late_firings",
+        Unit::Count,
+        "updated results from late events",
+    ),
+    metric(
+        "streaming.early_firings",
+        Unit::Count,
+        "speculative early results",
+    ),
+    metric(
+        "streaming.dropped_late",
+        Unit::Count,
+        "events dropped as late",
+    ),
+    metric(
+        "streaming.dropped_late_share",
+        Unit::Share,
+        "share of arrivals dropped as late",
+    ),
+    metric(
+        "streaming.dropped_late_value",
+        Unit::Value,
+        "value carried by dropped events",
+    ),
+    metric(
+        "streaming.correct_share",
+        Unit::Share,
+        "results equal to the truth at the end",
+    ),
+    metric(
+        "streaming.wrong_cells",
+        Unit::Count,
+        "results that differ from the truth",
+    ),
+    metric(
+        "streaming.missing_cells",
+        Unit::Count,
+        "truth results never emitted",
+    ),
+    metric(
+        "streaming.result_delay_p50",
+        Unit::Ms,
+        "window end -> result visible, median",
+    ),
+    metric(
+        "streaming.result_delay_p99",
+        Unit::Ms,
+        "window end -> result visible, p99",
+    ),
+    metric(
+        "streaming.result_delay_max",
+        Unit::Ms,
+        "window end -> result visible, max",
+    ),
+    metric(
+        "streaming.state_peak",
+        Unit::Count,
+        "peak open (window, key) states",
+    ),
+    metric(
+        "streaming.backlog_peak",
+        Unit::Count,
+        "peak records waiting (consumer lag)",
+    ),
 ];
 
 /// The catalogue entry of `name`.
@@ -251,10 +303,13 @@ impl Report {
 
     /// Metrics with a value, as people read them (models a scenario does not run are left out).
     fn rows(&self) -> impl Iterator<Item = (&'static MetricInfo, String)> + '_ {
-        self.metrics.iter().filter(|m| m.value.is_some()).filter_map(|m| {
-            let info = metric_info(m.name)?;
-            Some((info, display_value(m.value, m.unit)))
-        })
+        self.metrics
+            .iter()
+            .filter(|m| m.value.is_some())
+            .filter_map(|m| {
+                let info = metric_info(m.name)?;
+                Some((info, display_value(m.value, m.unit)))
+            })
     }
 
     fn table(&self) -> String {

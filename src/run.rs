@@ -2,9 +2,9 @@
 
 use crate::event::KeyTable;
 use crate::metrics::{ResultStats, WorkloadStats};
-use crate::runner::streaming::StreamingRunner;
 use crate::oracle::{Oracle, TruthCell};
 use crate::report::Report;
+use crate::runner::streaming::StreamingRunner;
 use crate::scenario::Scenario;
 use crate::workload::Generator;
 
@@ -59,7 +59,12 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
 }
 
 /// A model's metric values, named `<model>.<metric>`.
-fn model_figures(model: &str, results: &ResultStats, truth: &[TruthCell], arrivals: u64) -> Vec<(&'static str, Option<f64>)> {
+fn model_figures(
+    model: &str,
+    results: &ResultStats,
+    truth: &[TruthCell],
+    arrivals: u64,
+) -> Vec<(&'static str, Option<f64>)> {
     let correctness = results.correctness(truth);
     let delay = &results.result_delay_ms;
     let figures = [
@@ -67,7 +72,10 @@ fn model_figures(model: &str, results: &ResultStats, truth: &[TruthCell], arriva
         ("late_firings", Some(results.late as f64)),
         ("early_firings", Some(results.early as f64)),
         ("dropped_late", Some(results.dropped as f64)),
-        ("dropped_late_share", (arrivals > 0).then(|| results.dropped as f64 / arrivals as f64)),
+        (
+            "dropped_late_share",
+            (arrivals > 0).then(|| results.dropped as f64 / arrivals as f64),
+        ),
         ("dropped_late_value", Some(results.dropped_value)),
         ("correct_share", correctness.correct_share()),
         ("wrong_cells", Some(correctness.wrong as f64)),

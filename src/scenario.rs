@@ -10,9 +10,9 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::query::QuerySpec;
-use crate::runner::streaming::StreamingSpec;
 use crate::report;
 use crate::ron_locate;
+use crate::runner::streaming::StreamingSpec;
 use crate::time::Dur;
 use crate::validation::Problems;
 use crate::workload::WorkloadSpec;
@@ -123,7 +123,8 @@ impl Scenario {
     /// Parses and validates RON `text`; `file` names it in errors.
     pub fn from_ron(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         // Optional sections are written without `Some(...)`.
-        let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
         let scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError::Syntax {
             file: file.to_owned(),
             line: e.span.start.line,

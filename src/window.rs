@@ -125,13 +125,29 @@ impl std::str::FromStr for WindowSpec {
         let durations: Vec<Dur> = if args.is_empty() {
             Vec::new()
         } else {
-            args.split(',').map(|a| Dur::parse(a.trim())).collect::<Result<_, _>>()?
+            args.split(',')
+                .map(|a| Dur::parse(a.trim()))
+                .collect::<Result<_, _>>()?
         };
         let spec = match (kind.trim(), durations.as_slice()) {
-            ("tumbling", [size]) => WindowSpec::Tumbling { size: *size, offset: Dur::ZERO },
-            ("tumbling", [size, offset]) => WindowSpec::Tumbling { size: *size, offset: *offset },
-            ("sliding", [size, slide]) => WindowSpec::Sliding { size: *size, slide: *slide, offset: Dur::ZERO },
-            ("sliding", [size, slide, offset]) => WindowSpec::Sliding { size: *size, slide: *slide, offset: *offset },
+            ("tumbling", [size]) => WindowSpec::Tumbling {
+                size: *size,
+                offset: Dur::ZERO,
+            },
+            ("tumbling", [size, offset]) => WindowSpec::Tumbling {
+                size: *size,
+                offset: *offset,
+            },
+            ("sliding", [size, slide]) => WindowSpec::Sliding {
+                size: *size,
+                slide: *slide,
+                offset: Dur::ZERO,
+            },
+            ("sliding", [size, slide, offset]) => WindowSpec::Sliding {
+                size: *size,
+                slide: *slide,
+                offset: *offset,
+            },
             ("session", [gap]) => WindowSpec::Session { gap: *gap },
             ("global", []) => WindowSpec::Global,
             _ => return Err(format!("cannot read the window \"{text}\": {hint}")),
@@ -281,15 +297,38 @@ mod tests {
     #[test]
     fn the_command_line_form_reads_every_kind() {
         let parse = |s: &str| s.parse::<WindowSpec>();
-        assert_eq!(parse("tumbling:10m"), Ok(WindowSpec::Tumbling { size: Dur::from_mins(10), offset: Dur::ZERO }));
+        assert_eq!(
+            parse("tumbling:10m"),
+            Ok(WindowSpec::Tumbling {
+                size: Dur::from_mins(10),
+                offset: Dur::ZERO
+            })
+        );
         assert_eq!(
             parse("sliding:15m,2m"),
-            Ok(WindowSpec::Sliding { size: Dur::from_mins(15), slide: Dur::from_mins(2), offset: Dur::ZERO })
+            Ok(WindowSpec::Sliding {
+                size: Dur::from_mins(15),
+                slide: Dur::from_mins(2),
+                offset: Dur::ZERO
+            })
         );
-        assert_eq!(parse("session:5m"), Ok(WindowSpec::Session { gap: Dur::from_mins(5) }));
+        assert_eq!(
+            parse("session:5m"),
+            Ok(WindowSpec::Session {
+                gap: Dur::from_mins(5)
+            })
+        );
         assert_eq!(parse("global"), Ok(WindowSpec::Global));
-        assert!(parse("hopping:5m").unwrap_err().contains("e.g. tumbling:10m"));
-        assert!(parse("tumbling:5x").unwrap_err().contains("malformed duration"));
+        assert!(
+            parse("hopping:5m")
+                .unwrap_err()
+                .contains("e.g. tumbling:10m")
+        );
+        assert!(
+            parse("tumbling:5x")
+                .unwrap_err()
+                .contains("malformed duration")
+        );
     }
 
     #[test]

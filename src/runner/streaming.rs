@@ -315,22 +315,21 @@ impl StreamingRunner {
         self.ensure_routing(event, keys);
         let k = event.key.0 as usize;
         let subtask = self.servers.subtask_of_key[k] as usize;
-        // The record waits for its subtask, then costs `cost_us`.
-        let done_us = {
+        // The record waits for its subtask, then costs `cost_us` (unlimited capacity: no wait).
+        let done = if self.cost_us == 0 {
+            self.now
+        } else {
             let s = &mut self.servers.subtasks[subtask];
             let now_us = self.now.as_ms() * 1_000;
             let done = s.busy_until_us.max(now_us) + self.cost_us;
             s.busy_until_us = done;
-            if self.cost_us > 0 {
-                while s.queue_us.front().is_some_and(|&t| t <= now_us) {
-                    s.queue_us.pop_front();
-                }
-                s.queue_us.push_back(done);
+            while s.queue_us.front().is_some_and(|&t| t <= now_us) {
+                s.queue_us.pop_front();
             }
-            done
+            s.queue_us.push_back(done);
+            Ts(done.div_euclid(1_000))
         };
         self.servers.last_event_id = Some(event.id);
-        let done = Ts(done_us.div_euclid(1_000));
         self.operator
             .on_event(event, done, &mut self.servers.stamp(Timing::At(done), out));
         // The record goes downstream before the watermark it may produce (Flink's

@@ -55,6 +55,8 @@ struct SourceState {
     /// Rate bounds per bin of the horizon, for thinning.
     bins: Vec<RateBounds>,
     bin_ms: f64,
+    /// `1 / bin_ms`: bin lookups multiply instead of dividing.
+    bins_per_ms: f64,
     key_ids: Vec<KeyId>,
     /// Per-key device clock offset, indexed like `key_ids`.
     key_clock_offset: Vec<Dur>,
@@ -70,6 +72,8 @@ struct SourceState {
 struct RateBounds {
     /// At least the rate anywhere in the bin: candidates are drawn at this rate.
     envelope: f64,
+    /// Mean gap between candidates, `1 / envelope` (a multiply on the hot path, not a divide).
+    mean_gap: f64,
     /// At most the rate anywhere in the bin: candidates below it are accepted unevaluated.
     floor: f64,
 }
@@ -275,6 +279,7 @@ impl SourceState {
             next_offset_ms: None,
             bins,
             bin_ms,
+            bins_per_ms: 1.0 / bin_ms,
             key_ids,
             key_clock_offset,
             zipf,
@@ -296,7 +301,10 @@ impl SourceState {
     ) -> Option<f64> {
         let mut t = from_ms;
         loop {
-            let bin = (t / self.bin_ms) as usize;
+            let mut bin = (t * self.bins_per_ms) as usize;
+            if (bin + 1) as f64 * self.bin_ms <= t {
+                bin += 1; // the product rounded down at a bin edge
+            }
             let Some(&bounds) = self.bins.get(bin) else {
                 break None;
             };
@@ -305,7 +313,7 @@ impl SourceState {
                 t = bin_end;
                 continue;
             }
-            let candidate = t + <Exp1 as Distribution<f64>>::sample(&Exp1, rng) / bounds.envelope;
+            let candidate = t + <Exp1 as Distribution<f64>>::sample(&Exp1, rng) * bounds.mean_gap;
             if candidate >= bin_end {
                 t = bin_end;
                 continue;
@@ -431,8 +439,10 @@ fn rate_bounds(spec: &SourceSpec, start: Ts, from_ms: f64, to_ms: f64) -> RateBo
             low *= burst.factor.min(1.0);
         }
     }
+    let envelope = high / 60_000.0;
     RateBounds {
-        envelope: high / 60_000.0,
+        envelope,
+        mean_gap: 1.0 / envelope,
         floor: low / 60_000.0,
     }
 }
