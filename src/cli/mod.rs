@@ -236,11 +236,7 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate(&args),
         Command::Replay(args) => replay(&args),
         Command::Bench { events } => {
-            println!(
-                "{}",
-                tidemark::bench::measure_engine(events.max(1) as usize)
-            );
-            println!("{}", tidemark::bench::measure_end_to_end(events));
+            bench(events.max(1));
             Ok(())
         }
     };
@@ -395,6 +391,17 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
         eprintln!("wrote {written} events to {}", args.out.display());
     }
     Ok(())
+}
+
+/// Prints the two headline figures, one line each.
+fn bench(events: u64) {
+    let input_mib = (events as usize * std::mem::size_of::<tidemark::event::Event>()) as f64
+        / (1u64 << 20) as f64;
+    eprintln!(
+        "single thread; the hot path reads {events} events held in memory ({input_mib:.0} MiB of its peak)"
+    );
+    println!("{}", tidemark::bench::measure_engine(events as usize));
+    println!("{}", tidemark::bench::measure_end_to_end(events));
 }
 
 /// The file at `path`, or standard output for `-`.
