@@ -344,18 +344,17 @@ impl StreamingRunner {
                 .on_watermark(wm, &mut self.servers.stamp(Timing::Watermark(now), out));
         }
         self.events_since_tick = true;
+        // Ticks sit on multiples of the interval on the simulated clock; after an event the
+        // next one is the next grid point, whatever a quiet spell had skipped to.
+        if let Some(every) = self.tick_every {
+            let grid = self.now.floor_to(every) + every;
+            self.next_tick = Some(self.next_tick.map_or(grid, |t| t.min(grid)));
+        }
     }
 
     /// Runs every periodic tick and early-firing timer due at or before `time`, in time
     /// order. Calling it or not between events changes nothing: timers run lazily.
     pub fn advance_to(&mut self, time: Ts, out: &mut impl StreamOutput) {
-        if self.next_tick.is_none()
-            && let Some(every) = self.tick_every
-            && self.now != Ts(i64::MIN)
-        {
-            // Ticks are aligned to multiples of the interval on the simulated clock.
-            self.next_tick = Some(self.now.floor_to(every) + every);
-        }
         loop {
             let tick = self.next_tick.filter(|&t| t <= time);
             let timer = self.operator.next_processing_timer().filter(|&t| t <= time);
@@ -379,25 +378,19 @@ impl StreamingRunner {
                 .on_watermark(wm, &mut self.servers.stamp(Timing::Watermark(t), out));
         }
         // A quiet tick changes nothing but the idleness clocks: jump to the next tick at
-        // which one of them can expire.
+        // which one of them can expire (an event brings the grid back sooner).
         let next = t + every;
-        self.next_tick = Some(
-            match (
-                self.events_since_tick,
-                self.watermarks.next_idleness_change(),
-            ) {
-                // The first tick at or after the change.
-                (false, Some(change)) if change > next => {
-                    Ts(change.as_ms() - 1).floor_to(every) + every
-                }
-                (false, None) if advanced.is_none() => Ts(i64::MAX),
-                _ => next,
-            },
-        );
-        if self.next_tick == Some(Ts(i64::MAX)) {
-            // Nothing can happen until the next event: resume the grid from it.
-            self.next_tick = None;
-        }
+        self.next_tick = match (
+            self.events_since_tick,
+            self.watermarks.next_idleness_change(),
+        ) {
+            (false, Some(change)) if change > next => {
+                Some(Ts(change.as_ms() - 1).floor_to(every) + every)
+            }
+            // Nothing can change before the next event, which restarts the grid.
+            (false, None) if advanced.is_none() => None,
+            _ => Some(next),
+        };
         self.events_since_tick = false;
     }
 

@@ -115,6 +115,29 @@ fn periodic_watermarks_fire_on_the_200ms_grid() {
     assert_eq!(first.result.kind, ResultKind::OnTime);
 }
 
+#[test]
+fn periodic_emission_resumes_at_once_after_a_quiet_spell() {
+    // With idleness on, quiet ticks are skipped up to the next idleness deadline; an event
+    // must bring the 200 ms grid back, or the watermark would wait for that deadline.
+    let keys = keys(&["s1"]);
+    let spec = StreamingSpec {
+        idle_timeout: Some(Dur::from_mins(1)),
+        ..StreamingSpec::with_delay(Dur::ZERO)
+    };
+    let events = [
+        event(1, 0, 1_000, 1_000),
+        event(2, 0, 10_000, 10_000),
+        event(3, 0, 10_050, 10_050),
+        event(4, 0, 11_000, 11_000),
+    ];
+    let out = run(&spec, tumbling(10_000), &keys, &events);
+    let first = out.emissions[0];
+    assert_eq!(
+        (first.result.window.start, first.emit_time),
+        (Ts(0), Ts(10_200))
+    );
+}
+
 /// Two keys on different Kafka partitions (murmur2 decides); only the first keeps sending.
 fn two_partition_keys() -> (KeyTable, u32, u32) {
     let names: Vec<String> = (0..20).map(|i| format!("store-{i}")).collect();
