@@ -1,6 +1,7 @@
 //! End-to-end tests: the `tidemark` binary as users run it, and every shipped scenario.
 
 mod cli;
+mod replay;
 mod scenarios;
 mod traces;
 
