@@ -8,23 +8,45 @@ fn a_replayed_trace_writes_the_documented_lines() {
     std::fs::write(
         dir.path().join("t.jsonl"),
         concat!(
-            r#"{"id":1,"key":"s1","value":10,"event_time":0,"arrival_time":0}"#, "\n",
-            r#"{"id":2,"key":"s1","value":30,"event_time":540000,"arrival_time":540000}"#, "\n",
-            r#"{"id":3,"key":"s1","value":5,"event_time":960000,"arrival_time":960000}"#, "\n",
-            r#"{"id":4,"key":"s1","value":7,"event_time":120000,"arrival_time":970000}"#, "\n",
+            r#"{"id":1,"key":"s1","value":10,"event_time":0,"arrival_time":0}"#,
+            "\n",
+            r#"{"id":2,"key":"s1","value":30,"event_time":540000,"arrival_time":540000}"#,
+            "\n",
+            r#"{"id":3,"key":"s1","value":5,"event_time":960000,"arrival_time":960000}"#,
+            "\n",
+            r#"{"id":4,"key":"s1","value":7,"event_time":120000,"arrival_time":970000}"#,
+            "\n",
         ),
     )
     .unwrap();
     let out = tidemark(
         dir.path(),
         &[
-            "replay", "--trace", "t.jsonl", "--runner", "streaming", "--window", "tumbling:10m", "--aggs", "count,sum",
-            "--watermark-delay", "5m", "--allowed-lateness", "0s", "--watermark-emit", "per-event", "--emit", "out.jsonl",
+            "replay",
+            "--trace",
+            "t.jsonl",
+            "--runner",
+            "streaming",
+            "--window",
+            "tumbling:10m",
+            "--aggs",
+            "count,sum",
+            "--watermark-delay",
+            "5m",
+            "--allowed-lateness",
+            "0s",
+            "--watermark-emit",
+            "per-event",
+            "--emit",
+            "out.jsonl",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
-    let values: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let values: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(values.len(), 3);
     assert_eq!(values[0]["type"], "result");
     assert_eq!(values[0]["after_event_id"], 3);
@@ -33,7 +55,10 @@ fn a_replayed_trace_writes_the_documented_lines() {
     assert_eq!(values[0]["sum"], 40.0);
     assert_eq!(values[1]["type"], "dropped");
     assert_eq!(values[1]["id"], 4);
-    assert!(values[2]["after_event_id"].is_null(), "the last window fires at the end of input");
+    assert!(
+        values[2]["after_event_id"].is_null(),
+        "the last window fires at the end of input"
+    );
 }
 
 #[test]
@@ -43,15 +68,39 @@ fn replaying_a_generated_trace_agrees_with_running_the_scenario() {
     let scenario = scenario.to_str().unwrap();
     let generate = tidemark(dir.path(), &["generate", scenario, "--out", "trace.csv"]);
     assert_eq!(generate.status.code(), Some(0), "{}", stderr(&generate));
-    let replay = tidemark(dir.path(), &["replay", "--trace", "trace.csv", "--scenario", scenario, "--emit", "out.jsonl"]);
+    let replay = tidemark(
+        dir.path(),
+        &[
+            "replay",
+            "--trace",
+            "trace.csv",
+            "--scenario",
+            scenario,
+            "--emit",
+            "out.jsonl",
+        ],
+    );
     assert_eq!(replay.status.code(), Some(0), "{}", stderr(&replay));
     let lines = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
-    let results = lines.lines().filter(|l| l.contains(r#""type":"result""#)).count();
-    let dropped = lines.lines().filter(|l| l.contains(r#""type":"dropped""#)).count();
+    let results = lines
+        .lines()
+        .filter(|l| l.contains(r#""type":"result""#))
+        .count();
+    let dropped = lines
+        .lines()
+        .filter(|l| l.contains(r#""type":"dropped""#))
+        .count();
     let run = tidemark(dir.path(), &["run", scenario, "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
     let metric = |name: &str| {
-        report["metrics"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap()["value"].as_f64().unwrap()
+        report["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
     };
     assert!(dropped > 0);
     assert_eq!(results as f64, metric("streaming.results"));
@@ -61,11 +110,31 @@ fn replaying_a_generated_trace_agrees_with_running_the_scenario() {
 #[test]
 fn replay_refuses_bad_options_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("t.csv"), "id,key,value,event_time,arrival_time\n1,a,1,0,0\n").unwrap();
-    let out = tidemark(dir.path(), &["replay", "--trace", "t.csv", "--window", "sliding:5m,10m"]);
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "id,key,value,event_time,arrival_time\n1,a,1,0,0\n",
+    )
+    .unwrap();
+    let out = tidemark(
+        dir.path(),
+        &["replay", "--trace", "t.csv", "--window", "sliding:5m,10m"],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("slide 10m is larger than its size 5m"), "{}", stderr(&out));
-    let out = tidemark(dir.path(), &["replay", "--trace", "missing.csv", "--window", "tumbling:1m"]);
+    assert!(
+        stderr(&out).contains("slide 10m is larger than its size 5m"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tidemark(
+        dir.path(),
+        &[
+            "replay",
+            "--trace",
+            "missing.csv",
+            "--window",
+            "tumbling:1m",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("missing.csv"), "{}", stderr(&out));
 }
