@@ -63,6 +63,7 @@ pub fn events_in_memory(n: usize, seed: u64) -> Vec<Event> {
                 value: 1.0,
                 event_time: Ts(arrival - delay),
                 arrival_time: Ts(arrival),
+                source: 0,
             }
         })
         .collect()

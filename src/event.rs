@@ -22,6 +22,9 @@ pub struct Event {
     pub event_time: Ts,
     /// When it reached the broker: processing time starts here.
     pub arrival_time: Ts,
+    /// Which input stream it came from (a workload source): Spark keeps one watermark per
+    /// stream.
+    pub source: u16,
 }
 
 /// Key names by id, and ids by name. Ids are given out in first-seen order.

@@ -197,6 +197,7 @@ mod tests {
             value,
             event_time: Ts(t),
             arrival_time: Ts(t + 100),
+            source: 0,
         }
     }
 

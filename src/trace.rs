@@ -1,5 +1,6 @@
 //! Event traces on disk: CSV or JSON Lines with the fields
-//! `id,key,value,event_time,arrival_time`, times as RFC 3339 or epoch milliseconds.
+//! `id,key,value,event_time,arrival_time` (and an optional `source`, the input stream, for
+//! workloads with several), times as RFC 3339 or epoch milliseconds.
 //!
 //! Traces let users inspect a generated workload, replay it elsewhere, or replay a real log
 //! through tidemark. Rows are read and written one at a time, never the whole file at once.
@@ -106,11 +107,14 @@ struct Row<'a> {
     value: f64,
     event_time: TimeCell,
     arrival_time: TimeCell,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<u16>,
 }
 
 /// Writes events to a trace, one row per event.
 pub struct TraceWriter<W: Write> {
     times: TimeFormat,
+    with_source: bool,
     sink: Sink<W>,
 }
 
@@ -126,7 +130,17 @@ impl<W: Write> TraceWriter<W> {
             TraceFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
             TraceFormat::Jsonl => Sink::Jsonl(io::BufWriter::new(out)),
         };
-        TraceWriter { times, sink }
+        TraceWriter {
+            times,
+            with_source: false,
+            sink,
+        }
+    }
+
+    /// Also writes each event's `source` (input stream), for workloads with several.
+    pub fn with_source(mut self, yes: bool) -> Self {
+        self.with_source = yes;
+        self
     }
 
     fn cell(&self, t: Ts) -> TimeCell {
@@ -144,6 +158,7 @@ impl<W: Write> TraceWriter<W> {
             value: event.value,
             event_time: self.cell(event.event_time),
             arrival_time: self.cell(event.arrival_time),
+            source: self.with_source.then_some(event.source),
         };
         match &mut self.sink {
             Sink::Csv(w) => w.serialize(row).map_err(io::Error::other),
@@ -175,6 +190,8 @@ enum Rows {
         records: csv::StringRecordsIntoIter<File>,
         /// Column index of each of [`FIELDS`].
         columns: [usize; 5],
+        /// Column of the optional `source` field.
+        source_column: Option<usize>,
     },
     Jsonl {
         lines: io::Lines<BufReader<File>>,
@@ -216,9 +233,11 @@ impl TraceReader {
                         )
                     })?;
                 }
+                let source_column = headers.iter().position(|h| h == "source");
                 Rows::Csv {
                     records: reader.into_records(),
                     columns,
+                    source_column,
                 }
             }
         };
@@ -239,7 +258,12 @@ impl TraceReader {
         self.keys
     }
 
-    fn parse(&mut self, line: u64, cells: [Option<Cell>; 5]) -> Result<Event, TraceError> {
+    fn parse(
+        &mut self,
+        line: u64,
+        cells: [Option<Cell>; 5],
+        source: Option<Cell>,
+    ) -> Result<Event, TraceError> {
         let file = &self.file;
         let [id, key, value, event_time, arrival_time] = cells.map(Some);
         let need = |cell: Option<Option<Cell>>, field: &str| {
@@ -279,12 +303,25 @@ impl TraceReader {
             Cell::Int(ms) => Ok(Ts(ms)),
             other => Ts::parse(&other.text()).map_err(|m| row_error(file, line, field, m)),
         };
+        let source = match source {
+            None => 0,
+            Some(Cell::Int(n)) if (0..=u16::MAX as i64).contains(&n) => n as u16,
+            Some(other) => other.text().parse().map_err(|_| {
+                row_error(
+                    file,
+                    line,
+                    "source",
+                    format!("\"{}\" is not a stream number 0..65535", other.text()),
+                )
+            })?,
+        };
         Ok(Event {
             id,
             key,
             value,
             event_time: time(need(event_time, "event_time")?, "event_time")?,
             arrival_time: time(need(arrival_time, "arrival_time")?, "arrival_time")?,
+            source,
         })
     }
 }
@@ -332,8 +369,12 @@ impl Iterator for TraceReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.rows {
-            Rows::Csv { records, columns } => {
-                let columns = *columns;
+            Rows::Csv {
+                records,
+                columns,
+                source_column,
+            } => {
+                let (columns, source_column) = (*columns, *source_column);
                 let record = match records.next()? {
                     Ok(r) => r,
                     Err(e) => {
@@ -343,7 +384,10 @@ impl Iterator for TraceReader {
                 };
                 let line = record.position().map_or(0, |p| p.line());
                 let cells = columns.map(|c| record.get(c).map(|s| Cell::Text(s.to_owned())));
-                Some(self.parse(line, cells))
+                let source = source_column
+                    .and_then(|c| record.get(c))
+                    .map(|s| Cell::Text(s.to_owned()));
+                Some(self.parse(line, cells, source))
             }
             Rows::Jsonl { lines, line } => loop {
                 *line += 1;
@@ -373,7 +417,8 @@ impl Iterator for TraceReader {
                         }
                     };
                 let cells = FIELDS.map(|f| object.get(f).and_then(Cell::from_json));
-                return Some(self.parse(n, cells));
+                let source = object.get("source").and_then(Cell::from_json);
+                return Some(self.parse(n, cells, source));
             },
         }
     }

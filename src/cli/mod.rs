@@ -372,7 +372,8 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
     let out = create_output(&args.out)?;
     let write_error =
         |e: io::Error| Failure::bad_input(format!("error: writing {}: {e}", args.out.display()));
-    let mut writer = TraceWriter::new(out, format, times);
+    let mut writer =
+        TraceWriter::new(out, format, times).with_source(scenario.workload.sources.len() > 1);
     let mut generator = Generator::new(&scenario.workload, scenario.seed);
     let mut progress = Progress::new(&format!("generating {}", scenario.name));
     let mut written: u64 = 0;

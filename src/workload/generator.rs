@@ -173,6 +173,7 @@ impl Generator {
             // The device stamps the event with its own, possibly skewed, clock.
             event_time: true_time + source.key_clock_offset[local_key],
             arrival_time: true_time + source.sample_delay(rng),
+            source: index as u16,
         };
         let retry = (source.spec.duplicates.share > 0.0
             && rng.random_bool(source.spec.duplicates.share))

@@ -50,6 +50,7 @@ fn event(id: u64, key: u32, event_ms: i64) -> Event {
         value: 10.0,
         event_time: Ts(event_ms),
         arrival_time: Ts(event_ms),
+        source: 0,
     }
 }
 

@@ -31,6 +31,7 @@ fn event(id: u64, key: u32, event_ms: i64, arrival_ms: i64) -> Event {
         value: id as f64,
         event_time: Ts(event_ms),
         arrival_time: Ts(arrival_ms),
+        source: 0,
     }
 }
 
