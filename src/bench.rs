@@ -139,6 +139,7 @@ pub fn end_to_end_scenario(n: u64) -> Scenario {
             watermark_emit: WatermarkEmit::Default,
             ..StreamingSpec::with_delay(BOUND)
         }),
+        micro_batch: None,
         expect: vec![],
     }
 }

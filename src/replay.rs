@@ -9,9 +9,11 @@ use serde::Serialize;
 use crate::aggregate::Aggregation;
 use crate::event::{Event, KeyTable};
 use crate::query::QuerySpec;
+use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec};
 use crate::runner::streaming::{Emission, StreamOutput, StreamingRunner, StreamingSpec};
 use crate::time::Ts;
 use crate::trace::{TraceError, TraceReader};
+use crate::window::Window;
 
 /// A replay that could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +58,29 @@ pub fn replay_streaming(
     writer.finish(events)
 }
 
+/// Replays `trace` through the Spark micro-batch runner and writes JSON Lines to `out`;
+/// results carry their `batch`, and rows a sliding window refused while another window took
+/// the event are written as `dropped_from_window`.
+pub fn replay_micro_batch(
+    trace: &Path,
+    query: &QuerySpec,
+    spec: &MicroBatchSpec,
+    out: impl Write,
+) -> Result<ReplaySummary, ReplayError> {
+    let mut reader = TraceReader::open(trace)?;
+    // One input stream per `source` value; a trace without the column is one stream.
+    let mut runner = MicroBatchRunner::new(spec, query, 1);
+    let mut writer = JsonLines::new(out, &query.aggregations);
+    let mut events = 0;
+    while let Some(event) = reader.next() {
+        let event = event?;
+        events += 1;
+        runner.on_event(&event, &mut writer.with_keys(reader.keys()));
+    }
+    runner.finish(&mut writer.with_keys(reader.keys()));
+    writer.finish(events)
+}
+
 /// Writes results and dropped events as JSON Lines.
 pub struct JsonLines<W: Write> {
     out: io::BufWriter<W>,
@@ -76,6 +101,8 @@ struct ResultLine<'a> {
     line_type: &'static str,
     emit_ms: i64,
     after_event_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<i64>,
     window_start_ms: i64,
     window_end_ms: i64,
     key: &'a str,
@@ -90,6 +117,15 @@ struct ResultLine<'a> {
     max: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     avg: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct DroppedFromWindowLine {
+    #[serde(rename = "type")]
+    line_type: &'static str,
+    id: u64,
+    window_start_ms: i64,
+    window_end_ms: i64,
 }
 
 #[derive(Serialize)]
@@ -151,6 +187,7 @@ impl<W: Write> StreamOutput for WithKeys<'_, W> {
             line_type: "result",
             emit_ms: emission.emit_time.as_ms(),
             after_event_id: emission.after_event_id,
+            batch: emission.batch,
             window_start_ms: r.window.start.as_ms(),
             window_end_ms: r.window.end.as_ms(),
             key: self.keys.name(r.key),
@@ -173,6 +210,15 @@ impl<W: Write> StreamOutput for WithKeys<'_, W> {
             arrival_ms: event.arrival_time.as_ms(),
         });
         self.writer.summary.dropped += 1;
+    }
+
+    fn dropped_from_window(&mut self, event: &Event, window: Window) {
+        self.writer.write_line(&DroppedFromWindowLine {
+            line_type: "dropped_from_window",
+            id: event.id,
+            window_start_ms: window.start.as_ms(),
+            window_end_ms: window.end.as_ms(),
+        });
     }
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::query::QuerySpec;
 use crate::report;
 use crate::ron_locate;
+use crate::runner::micro_batch::MicroBatchSpec;
 use crate::runner::streaming::StreamingSpec;
 use crate::time::Dur;
 use crate::validation::Problems;
@@ -42,6 +43,9 @@ pub struct Scenario {
     /// The record-at-a-time streaming model (Flink), if the scenario runs it.
     #[serde(default)]
     pub streaming: Option<StreamingSpec>,
+    /// The micro-batch model (Spark Structured Streaming), if the scenario runs it.
+    #[serde(default)]
+    pub micro_batch: Option<MicroBatchSpec>,
     /// Checks on the report's metrics, e.g. `"workload.delay_p99 <= 10m"`.
     #[serde(default)]
     pub expect: Vec<Expectation>,
@@ -162,6 +166,9 @@ impl Scenario {
         self.query.validate("query", &mut problems);
         if let Some(streaming) = &self.streaming {
             streaming.validate("streaming", &mut problems);
+        }
+        if let Some(micro_batch) = &self.micro_batch {
+            micro_batch.validate(&self.query, "micro_batch", &mut problems);
         }
         for (i, expectation) in self.expect.iter().enumerate() {
             problems.check(

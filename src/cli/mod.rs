@@ -13,9 +13,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use tidemark::aggregate::Aggregation;
 use tidemark::engine::WatermarkEmit;
 use tidemark::query::QuerySpec;
-use tidemark::replay::replay_streaming;
+use tidemark::replay::{replay_micro_batch, replay_streaming};
 use tidemark::report::Format;
 use tidemark::run::{RunOutput, run_scenario};
+use tidemark::runner::micro_batch::{MicroBatchSpec, OutputMode, Trigger};
 use tidemark::runner::streaming::StreamingSpec;
 use tidemark::scenario::Scenario;
 use tidemark::time::Dur;
@@ -95,16 +96,39 @@ struct ReplayArgs {
     /// A partition without records this long stops holding the watermark back.
     #[arg(long, value_parser = parse_duration)]
     idle_timeout: Option<Dur>,
+    /// Micro-batch: the processing-time trigger interval [default: 1m].
+    #[arg(long, value_parser = parse_duration)]
+    trigger: Option<Dur>,
+    /// Micro-batch: Spark's output mode [default: append].
+    #[arg(long, value_enum)]
+    output_mode: Option<OutputModeArg>,
     /// Where to write the JSON Lines; `-` is standard output.
     #[arg(long, value_name = "FILE", default_value = "-")]
     emit: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum OutputModeArg {
+    Append,
+    Update,
+    Complete,
+}
+
+impl From<OutputModeArg> for OutputMode {
+    fn from(m: OutputModeArg) -> OutputMode {
+        match m {
+            OutputModeArg::Append => OutputMode::Append,
+            OutputModeArg::Update => OutputMode::Update,
+            OutputModeArg::Complete => OutputMode::Complete,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum RunnerKind {
     /// Record at a time, Apache Flink's rules.
     Streaming,
-    /// Spark Structured Streaming's micro-batches (not built yet).
+    /// Spark Structured Streaming's micro-batches.
     MicroBatch,
 }
 
@@ -416,11 +440,6 @@ fn create_output(path: &Path) -> Result<Box<dyn Write>, Failure> {
 }
 
 fn replay(args: &ReplayArgs) -> Result<(), Failure> {
-    if let RunnerKind::MicroBatch = args.runner {
-        return Err(Failure::bad_input(
-            "error: the micro-batch runner is not built yet; replay with --runner streaming",
-        ));
-    }
     let scenario = match &args.scenario {
         Some(path) => {
             Some(Scenario::from_file(path).map_err(|e| Failure::bad_input(error_lines(&e)))?)
@@ -443,36 +462,62 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             .or(scenario.as_ref().map(|s| s.query.aggregations.clone()))
             .unwrap_or_else(|| vec![Aggregation::Count, Aggregation::Sum]),
     };
-    let base = scenario
-        .and_then(|s| s.streaming)
-        .unwrap_or_else(|| StreamingSpec::with_delay(Dur::ZERO));
-    let spec = StreamingSpec {
-        watermark_delay: args.watermark_delay.unwrap_or(base.watermark_delay),
-        allowed_lateness: args.allowed_lateness.unwrap_or(base.allowed_lateness),
-        watermark_emit: args.watermark_emit.unwrap_or(base.watermark_emit),
-        partitions: args.partitions.unwrap_or(base.partitions),
-        idle_timeout: args.idle_timeout.or(base.idle_timeout),
-        ..base
-    };
     let mut problems = Problems::default();
     query.validate("query", &mut problems);
-    spec.validate("streaming", &mut problems);
-    let problems = problems.into_vec();
-    if !problems.is_empty() {
-        let lines: Vec<String> = problems
-            .iter()
-            .map(|p| format!("error: {}: {}", p.path, p.message))
-            .collect();
-        return Err(Failure::bad_input(lines.join("\n")));
+    let out;
+    let summary = match args.runner {
+        RunnerKind::Streaming => {
+            let base = scenario
+                .and_then(|s| s.streaming)
+                .unwrap_or_else(|| StreamingSpec::with_delay(Dur::ZERO));
+            let spec = StreamingSpec {
+                watermark_delay: args.watermark_delay.unwrap_or(base.watermark_delay),
+                allowed_lateness: args.allowed_lateness.unwrap_or(base.allowed_lateness),
+                watermark_emit: args.watermark_emit.unwrap_or(base.watermark_emit),
+                partitions: args.partitions.unwrap_or(base.partitions),
+                idle_timeout: args.idle_timeout.or(base.idle_timeout),
+                ..base
+            };
+            spec.validate("streaming", &mut problems);
+            refuse(problems)?;
+            out = create_output(&args.emit)?;
+            replay_streaming(&args.trace, &query, &spec, out)
+        }
+        RunnerKind::MicroBatch => {
+            let base = scenario.and_then(|s| s.micro_batch).unwrap_or_else(|| {
+                MicroBatchSpec::replay(Dur::from_mins(1), Dur::ZERO, OutputMode::Append)
+            });
+            let spec = MicroBatchSpec {
+                trigger: args.trigger.map_or(base.trigger, Trigger::ProcessingTime),
+                watermark_delay: args.watermark_delay.unwrap_or(base.watermark_delay),
+                output_mode: args.output_mode.map_or(base.output_mode, Into::into),
+                ..base
+            };
+            spec.validate(&query, "micro_batch", &mut problems);
+            refuse(problems)?;
+            out = create_output(&args.emit)?;
+            replay_micro_batch(&args.trace, &query, &spec, out)
+        }
     }
-    let out = create_output(&args.emit)?;
-    let summary = replay_streaming(&args.trace, &query, &spec, out)
-        .map_err(|e| Failure::bad_input(error_lines(&e)))?;
+    .map_err(|e| Failure::bad_input(error_lines(&e)))?;
     eprintln!(
         "replayed {} events: {} results, {} dropped as late",
         summary.events, summary.results, summary.dropped
     );
     Ok(())
+}
+
+/// Bad input found before any work: every problem, exit code 2.
+fn refuse(problems: Problems) -> Result<(), Failure> {
+    let problems = problems.into_vec();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("error: {}: {}", p.path, p.message))
+        .collect();
+    Err(Failure::bad_input(lines.join("\n")))
 }
 
 #[cfg(test)]

@@ -159,8 +159,11 @@ pub struct Emission {
     pub emit_time: Ts,
     /// Processing time it became visible in the sink.
     pub visible_time: Ts,
-    /// The event whose processing caused it; `None` at the end of input.
+    /// The event whose processing caused it (for a micro-batch, the batch's last event);
+    /// `None` at the end of input or for a batch without data.
     pub after_event_id: Option<u64>,
+    /// The micro-batch that emitted it: the trigger interval it read, `floor(start - 1 ms / T)`.
+    pub batch: Option<i64>,
     /// What was emitted.
     pub result: WindowResult,
 }
@@ -184,6 +187,9 @@ pub trait StreamOutput {
     fn result(&mut self, emission: &Emission);
     /// An event dropped as late (the late side output), at processing time `at`.
     fn dropped(&mut self, event: &Event, at: Ts);
+    /// An event one of whose windows refused it as late while another took it (Spark drops
+    /// late rows per window).
+    fn dropped_from_window(&mut self, _event: &Event, _window: crate::window::Window) {}
     /// A sample of state size and backlog.
     fn sample(&mut self, _sample: &Sample) {}
 }
@@ -509,6 +515,7 @@ impl<O: StreamOutput> Output for Timed<'_, O> {
             emit_time,
             visible_time: emit_time + self.servers.sink_hop,
             after_event_id: self.servers.last_event_id,
+            batch: None,
             result: *result,
         });
     }
