@@ -25,156 +25,168 @@ pub enum Unit {
 }
 
 /// A metric the report can hold.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct MetricInfo {
     /// Dotted name used by expectations and every output format.
-    pub name: &'static str,
+    pub name: String,
     /// Unit of the value.
     pub unit: Unit,
     /// One line for people.
     pub label: &'static str,
 }
 
-const fn metric(name: &'static str, unit: Unit, label: &'static str) -> MetricInfo {
-    MetricInfo { name, unit, label }
-}
+/// The processing models a report can compare, in column order.
+pub const MODELS: [&str; 4] = ["batch", "plain_micro_batch", "micro_batch", "streaming"];
 
-/// Every metric, in report order. Expectations may name any of them.
-pub const METRICS: &[MetricInfo] = &[
-    metric(
+/// The workload's and the truth's own metrics.
+const SCENARIO_METRICS: &[(&str, Unit, &str)] = &[
+    (
         "workload.events",
         Unit::Count,
         "events arrived (retries included)",
     ),
-    metric(
+    (
         "workload.unique_events",
         Unit::Count,
         "distinct events (by id)",
     ),
-    metric("workload.duplicates", Unit::Count, "retried duplicates"),
-    metric("workload.keys", Unit::Count, "distinct keys"),
-    metric(
+    ("workload.duplicates", Unit::Count, "retried duplicates"),
+    ("workload.keys", Unit::Count, "distinct keys"),
+    (
         "workload.delay_p50",
         Unit::Ms,
         "arrival - event time, median",
     ),
-    metric("workload.delay_p95", Unit::Ms, "arrival - event time, p95"),
-    metric("workload.delay_p99", Unit::Ms, "arrival - event time, p99"),
-    metric("workload.delay_max", Unit::Ms, "arrival - event time, max"),
-    metric(
+    ("workload.delay_p95", Unit::Ms, "arrival - event time, p95"),
+    ("workload.delay_p99", Unit::Ms, "arrival - event time, p99"),
+    ("workload.delay_max", Unit::Ms, "arrival - event time, max"),
+    (
         "workload.late_share",
         Unit::Share,
         "arrived later than one window length",
     ),
-    metric(
+    (
         "workload.clock_ahead_share",
         Unit::Share,
         "stamped after arrival (clock ahead)",
     ),
-    metric(
+    (
         "workload.first_event_time",
         Unit::Time,
         "earliest event time",
     ),
-    metric("workload.last_event_time", Unit::Time, "latest event time"),
-    metric("workload.last_arrival_time", Unit::Time, "latest arrival"),
-    metric("oracle.windows", Unit::Count, "windows with data"),
-    metric("oracle.cells", Unit::Count, "(window, key) results"),
-    metric(
+    ("workload.last_event_time", Unit::Time, "latest event time"),
+    ("workload.last_arrival_time", Unit::Time, "latest arrival"),
+    ("oracle.windows", Unit::Count, "windows with data"),
+    ("oracle.cells", Unit::Count, "(window, key) results"),
+    (
         "oracle.count_total",
         Unit::Count,
         "events summed over all results",
     ),
-    metric(
+    (
         "oracle.sum_total",
         Unit::Value,
         "values summed over all results",
     ),
-    metric(
+    (
         "oracle.largest_cell",
         Unit::Count,
         "events in the largest result",
     ),
-    metric("oracle.value_min", Unit::Value, "smallest event value"),
-    metric("oracle.value_max", Unit::Value, "largest event value"),
-    metric("streaming.results", Unit::Count, "results emitted"),
-    metric(
-        "streaming.late_firings",
+    ("oracle.value_min", Unit::Value, "smallest event value"),
+    ("oracle.value_max", Unit::Value, "largest event value"),
+];
+
+/// What each model reports, named `<model>.<metric>`.
+pub const MODEL_METRICS: &[(&str, Unit, &str)] = &[
+    ("results", Unit::Count, "results emitted"),
+    (
+        "late_firings",
         Unit::Count,
         "updated results from late events",
     ),
-    metric(
-        "streaming.early_firings",
-        Unit::Count,
-        "speculative early results",
-    ),
-    metric(
-        "streaming.dropped_late",
-        Unit::Count,
-        "events dropped as late",
-    ),
-    metric(
-        "streaming.dropped_late_share",
+    ("early_firings", Unit::Count, "speculative early results"),
+    ("dropped_late", Unit::Count, "events dropped as late"),
+    (
+        "dropped_late_share",
         Unit::Share,
         "share of arrivals dropped as late",
     ),
-    metric(
-        "streaming.dropped_late_value",
+    (
+        "dropped_late_value",
         Unit::Value,
         "value carried by dropped events",
     ),
-    metric(
-        "streaming.correct_share",
+    (
+        "correct_share",
         Unit::Share,
         "results equal to the truth at the end",
     ),
-    metric(
-        "streaming.wrong_cells",
+    (
+        "wrong_cells",
         Unit::Count,
         "results that differ from the truth",
     ),
-    metric(
-        "streaming.missing_cells",
-        Unit::Count,
-        "truth results never emitted",
-    ),
-    metric(
-        "streaming.result_delay_p50",
+    ("missing_cells", Unit::Count, "truth results never emitted"),
+    (
+        "result_delay_p50",
         Unit::Ms,
         "window end -> result visible, median",
     ),
-    metric(
-        "streaming.result_delay_p99",
+    (
+        "result_delay_p99",
         Unit::Ms,
         "window end -> result visible, p99",
     ),
-    metric(
-        "streaming.result_delay_max",
+    (
+        "result_delay_max",
         Unit::Ms,
         "window end -> result visible, max",
     ),
-    metric(
-        "streaming.state_peak",
-        Unit::Count,
-        "peak open (window, key) states",
-    ),
-    metric(
-        "streaming.backlog_peak",
+    ("state_peak", Unit::Count, "peak open (window, key) states"),
+    (
+        "backlog_peak",
         Unit::Count,
         "peak records waiting (consumer lag)",
     ),
 ];
 
+static CATALOGUE: std::sync::LazyLock<Vec<MetricInfo>> = std::sync::LazyLock::new(|| {
+    let scenario = SCENARIO_METRICS
+        .iter()
+        .map(|&(name, unit, label)| MetricInfo {
+            name: name.to_owned(),
+            unit,
+            label,
+        });
+    let models = MODELS.iter().flat_map(|model| {
+        MODEL_METRICS
+            .iter()
+            .map(move |&(metric, unit, label)| MetricInfo {
+                name: format!("{model}.{metric}"),
+                unit,
+                label,
+            })
+    });
+    scenario.chain(models).collect()
+});
+
+/// Every metric, in report order. Expectations may name any of them.
+pub fn metrics() -> &'static [MetricInfo] {
+    &CATALOGUE
+}
+
 /// The catalogue entry of `name`.
 pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
-    METRICS.iter().find(|m| m.name == name)
+    metrics().iter().find(|m| m.name == name)
 }
 
 /// One measured metric.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricValue {
     /// Dotted name.
-    pub name: &'static str,
+    pub name: String,
     /// The value, `None` when it does not exist (no events).
     pub value: Option<f64>,
     /// Its unit.
@@ -246,11 +258,11 @@ impl Format {
 
 impl Report {
     /// A report with `values` (metric name, value); names missing from `values` are `None`.
-    pub fn new(scenario: &crate::scenario::Scenario, values: &[(&str, Option<f64>)]) -> Report {
-        let metrics: Vec<MetricValue> = METRICS
+    pub fn new(scenario: &crate::scenario::Scenario, values: &[(String, Option<f64>)]) -> Report {
+        let metrics: Vec<MetricValue> = metrics()
             .iter()
             .map(|m| MetricValue {
-                name: m.name,
+                name: m.name.clone(),
                 unit: m.unit,
                 value: values
                     .iter()
@@ -301,15 +313,38 @@ impl Report {
         }
     }
 
-    /// Metrics with a value, as people read them (models a scenario does not run are left out).
-    fn rows(&self) -> impl Iterator<Item = (&'static MetricInfo, String)> + '_ {
+    /// The workload's and the truth's metrics, as people read them.
+    fn scenario_rows(&self) -> impl Iterator<Item = (&'static MetricInfo, String)> + '_ {
         self.metrics
             .iter()
-            .filter(|m| m.value.is_some())
-            .filter_map(|m| {
-                let info = metric_info(m.name)?;
-                Some((info, display_value(m.value, m.unit)))
+            .filter(|m| m.value.is_some() && !is_model_metric(&m.name))
+            .filter_map(|m| Some((metric_info(&m.name)?, display_value(m.value, m.unit))))
+    }
+
+    /// The models the scenario ran, in column order.
+    pub fn models(&self) -> Vec<&'static str> {
+        MODELS
+            .into_iter()
+            .filter(|model| {
+                self.metrics
+                    .iter()
+                    .any(|m| m.value.is_some() && m.name.starts_with(&format!("{model}.")))
             })
+            .collect()
+    }
+
+    /// Per model metric: its label, its name after the model, and a value per model.
+    fn model_rows(&self, models: &[&str]) -> Vec<(&'static str, &'static str, Vec<String>)> {
+        MODEL_METRICS
+            .iter()
+            .map(|&(metric, unit, label)| {
+                let values = models
+                    .iter()
+                    .map(|model| display_value(self.get(&format!("{model}.{metric}")), unit))
+                    .collect();
+                (label, metric, values)
+            })
+            .collect()
     }
 
     fn table(&self) -> String {
@@ -318,13 +353,28 @@ impl Report {
             let _ = writeln!(out, "  {}", self.description);
         }
         let mut section = "";
-        for (info, value) in self.rows() {
+        for (info, value) in self.scenario_rows() {
             let prefix = info.name.split('.').next().unwrap_or("");
             if prefix != section {
                 section = prefix;
                 let _ = writeln!(out, "\n{section}");
             }
             let _ = writeln!(out, "  {:<40} {:>26}   {}", info.label, value, info.name);
+        }
+        let models = self.models();
+        if !models.is_empty() {
+            let _ = write!(out, "\n{:<42}", "models");
+            for model in &models {
+                let _ = write!(out, " {model:>18}");
+            }
+            let _ = writeln!(out);
+            for (label, metric, values) in self.model_rows(&models) {
+                let _ = write!(out, "  {label:<40}");
+                for value in values {
+                    let _ = write!(out, " {value:>18}");
+                }
+                let _ = writeln!(out, "   {metric}");
+            }
         }
         if !self.expectations.is_empty() {
             let _ = writeln!(out, "\nexpectations");
@@ -363,8 +413,20 @@ impl Report {
             "Seed {}.\n\n| metric | value | name |\n| --- | ---: | --- |",
             self.seed
         );
-        for (info, value) in self.rows() {
+        for (info, value) in self.scenario_rows() {
             let _ = writeln!(out, "| {} | {} | `{}` |", info.label, value, info.name);
+        }
+        let models = self.models();
+        if !models.is_empty() {
+            let _ = writeln!(out, "\n| metric | {} | name |", models.join(" | "));
+            let _ = writeln!(out, "| --- |{} --- |", " ---: |".repeat(models.len()));
+            for (label, metric, values) in self.model_rows(&models) {
+                let _ = writeln!(
+                    out,
+                    "| {label} | {} | `<model>.{metric}` |",
+                    values.join(" | ")
+                );
+            }
         }
         if !self.expectations.is_empty() {
             let _ = writeln!(
@@ -384,6 +446,12 @@ impl Report {
         }
         out
     }
+}
+
+/// True for `<model>.<metric>` names.
+fn is_model_metric(name: &str) -> bool {
+    name.split_once('.')
+        .is_some_and(|(prefix, _)| MODELS.contains(&prefix))
 }
 
 fn raw_value(value: Option<f64>) -> String {
@@ -452,9 +520,9 @@ mod tests {
 
     #[test]
     fn metric_names_are_unique() {
-        let mut names: Vec<_> = METRICS.iter().map(|m| m.name).collect();
+        let mut names: Vec<_> = metrics().iter().map(|m| m.name.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), METRICS.len());
+        assert_eq!(names.len(), metrics().len());
     }
 }

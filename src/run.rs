@@ -1,9 +1,12 @@
 //! `Scenario -> Report`: the one call the CLI and the GUI both make.
 
+use crate::engine::FiringMode;
+use crate::event::Event;
 use crate::event::KeyTable;
 use crate::metrics::{ResultStats, WorkloadStats};
 use crate::oracle::{Oracle, TruthCell};
 use crate::report::Report;
+use crate::runner::micro_batch::MicroBatchRunner;
 use crate::runner::streaming::StreamingRunner;
 use crate::scenario::Scenario;
 use crate::workload::Generator;
@@ -27,16 +30,11 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     let mut generator = Generator::new(&scenario.workload, scenario.seed);
     let mut stats = WorkloadStats::new(scenario.query.window.length());
     let mut oracle = Oracle::new(&scenario.query.window);
-    let mut streaming = scenario.streaming.as_ref().map(|spec| {
-        (
-            StreamingRunner::new(spec, &scenario.query),
-            ResultStats::new(spec.firing_mode),
-        )
-    });
+    let mut models = models_of(scenario);
     while let Some(event) = generator.next() {
         stats.observe(&event);
         oracle.observe(&event);
-        if let Some((runner, results)) = &mut streaming {
+        for (_, runner, results) in &mut models {
             runner.on_event(&event, generator.keys(), results);
         }
         if stats.events.is_multiple_of(PROGRESS_EVERY) {
@@ -46,9 +44,9 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     progress(1.0);
     let truth = oracle.cells();
     let mut values = figures(&stats, &oracle, &truth);
-    if let Some((mut runner, mut results)) = streaming {
+    for (name, mut runner, mut results) in models {
         runner.finish(&mut results);
-        values.extend(model_figures("streaming", &results, &truth, stats.events));
+        values.extend(model_figures(name, &results, &truth, stats.events));
     }
     let report = Report::new(scenario, &values);
     RunOutput {
@@ -58,13 +56,62 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     }
 }
 
+/// A processing model driven one event at a time.
+pub trait Model {
+    /// The next event in arrival order.
+    fn on_event(&mut self, event: &Event, keys: &KeyTable, out: &mut ResultStats);
+    /// The end of the input.
+    fn finish(&mut self, out: &mut ResultStats);
+}
+
+impl Model for StreamingRunner {
+    fn on_event(&mut self, event: &Event, keys: &KeyTable, out: &mut ResultStats) {
+        StreamingRunner::on_event(self, event, keys, out);
+    }
+    fn finish(&mut self, out: &mut ResultStats) {
+        StreamingRunner::finish(self, out);
+    }
+}
+
+impl Model for MicroBatchRunner {
+    fn on_event(&mut self, event: &Event, _keys: &KeyTable, out: &mut ResultStats) {
+        MicroBatchRunner::on_event(self, event, out);
+    }
+    fn finish(&mut self, out: &mut ResultStats) {
+        MicroBatchRunner::finish(self, out);
+    }
+}
+
+/// The models `scenario` runs, each with its report name and its results.
+fn models_of(scenario: &Scenario) -> Vec<(&'static str, Box<dyn Model>, ResultStats)> {
+    let mut models: Vec<(&'static str, Box<dyn Model>, ResultStats)> = Vec::new();
+    if let Some(spec) = &scenario.micro_batch {
+        let streams = scenario.workload.sources.len();
+        let runner = MicroBatchRunner::new(spec, &scenario.query, streams);
+        models.push((
+            "micro_batch",
+            Box::new(runner),
+            ResultStats::new(FiringMode::Accumulating),
+        ));
+    }
+    if let Some(spec) = &scenario.streaming {
+        let runner = StreamingRunner::new(spec, &scenario.query);
+        models.push((
+            "streaming",
+            Box::new(runner),
+            ResultStats::new(spec.firing_mode),
+        ));
+    }
+    models
+}
+
 /// A model's metric values, named `<model>.<metric>`.
 fn model_figures(
     model: &str,
     results: &ResultStats,
     truth: &[TruthCell],
     arrivals: u64,
-) -> Vec<(&'static str, Option<f64>)> {
+) -> Vec<(String, Option<f64>)> {
     let correctness = results.correctness(truth);
     let delay = &results.result_delay_ms;
     let figures = [
@@ -88,10 +135,7 @@ fn model_figures(
     ];
     figures
         .into_iter()
-        .filter_map(|(name, value)| {
-            let full = format!("{model}.{name}");
-            crate::report::metric_info(&full).map(|info| (info.name, value))
-        })
+        .map(|(name, value)| (format!("{model}.{name}"), value))
         .collect()
 }
 
@@ -100,7 +144,7 @@ fn figures(
     stats: &WorkloadStats,
     oracle: &Oracle,
     truth: &[TruthCell],
-) -> Vec<(&'static str, Option<f64>)> {
+) -> Vec<(String, Option<f64>)> {
     let delay = &stats.delay_ms;
     let q = |x: f64| delay.quantile(x).map(|v| v as f64);
     let share = |n: u64| (stats.events > 0).then(|| n as f64 / stats.events as f64);
@@ -158,4 +202,7 @@ fn figures(
             }),
         ),
     ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
 }

@@ -178,9 +178,9 @@ impl Scenario {
                     format!(
                         "unknown metric `{}`; known metrics: {}",
                         expectation.metric,
-                        report::METRICS
+                        report::metrics()
                             .iter()
-                            .map(|m| m.name)
+                            .map(|m| m.name.as_str())
                             .collect::<Vec<_>>()
                             .join(", ")
                     )
