@@ -140,6 +140,9 @@ pub fn end_to_end_scenario(n: u64) -> Scenario {
             ..StreamingSpec::with_delay(BOUND)
         }),
         micro_batch: None,
+        batch: None,
+        plain_micro_batch: None,
+        cost: None,
         expect: vec![],
     }
 }

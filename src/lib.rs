@@ -17,9 +17,11 @@
 
 pub mod aggregate;
 pub mod bench;
+pub mod cost;
 pub mod engine;
 pub mod event;
 pub mod metrics;
+pub mod models;
 pub mod oracle;
 pub mod query;
 pub mod replay;
@@ -29,6 +31,7 @@ pub mod run;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
+pub mod sink;
 pub mod time;
 pub mod trace;
 pub mod validation;

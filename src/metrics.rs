@@ -1,17 +1,16 @@
 //! Measurements taken while events stream past: distributions in bounded memory, and the
 //! workload's own figures (how late events arrive, how many repeat, how many keys).
 
-use std::collections::BTreeMap;
-
 use hdrhistogram::Histogram;
+use rustc_hash::FxHashMap;
 
-use crate::aggregate::Accumulator;
-use crate::engine::{FiringMode, ResultKind};
+use crate::engine::ResultKind;
 use crate::event::{Event, KeyId};
-use crate::oracle::TruthCell;
+use crate::runner::batch::SinkMode;
 use crate::runner::streaming::{Emission, Sample, StreamOutput};
+use crate::sink::ServingTable;
 use crate::time::{Dur, Ts};
-use crate::window::Window;
+use crate::window::{Window, WindowSpec};
 
 /// A distribution of signed millisecond values in bounded memory (HDR histograms with three
 /// significant digits: quantiles are within 0.1%). Negative values, such as arrivals stamped
@@ -166,62 +165,56 @@ impl WorkloadStats {
     }
 }
 
-/// A runner's results as a serving table would hold them, scored against the truth.
-#[derive(Clone, Debug, Default)]
-pub struct ResultStats {
-    discarding: bool,
-    /// Results emitted, by kind.
+/// One model's results: the serving table it fills, what it emitted and dropped, how big
+/// its state and backlog grew, and how long events took to become visible.
+#[derive(Clone, Debug)]
+pub struct ModelStats {
+    /// What readers see.
+    pub table: ServingTable,
+    /// Results by kind.
     pub on_time: u64,
-    /// Updated results from late events within the allowed lateness.
+    /// Updated results after the first (late firings, correction runs).
     pub late: u64,
-    /// Speculative early results.
+    /// Speculative results before the window's end.
     pub early: u64,
-    /// Events dropped as late.
+    /// Events dropped as late, or never read.
     pub dropped: u64,
     /// The value those events carried.
     pub dropped_value: f64,
-    /// On-time results: visible time minus window end.
-    pub result_delay_ms: SignedHistogram,
-    /// The served value per (window, key): upserted, or added up in discarding mode.
-    served: BTreeMap<(Window, KeyId), Accumulator>,
-    /// Largest state size sampled.
+    /// Largest state sampled.
     pub state_peak: usize,
+    state_sum: u64,
+    state_samples: u64,
     /// Largest backlog sampled.
     pub backlog_peak: usize,
+    /// Per event: event time to first visible, and arrival to first visible (tumbling and
+    /// sliding windows; a sliding event is followed in its earliest-ending window).
+    pub event_latency_ms: SignedHistogram,
+    /// See [`event_latency_ms`](Self::event_latency_ms).
+    pub arrival_latency_ms: SignedHistogram,
+    window: WindowSpec,
+    /// Events of each cell not yet visible: (id, event time, arrival).
+    pending: FxHashMap<(Window, KeyId), Vec<(u64, i64, i64)>>,
 }
 
-/// How well served results match the truth.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Correctness {
-    /// Truth cells served with exactly the true aggregates.
-    pub correct: u64,
-    /// Truth cells served with another value.
-    pub wrong: u64,
-    /// Truth cells never served.
-    pub missing: u64,
-    /// Served cells that do not exist in the truth (windows cut differently).
-    pub extra: u64,
-}
-
-impl Correctness {
-    /// Share of truth cells served correctly.
-    pub fn correct_share(&self) -> Option<f64> {
-        let truth = self.correct + self.wrong + self.missing;
-        (truth > 0).then(|| self.correct as f64 / truth as f64)
-    }
-}
-
-fn same_value(a: &Accumulator, b: &Accumulator) -> bool {
-    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
-    a.count == b.count && close(a.sum, b.sum)
-}
-
-impl ResultStats {
-    /// Stats for results fired in `mode`.
-    pub fn new(mode: FiringMode) -> Self {
-        ResultStats {
-            discarding: mode == FiringMode::Discarding,
-            ..Self::default()
+impl ModelStats {
+    /// Stats for a model writing to a table in `mode`, over `window`s.
+    pub fn new(mode: SinkMode, window: WindowSpec) -> Self {
+        ModelStats {
+            table: ServingTable::new(mode),
+            on_time: 0,
+            late: 0,
+            early: 0,
+            dropped: 0,
+            dropped_value: 0.0,
+            state_peak: 0,
+            state_sum: 0,
+            state_samples: 0,
+            backlog_peak: 0,
+            event_latency_ms: SignedHistogram::default(),
+            arrival_latency_ms: SignedHistogram::default(),
+            window,
+            pending: FxHashMap::default(),
         }
     }
 
@@ -230,55 +223,85 @@ impl ResultStats {
         self.on_time + self.late + self.early
     }
 
-    /// The served table against the truth (both ordered by window, then key).
-    pub fn correctness(&self, truth: &[TruthCell]) -> Correctness {
-        let mut c = Correctness::default();
-        let mut served = self.served.iter().peekable();
-        for cell in truth {
-            let at = (cell.window, cell.key);
-            while served.next_if(|(k, _)| **k < at).is_some() {
-                c.extra += 1;
-            }
-            match served.next_if(|(k, _)| **k == at) {
-                Some((_, acc)) if same_value(acc, &cell.acc) => c.correct += 1,
-                Some(_) => c.wrong += 1,
-                None => c.missing += 1,
-            }
+    /// Mean state size over the samples.
+    pub fn state_mean(&self) -> Option<f64> {
+        (self.state_samples > 0).then(|| self.state_sum as f64 / self.state_samples as f64)
+    }
+
+    /// The cell an event is followed in for latency: its window, or its earliest-ending one.
+    fn tracked_cell(&self, event: &Event) -> Option<(Window, KeyId)> {
+        if self.window.is_merging() {
+            return None;
         }
-        c.extra += served.count() as u64;
-        c
+        let mut first: Option<Window> = None;
+        self.window.assign(event.event_time, |w| {
+            if first.is_none_or(|f| w.end < f.end) {
+                first = Some(w);
+            }
+        });
+        first.map(|w| (w, event.key))
+    }
+
+    /// An event is handed to the model: it waits to become visible.
+    pub fn input(&mut self, event: &Event) {
+        if let Some(cell) = self.tracked_cell(event) {
+            self.pending.entry(cell).or_default().push((
+                event.id,
+                event.event_time.as_ms(),
+                event.arrival_time.as_ms(),
+            ));
+        }
+    }
+
+    fn forget(&mut self, event: &Event, window: Option<Window>) {
+        let Some(cell) = self.tracked_cell(event) else {
+            return;
+        };
+        if window.is_some_and(|w| w != cell.0) {
+            return;
+        }
+        if let Some(list) = self.pending.get_mut(&cell)
+            && let Some(i) = list.iter().rposition(|(id, _, _)| *id == event.id)
+        {
+            list.swap_remove(i);
+        }
     }
 }
 
-impl StreamOutput for ResultStats {
+impl StreamOutput for ModelStats {
     fn result(&mut self, emission: &Emission) {
         let r = &emission.result;
         match r.kind {
-            ResultKind::OnTime => {
-                self.on_time += 1;
-                if r.window.end < Ts(i64::MAX) {
-                    self.result_delay_ms
-                        .record((emission.visible_time - r.window.end).as_ms());
-                }
-            }
+            ResultKind::OnTime => self.on_time += 1,
             ResultKind::Late => self.late += 1,
             ResultKind::Early => self.early += 1,
         }
-        let served = self.served.entry((r.window, r.key)).or_default();
-        if self.discarding {
-            served.merge(&r.acc);
-        } else {
-            *served = r.acc;
+        self.table
+            .write(emission.visible_time, r.window, r.key, r.acc);
+        // Everything the cell took in so far is in this version.
+        if let Some(waiting) = self.pending.remove(&(r.window, r.key)) {
+            let visible = emission.visible_time.as_ms();
+            for (_, event_ms, arrival_ms) in waiting {
+                self.event_latency_ms.record(visible - event_ms);
+                self.arrival_latency_ms.record(visible - arrival_ms);
+            }
         }
     }
 
     fn dropped(&mut self, event: &Event, _at: Ts) {
         self.dropped += 1;
         self.dropped_value += event.value;
+        self.forget(event, None);
+    }
+
+    fn dropped_from_window(&mut self, event: &Event, window: Window) {
+        self.forget(event, Some(window));
     }
 
     fn sample(&mut self, sample: &Sample) {
         self.state_peak = self.state_peak.max(sample.state_cells);
+        self.state_sum += sample.state_cells as u64;
+        self.state_samples += 1;
         self.backlog_peak = self.backlog_peak.max(sample.backlog);
     }
 }

@@ -22,6 +22,8 @@ pub enum Unit {
     Value,
     /// An instant, in epoch milliseconds.
     Time,
+    /// Dollars.
+    Money,
 }
 
 /// A metric the report can hold.
@@ -101,17 +103,26 @@ const SCENARIO_METRICS: &[(&str, Unit, &str)] = &[
 /// What each model reports, named `<model>.<metric>`.
 pub const MODEL_METRICS: &[(&str, Unit, &str)] = &[
     ("results", Unit::Count, "results emitted"),
+    ("writes", Unit::Count, "rows written to the serving table"),
     (
         "late_firings",
         Unit::Count,
-        "updated results from late events",
+        "updated results (late firings, re-runs)",
     ),
-    ("early_firings", Unit::Count, "speculative early results"),
-    ("dropped_late", Unit::Count, "events dropped as late"),
+    (
+        "early_firings",
+        Unit::Count,
+        "speculative results before window end",
+    ),
+    (
+        "dropped_late",
+        Unit::Count,
+        "events dropped as late or never read",
+    ),
     (
         "dropped_late_share",
         Unit::Share,
-        "share of arrivals dropped as late",
+        "share of arrivals dropped",
     ),
     (
         "dropped_late_value",
@@ -128,28 +139,66 @@ pub const MODEL_METRICS: &[(&str, Unit, &str)] = &[
         Unit::Count,
         "results that differ from the truth",
     ),
-    ("missing_cells", Unit::Count, "truth results never emitted"),
+    (
+        "overcounted_cells",
+        Unit::Count,
+        "results counting too many events",
+    ),
+    ("missing_cells", Unit::Count, "truth results never served"),
+    ("sum_error", Unit::Share, "served total sum vs true total"),
     (
         "result_delay_p50",
         Unit::Ms,
-        "window end -> result visible, median",
+        "window end -> first result, median",
     ),
     (
         "result_delay_p99",
         Unit::Ms,
-        "window end -> result visible, p99",
+        "window end -> first result, p99",
     ),
     (
         "result_delay_max",
         Unit::Ms,
-        "window end -> result visible, max",
+        "window end -> first result, max",
     ),
+    (
+        "final_delay_p50",
+        Unit::Ms,
+        "window end -> correct final, median",
+    ),
+    (
+        "final_delay_p99",
+        Unit::Ms,
+        "window end -> correct final, p99",
+    ),
+    (
+        "event_latency_p50",
+        Unit::Ms,
+        "event time -> visible, median",
+    ),
+    ("event_latency_p95", Unit::Ms, "event time -> visible, p95"),
+    ("event_latency_p99", Unit::Ms, "event time -> visible, p99"),
+    ("event_latency_max", Unit::Ms, "event time -> visible, max"),
+    (
+        "arrival_latency_p50",
+        Unit::Ms,
+        "arrival -> visible, median",
+    ),
+    ("arrival_latency_p99", Unit::Ms, "arrival -> visible, p99"),
     ("state_peak", Unit::Count, "peak open (window, key) states"),
+    ("state_mean", Unit::Count, "mean open (window, key) states"),
+    (
+        "state_bytes_peak",
+        Unit::Count,
+        "peak state, estimated bytes",
+    ),
     (
         "backlog_peak",
         Unit::Count,
         "peak records waiting (consumer lag)",
     ),
+    ("cost_per_year", Unit::Money, "cost a year"),
+    ("cost_per_run", Unit::Money, "cost per run"),
 ];
 
 static CATALOGUE: std::sync::LazyLock<Vec<MetricInfo>> = std::sync::LazyLock::new(|| {
@@ -469,6 +518,14 @@ pub fn display_value(value: Option<f64>, unit: Unit) -> String {
         Unit::Share => format!("{:.2}%", v * 100.0),
         Unit::Value => format!("{v:.2}"),
         Unit::Time => Ts(v as i64).to_string(),
+        Unit::Money => {
+            let cents = (v * 100.0).round() as i64;
+            format!(
+                "${}.{:02}",
+                group_thousands(cents / 100),
+                (cents % 100).abs()
+            )
+        }
     }
 }
 
@@ -511,6 +568,7 @@ mod tests {
     fn values_read_as_people_expect() {
         assert_eq!(display_value(Some(48_234.0), Unit::Count), "48,234");
         assert_eq!(display_value(Some(0.1234), Unit::Share), "12.34%");
+        assert_eq!(display_value(Some(35_040.0), Unit::Money), "$35,040.00");
         assert_eq!(human_duration(Dur(850)), "850 ms");
         assert_eq!(human_duration(Dur(2_001)), "2.00 s");
         assert_eq!(human_duration(Dur(245_000)), "4m 05s");

@@ -1,13 +1,10 @@
 //! `Scenario -> Report`: the one call the CLI and the GUI both make.
 
-use crate::engine::FiringMode;
-use crate::event::Event;
 use crate::event::KeyTable;
-use crate::metrics::{ResultStats, WorkloadStats};
+use crate::metrics::WorkloadStats;
+use crate::models::{Running, models_of};
 use crate::oracle::{Oracle, TruthCell};
 use crate::report::Report;
-use crate::runner::micro_batch::MicroBatchRunner;
-use crate::runner::streaming::StreamingRunner;
 use crate::scenario::Scenario;
 use crate::workload::Generator;
 
@@ -30,12 +27,12 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     let mut generator = Generator::new(&scenario.workload, scenario.seed);
     let mut stats = WorkloadStats::new(scenario.query.window.length());
     let mut oracle = Oracle::new(&scenario.query.window);
-    let mut models = models_of(scenario);
+    let mut models: Vec<Running> = models_of(scenario);
     while let Some(event) = generator.next() {
         stats.observe(&event);
         oracle.observe(&event);
-        for (_, runner, results) in &mut models {
-            runner.on_event(&event, generator.keys(), results);
+        for model in &mut models {
+            model.on_event(&event, generator.keys());
         }
         if stats.events.is_multiple_of(PROGRESS_EVERY) {
             progress(generator.progress());
@@ -44,9 +41,8 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     progress(1.0);
     let truth = oracle.cells();
     let mut values = figures(&stats, &oracle, &truth);
-    for (name, mut runner, mut results) in models {
-        runner.finish(&mut results);
-        values.extend(model_figures(name, &results, &truth, stats.events));
+    for model in models {
+        values.extend(model.finish(&truth, stats.events, scenario));
     }
     let report = Report::new(scenario, &values);
     RunOutput {
@@ -54,89 +50,6 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
         truth,
         keys: generator.keys().clone(),
     }
-}
-
-/// A processing model driven one event at a time.
-pub trait Model {
-    /// The next event in arrival order.
-    fn on_event(&mut self, event: &Event, keys: &KeyTable, out: &mut ResultStats);
-    /// The end of the input.
-    fn finish(&mut self, out: &mut ResultStats);
-}
-
-impl Model for StreamingRunner {
-    fn on_event(&mut self, event: &Event, keys: &KeyTable, out: &mut ResultStats) {
-        StreamingRunner::on_event(self, event, keys, out);
-    }
-    fn finish(&mut self, out: &mut ResultStats) {
-        StreamingRunner::finish(self, out);
-    }
-}
-
-impl Model for MicroBatchRunner {
-    fn on_event(&mut self, event: &Event, _keys: &KeyTable, out: &mut ResultStats) {
-        MicroBatchRunner::on_event(self, event, out);
-    }
-    fn finish(&mut self, out: &mut ResultStats) {
-        MicroBatchRunner::finish(self, out);
-    }
-}
-
-/// The models `scenario` runs, each with its report name and its results.
-fn models_of(scenario: &Scenario) -> Vec<(&'static str, Box<dyn Model>, ResultStats)> {
-    let mut models: Vec<(&'static str, Box<dyn Model>, ResultStats)> = Vec::new();
-    if let Some(spec) = &scenario.micro_batch {
-        let streams = scenario.workload.sources.len();
-        let runner = MicroBatchRunner::new(spec, &scenario.query, streams);
-        models.push((
-            "micro_batch",
-            Box::new(runner),
-            ResultStats::new(FiringMode::Accumulating),
-        ));
-    }
-    if let Some(spec) = &scenario.streaming {
-        let runner = StreamingRunner::new(spec, &scenario.query);
-        models.push((
-            "streaming",
-            Box::new(runner),
-            ResultStats::new(spec.firing_mode),
-        ));
-    }
-    models
-}
-
-/// A model's metric values, named `<model>.<metric>`.
-fn model_figures(
-    model: &str,
-    results: &ResultStats,
-    truth: &[TruthCell],
-    arrivals: u64,
-) -> Vec<(String, Option<f64>)> {
-    let correctness = results.correctness(truth);
-    let delay = &results.result_delay_ms;
-    let figures = [
-        ("results", Some(results.results() as f64)),
-        ("late_firings", Some(results.late as f64)),
-        ("early_firings", Some(results.early as f64)),
-        ("dropped_late", Some(results.dropped as f64)),
-        (
-            "dropped_late_share",
-            (arrivals > 0).then(|| results.dropped as f64 / arrivals as f64),
-        ),
-        ("dropped_late_value", Some(results.dropped_value)),
-        ("correct_share", correctness.correct_share()),
-        ("wrong_cells", Some(correctness.wrong as f64)),
-        ("missing_cells", Some(correctness.missing as f64)),
-        ("result_delay_p50", delay.quantile(0.5).map(|v| v as f64)),
-        ("result_delay_p99", delay.quantile(0.99).map(|v| v as f64)),
-        ("result_delay_max", delay.max().map(|v| v as f64)),
-        ("state_peak", Some(results.state_peak as f64)),
-        ("backlog_peak", Some(results.backlog_peak as f64)),
-    ];
-    figures
-        .into_iter()
-        .map(|(name, value)| (format!("{model}.{name}"), value))
-        .collect()
 }
 
 /// The report's metric values, by name.

@@ -9,9 +9,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::cost::CostSpec;
 use crate::query::QuerySpec;
 use crate::report;
 use crate::ron_locate;
+use crate::runner::batch::{BatchSpec, PlainMicroBatchSpec};
 use crate::runner::micro_batch::MicroBatchSpec;
 use crate::runner::streaming::StreamingSpec;
 use crate::time::Dur;
@@ -46,6 +48,15 @@ pub struct Scenario {
     /// The micro-batch model (Spark Structured Streaming), if the scenario runs it.
     #[serde(default)]
     pub micro_batch: Option<MicroBatchSpec>,
+    /// The scheduled batch job, if the scenario runs it.
+    #[serde(default)]
+    pub batch: Option<BatchSpec>,
+    /// The plain micro-batch loop (re-read the last interval plus a look-back, upsert).
+    #[serde(default)]
+    pub plain_micro_batch: Option<PlainMicroBatchSpec>,
+    /// Prices, for the cost of each model.
+    #[serde(default)]
+    pub cost: Option<CostSpec>,
     /// Checks on the report's metrics, e.g. `"workload.delay_p99 <= 10m"`.
     #[serde(default)]
     pub expect: Vec<Expectation>,
@@ -169,6 +180,15 @@ impl Scenario {
         }
         if let Some(micro_batch) = &self.micro_batch {
             micro_batch.validate(&self.query, "micro_batch", &mut problems);
+        }
+        if let Some(batch) = &self.batch {
+            batch.validate("batch", &mut problems);
+        }
+        if let Some(plain) = &self.plain_micro_batch {
+            plain.validate("plain_micro_batch", &mut problems);
+        }
+        if let Some(cost) = &self.cost {
+            cost.validate("cost", &mut problems);
         }
         for (i, expectation) in self.expect.iter().enumerate() {
             problems.check(

@@ -101,7 +101,11 @@ impl BatchSpec {
         problems.check(self.every > Dur::ZERO, &format!("{path}.every"), || {
             format!("every {} must be positive, e.g. \"24h\"", self.every)
         });
-        for (field, d) in [("at", self.at), ("startup", self.startup), ("sink_delay", self.sink_delay)] {
+        for (field, d) in [
+            ("at", self.at),
+            ("startup", self.startup),
+            ("sink_delay", self.sink_delay),
+        ] {
             problems.check(d >= Dur::ZERO, &format!("{path}.{field}"), || {
                 format!("{field} {d} must not be negative")
             });
@@ -118,10 +122,16 @@ impl BatchSpec {
 impl PlainMicroBatchSpec {
     /// Checks every field, recording problems under `path`.
     pub fn validate(&self, path: &str, problems: &mut Problems) {
-        problems.check(self.interval > Dur::ZERO, &format!("{path}.interval"), || {
-            format!("interval {} must be positive, e.g. \"5m\"", self.interval)
-        });
-        for (field, d) in [("lookback", self.lookback), ("overhead", self.overhead), ("sink_delay", self.sink_delay)] {
+        problems.check(
+            self.interval > Dur::ZERO,
+            &format!("{path}.interval"),
+            || format!("interval {} must be positive, e.g. \"5m\"", self.interval),
+        );
+        for (field, d) in [
+            ("lookback", self.lookback),
+            ("overhead", self.overhead),
+            ("sink_delay", self.sink_delay),
+        ] {
             problems.check(d >= Dur::ZERO, &format!("{path}.{field}"), || {
                 format!("{field} {d} must not be negative")
             });
@@ -132,9 +142,11 @@ impl PlainMicroBatchSpec {
 
 fn check_capacity(capacity: Option<f64>, path: &str, problems: &mut Problems) {
     if let Some(c) = capacity {
-        problems.check(c > 0.0 && c.is_finite(), &format!("{path}.capacity_per_second"), || {
-            format!("capacity_per_second {c} must be positive (records per second)")
-        });
+        problems.check(
+            c > 0.0 && c.is_finite(),
+            &format!("{path}.capacity_per_second"),
+            || format!("capacity_per_second {c} must be positive (records per second)"),
+        );
     }
 }
 
@@ -176,6 +188,8 @@ pub struct ScheduledRunner {
     runs_done: u64,
     /// When the last run ended.
     last_run_end: Ts,
+    /// How long each run took, start-up included (each is one cluster start).
+    run_lengths: Vec<Dur>,
     /// Processing time spent in runs (start-up included), for cost.
     busy: Dur,
 }
@@ -247,6 +261,7 @@ impl ScheduledRunner {
             scheduled: BTreeSet::new(),
             runs_done: 0,
             last_run_end: Ts(i64::MIN),
+            run_lengths: Vec::new(),
             busy: Dur::ZERO,
         }
     }
@@ -259,6 +274,11 @@ impl ScheduledRunner {
     /// Processing time the runs took, start-up included.
     pub fn busy(&self) -> Dur {
         self.busy
+    }
+
+    /// How long each run took, start-up included.
+    pub fn run_lengths(&self) -> &[Dur] {
+        &self.run_lengths
     }
 
     /// Whether re-runs add rows (append) instead of replacing them.
@@ -296,9 +316,19 @@ impl ScheduledRunner {
                     let from = Ts(period * every);
                     let to = from + self.every;
                     let first = to + self.at;
-                    self.runs.insert(Run { start: first, from, to, correction: false });
+                    self.runs.insert(Run {
+                        start: first,
+                        from,
+                        to,
+                        correction: false,
+                    });
                     for c in &self.corrections {
-                        self.runs.insert(Run { start: first + *c, from, to, correction: true });
+                        self.runs.insert(Run {
+                            start: first + *c,
+                            from,
+                            to,
+                            correction: true,
+                        });
                     }
                 }
             }
@@ -363,10 +393,12 @@ impl ScheduledRunner {
             let window = self.window;
             window.assign(event.event_time, |w| {
                 if window.is_merging() {
-                    sessions
-                        .entry(event.key)
-                        .or_default()
-                        .insert(w, Accumulator::of(event.value), |a, b| a.merge(&b), |_| {});
+                    sessions.entry(event.key).or_default().insert(
+                        w,
+                        Accumulator::of(event.value),
+                        |a, b| a.merge(&b),
+                        |_| {},
+                    );
                 } else {
                     cells.entry((w, event.key)).or_default().add(event.value);
                 }
@@ -382,6 +414,7 @@ impl ScheduledRunner {
         self.busy = self.busy + duration;
         self.runs_done += 1;
         self.last_run_end = end;
+        self.run_lengths.push(duration);
         out.sample(&Sample {
             time: run.start,
             state_cells: 0,
@@ -401,7 +434,12 @@ impl ScheduledRunner {
                 visible_time: end + self.sink_delay,
                 after_event_id: None,
                 batch: None,
-                result: WindowResult { window, key, kind, acc },
+                result: WindowResult {
+                    window,
+                    key,
+                    kind,
+                    acc,
+                },
             });
         }
     }

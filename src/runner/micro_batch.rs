@@ -196,6 +196,7 @@ pub struct MicroBatchRunner {
     no_data_batch_due: bool,
     cost_us: i64,
     batches: u64,
+    batch_lengths: Vec<Dur>,
 }
 
 impl MicroBatchRunner {
@@ -217,7 +218,18 @@ impl MicroBatchRunner {
                 .capacity_per_second
                 .map_or(0, |c| (1_000_000.0 / c).round().max(1.0) as i64),
             batches: 0,
+            batch_lengths: Vec::new(),
         }
+    }
+
+    /// The trigger.
+    pub fn trigger(&self) -> Trigger {
+        self.spec.trigger
+    }
+
+    /// How long each batch took.
+    pub fn batch_lengths(&self) -> &[Dur] {
+        &self.batch_lengths
     }
 
     /// Batches run so far.
@@ -313,6 +325,7 @@ impl MicroBatchRunner {
             && self.watermark > evict_watermark;
         self.previous_batch_watermark = Some(evict_watermark);
         self.batches += 1;
+        self.batch_lengths.push(end - start);
         // ProcessingTimeExecutor: the next trigger is the next multiple of the interval; a
         // batch that overran it is followed at once.
         let next = match self.spec.trigger {

@@ -139,7 +139,9 @@ fn a_run_takes_start_up_plus_work() {
         corrections: vec![],
         ..daily_at_6()
     };
-    let events: Vec<Event> = (0..120).map(|i| event(i, H + i as i64, H + i as i64)).collect();
+    let events: Vec<Event> = (0..120)
+        .map(|i| event(i, H + i as i64, H + i as i64))
+        .collect();
     let out = run(ScheduledRunner::batch(&spec, &hourly()), &events);
     // 3 minutes of start-up and 120 records at one a second.
     assert_eq!(rows(&out)[0].0, 30 * 60 + 5);
@@ -167,5 +169,8 @@ fn the_plain_loop_catches_delays_within_its_lookback_only() {
     // The 00:10 run reads [23:55, 00:10): order 1 is upserted into [00:00, 00:05). Order 2
     // lands at 00:22, after every run whose range still reached 00:02: it is never counted.
     assert!(rows(&out).contains(&(10, 0, ResultKind::OnTime, 1)));
-    assert_eq!(out.dropped.iter().map(|(e, _)| e.id).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(
+        out.dropped.iter().map(|(e, _)| e.id).collect::<Vec<_>>(),
+        vec![2]
+    );
 }

@@ -1,0 +1,191 @@
+//! The processing models a scenario compares, driven side by side over one arrival stream,
+//! and the figures each one reports against the truth.
+
+use crate::cost::{CostSpec, per_year};
+use crate::engine::FiringMode;
+use crate::event::{Event, KeyTable};
+use crate::metrics::ModelStats;
+use crate::oracle::TruthCell;
+use crate::runner::batch::{ScheduledRunner, SinkMode};
+use crate::runner::micro_batch::{MicroBatchRunner, Trigger};
+use crate::runner::streaming::StreamingRunner;
+use crate::scenario::Scenario;
+use crate::time::Dur;
+
+/// Bytes one (window, key) state entry takes, for the state-size estimate: key and window
+/// (24 B), the accumulator (32 B), and the state store's overhead per entry.
+pub const BYTES_PER_STATE_CELL: f64 = 96.0;
+
+/// A runner of any model.
+enum Runner {
+    Scheduled(ScheduledRunner),
+    MicroBatch(MicroBatchRunner),
+    Streaming(StreamingRunner),
+}
+
+/// One model being run: its report name, its runner and what it produced so far.
+pub struct Running {
+    name: &'static str,
+    runner: Runner,
+    stats: ModelStats,
+}
+
+/// The models `scenario` runs, in report column order.
+pub fn models_of(scenario: &Scenario) -> Vec<Running> {
+    let query = &scenario.query;
+    let window = query.window;
+    let mut models = Vec::new();
+    if let Some(spec) = &scenario.batch {
+        models.push(Running {
+            name: "batch",
+            runner: Runner::Scheduled(ScheduledRunner::batch(spec, query)),
+            stats: ModelStats::new(spec.sink, window),
+        });
+    }
+    if let Some(spec) = &scenario.plain_micro_batch {
+        models.push(Running {
+            name: "plain_micro_batch",
+            runner: Runner::Scheduled(ScheduledRunner::plain_micro_batch(spec, query)),
+            stats: ModelStats::new(SinkMode::Upsert, window),
+        });
+    }
+    if let Some(spec) = &scenario.micro_batch {
+        let streams = scenario.workload.sources.len();
+        models.push(Running {
+            name: "micro_batch",
+            runner: Runner::MicroBatch(MicroBatchRunner::new(spec, query, streams)),
+            stats: ModelStats::new(SinkMode::Upsert, window),
+        });
+    }
+    if let Some(spec) = &scenario.streaming {
+        // Discarding firings carry only what is new: the sink adds them up.
+        let sink = match spec.firing_mode {
+            FiringMode::Accumulating => SinkMode::Upsert,
+            FiringMode::Discarding => SinkMode::Append,
+        };
+        models.push(Running {
+            name: "streaming",
+            runner: Runner::Streaming(StreamingRunner::new(spec, query)),
+            stats: ModelStats::new(sink, window),
+        });
+    }
+    models
+}
+
+impl Running {
+    /// The next event in arrival order.
+    pub fn on_event(&mut self, event: &Event, keys: &KeyTable) {
+        self.stats.input(event);
+        match &mut self.runner {
+            Runner::Scheduled(r) => r.on_event(event, &mut self.stats),
+            Runner::MicroBatch(r) => r.on_event(event, &mut self.stats),
+            Runner::Streaming(r) => r.on_event(event, keys, &mut self.stats),
+        }
+    }
+
+    /// The end of the input: the model's figures, named `<model>.<metric>`.
+    pub fn finish(
+        mut self,
+        truth: &[TruthCell],
+        arrivals: u64,
+        scenario: &Scenario,
+    ) -> Vec<(String, Option<f64>)> {
+        match &mut self.runner {
+            Runner::Scheduled(r) => r.finish(&mut self.stats),
+            Runner::MicroBatch(r) => r.finish(&mut self.stats),
+            Runner::Streaming(r) => r.finish(&mut self.stats),
+        }
+        let (per_year, per_run) = match &scenario.cost {
+            Some(cost) => self.cost(cost, scenario.workload.duration),
+            None => (None, None),
+        };
+        let stats = &self.stats;
+        let correctness = stats.table.correctness(truth, None);
+        let mut first_delay = crate::metrics::SignedHistogram::default();
+        let mut final_delay = crate::metrics::SignedHistogram::default();
+        let mut truth_at = truth
+            .iter()
+            .map(|c| ((c.window, c.key), c.acc))
+            .collect::<std::collections::BTreeMap<_, _>>();
+        for (&(window, key), history) in stats.table.cells() {
+            if window.end.as_ms() == i64::MAX {
+                continue;
+            }
+            if let Some(first) = history.first_visible() {
+                first_delay.record((first - window.end).as_ms());
+            }
+            let right = truth_at
+                .remove(&(window, key))
+                .zip(history.last())
+                .is_some_and(|(t, v)| crate::sink::same_value(&t, &v));
+            if right && let Some(settled) = history.settled_at() {
+                final_delay.record((settled - window.end).as_ms());
+            }
+        }
+        let q = |h: &crate::metrics::SignedHistogram, x: f64| h.quantile(x).map(|v| v as f64);
+        let figures = [
+            ("results", Some(stats.results() as f64)),
+            ("writes", Some(stats.table.writes() as f64)),
+            ("late_firings", Some(stats.late as f64)),
+            ("early_firings", Some(stats.early as f64)),
+            ("dropped_late", Some(stats.dropped as f64)),
+            (
+                "dropped_late_share",
+                (arrivals > 0).then(|| stats.dropped as f64 / arrivals as f64),
+            ),
+            ("dropped_late_value", Some(stats.dropped_value)),
+            ("correct_share", correctness.correct_share()),
+            ("wrong_cells", Some(correctness.wrong as f64)),
+            ("overcounted_cells", Some(correctness.overcounted as f64)),
+            ("missing_cells", Some(correctness.missing as f64)),
+            ("sum_error", correctness.sum_error),
+            ("result_delay_p50", q(&first_delay, 0.5)),
+            ("result_delay_p99", q(&first_delay, 0.99)),
+            ("result_delay_max", first_delay.max().map(|v| v as f64)),
+            ("final_delay_p50", q(&final_delay, 0.5)),
+            ("final_delay_p99", q(&final_delay, 0.99)),
+            ("event_latency_p50", q(&stats.event_latency_ms, 0.5)),
+            ("event_latency_p95", q(&stats.event_latency_ms, 0.95)),
+            ("event_latency_p99", q(&stats.event_latency_ms, 0.99)),
+            (
+                "event_latency_max",
+                stats.event_latency_ms.max().map(|v| v as f64),
+            ),
+            ("arrival_latency_p50", q(&stats.arrival_latency_ms, 0.5)),
+            ("arrival_latency_p99", q(&stats.arrival_latency_ms, 0.99)),
+            ("state_peak", Some(stats.state_peak as f64)),
+            ("state_mean", stats.state_mean()),
+            (
+                "state_bytes_peak",
+                Some(stats.state_peak as f64 * BYTES_PER_STATE_CELL),
+            ),
+            ("backlog_peak", Some(stats.backlog_peak as f64)),
+            ("cost_per_year", per_year),
+            ("cost_per_run", per_run),
+        ];
+        figures
+            .into_iter()
+            .map(|(metric, value)| (format!("{}.{metric}", self.name), value))
+            .collect()
+    }
+
+    /// Cost a year and per run ($): scheduled jobs pay for their runs (start-up included);
+    /// processing-time micro-batches and streaming jobs run always on.
+    fn cost(&self, cost: &CostSpec, horizon: Dur) -> (Option<f64>, Option<f64>) {
+        let runs = match &self.runner {
+            Runner::Scheduled(r) => Some(r.run_lengths()),
+            Runner::MicroBatch(r) if matches!(r.trigger(), Trigger::AvailableNow { .. }) => {
+                Some(r.batch_lengths())
+            }
+            _ => None,
+        };
+        match runs {
+            Some(lengths) => {
+                let total: f64 = lengths.iter().map(|&l| cost.run_cost(l)).sum();
+                let per_run = (!lengths.is_empty()).then(|| total / lengths.len() as f64);
+                (Some(per_year(total, horizon)), per_run)
+            }
+            None => (Some(cost.always_on_per_year()), None),
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The serving table: what readers see, per (window, key), with every version and the
+//! processing time it became visible, so any metric can be read as of any moment.
+
+use std::collections::BTreeMap;
+
+use crate::aggregate::Accumulator;
+use crate::event::KeyId;
+use crate::oracle::TruthCell;
+use crate::runner::batch::SinkMode;
+use crate::time::Ts;
+use crate::window::Window;
+
+/// One (window, key) of the serving table: the value after each write, in visible-time order.
+#[derive(Clone, Debug, Default)]
+pub struct CellHistory {
+    versions: Vec<(Ts, Accumulator)>,
+}
+
+impl CellHistory {
+    /// The value readers see at `t` (the last version visible at or before it).
+    pub fn value_at(&self, t: Ts) -> Option<Accumulator> {
+        let after = self.versions.partition_point(|(visible, _)| *visible <= t);
+        after.checked_sub(1).map(|i| self.versions[i].1)
+    }
+
+    /// The value at the end.
+    pub fn last(&self) -> Option<Accumulator> {
+        self.versions.last().map(|(_, acc)| *acc)
+    }
+
+    /// When the first version became visible.
+    pub fn first_visible(&self) -> Option<Ts> {
+        self.versions.first().map(|(t, _)| *t)
+    }
+
+    /// When the value last changed: from then on readers see the final value.
+    pub fn settled_at(&self) -> Option<Ts> {
+        let last = self.last()?;
+        let mut settled = self.versions.last()?.0;
+        for (t, acc) in self.versions.iter().rev().skip(1) {
+            if !same_value(acc, &last) {
+                break;
+            }
+            settled = *t;
+        }
+        Some(settled)
+    }
+}
+
+/// How well the served values match the truth.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Correctness {
+    /// Truth cells served with exactly the true aggregates.
+    pub correct: u64,
+    /// Truth cells served with another value.
+    pub wrong: u64,
+    /// Truth cells served with a larger count than the truth (double counting).
+    pub overcounted: u64,
+    /// Truth cells never served.
+    pub missing: u64,
+    /// Served cells that do not exist in the truth (windows cut differently).
+    pub extra: u64,
+    /// Served total of the sums minus the true total, over the true total.
+    pub sum_error: Option<f64>,
+}
+
+impl Correctness {
+    /// Share of truth cells served correctly.
+    pub fn correct_share(&self) -> Option<f64> {
+        let truth = self.correct + self.wrong + self.missing;
+        (truth > 0).then(|| self.correct as f64 / truth as f64)
+    }
+}
+
+/// Equal aggregates: the same count, and sums equal up to floating-point rounding.
+pub fn same_value(a: &Accumulator, b: &Accumulator) -> bool {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+    a.count == b.count && close(a.sum, b.sum)
+}
+
+/// The serving table of one model.
+#[derive(Clone, Debug, Default)]
+pub struct ServingTable {
+    mode: SinkMode,
+    cells: BTreeMap<(Window, KeyId), CellHistory>,
+    writes: u64,
+}
+
+impl ServingTable {
+    /// An empty table written in `mode`.
+    pub fn new(mode: SinkMode) -> Self {
+        ServingTable {
+            mode,
+            ..Self::default()
+        }
+    }
+
+    /// Rows written.
+    pub fn writes(&self) -> u64 {
+        self.writes
+    }
+
+    /// A row becomes visible at `visible`: upserted, or appended (readers add appended rows up).
+    pub fn write(&mut self, visible: Ts, window: Window, key: KeyId, acc: Accumulator) {
+        self.writes += 1;
+        let cell = self.cells.entry((window, key)).or_default();
+        // Versions arrive nearly in time order; insert in place when one is out of order.
+        let at = cell.versions.partition_point(|(t, _)| *t <= visible);
+        let value = match self.mode {
+            SinkMode::Upsert => acc,
+            SinkMode::Append => {
+                let mut sum = at
+                    .checked_sub(1)
+                    .map_or_else(Accumulator::default, |i| cell.versions[i].1);
+                sum.merge(&acc);
+                for later in &mut cell.versions[at..] {
+                    later.1.merge(&acc);
+                }
+                sum
+            }
+        };
+        cell.versions.insert(at, (visible, value));
+    }
+
+    /// Every cell with its history, ordered by window then key.
+    pub fn cells(&self) -> impl Iterator<Item = (&(Window, KeyId), &CellHistory)> {
+        self.cells.iter()
+    }
+
+    /// The table as readers see it at `at` (`None`: at the end) against the truth.
+    pub fn correctness(&self, truth: &[TruthCell], at: Option<Ts>) -> Correctness {
+        let mut c = Correctness::default();
+        let value = |h: &CellHistory| match at {
+            Some(t) => h.value_at(t),
+            None => h.last(),
+        };
+        let mut served = self
+            .cells
+            .iter()
+            .filter_map(|(k, h)| value(h).map(|v| (*k, v)))
+            .peekable();
+        let (mut served_sum, mut true_sum) = (0.0, 0.0);
+        for cell in truth {
+            let here = (cell.window, cell.key);
+            true_sum += cell.acc.sum;
+            while let Some((_, acc)) = served.next_if(|(k, _)| *k < here) {
+                c.extra += 1;
+                served_sum += acc.sum;
+            }
+            match served.next_if(|(k, _)| *k == here) {
+                Some((_, acc)) => {
+                    served_sum += acc.sum;
+                    if same_value(&acc, &cell.acc) {
+                        c.correct += 1;
+                    } else {
+                        c.wrong += 1;
+                        if acc.count > cell.acc.count {
+                            c.overcounted += 1;
+                        }
+                    }
+                }
+                None => c.missing += 1,
+            }
+        }
+        for (_, acc) in served {
+            c.extra += 1;
+            served_sum += acc.sum;
+        }
+        c.sum_error = (true_sum != 0.0).then(|| (served_sum - true_sum) / true_sum);
+        c
+    }
+
+    /// Share of the truth cells whose window ended by `t` that readers see correctly at `t`.
+    pub fn correct_share_at(&self, truth: &[TruthCell], t: Ts) -> Option<f64> {
+        let ended = truth.iter().filter(|c| c.window.end <= t);
+        let (mut total, mut correct) = (0u64, 0u64);
+        for cell in ended {
+            total += 1;
+            let seen = self
+                .cells
+                .get(&(cell.window, cell.key))
+                .and_then(|h| h.value_at(t));
+            if seen.is_some_and(|v| same_value(&v, &cell.acc)) {
+                correct += 1;
+            }
+        }
+        (total > 0).then(|| correct as f64 / total as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(start: i64) -> Window {
+        Window::new(Ts(start), Ts(start + 10))
+    }
+
+    fn acc(count: u64) -> Accumulator {
+        let mut a = Accumulator::default();
+        for _ in 0..count {
+            a.add(1.0);
+        }
+        a
+    }
+
+    #[test]
+    fn upserts_replace_and_every_version_can_be_read_as_of_its_time() {
+        let mut table = ServingTable::new(SinkMode::Upsert);
+        table.write(Ts(100), w(0), KeyId(0), acc(2));
+        table.write(Ts(300), w(0), KeyId(0), acc(3));
+        let (_, history) = table.cells().next().unwrap();
+        assert_eq!(history.value_at(Ts(99)), None);
+        assert_eq!(history.value_at(Ts(200)).unwrap().count, 2);
+        assert_eq!(history.last().unwrap().count, 3);
+        assert_eq!(
+            (history.first_visible(), history.settled_at()),
+            (Some(Ts(100)), Some(Ts(300)))
+        );
+    }
+
+    #[test]
+    fn appended_reruns_double_count() {
+        let mut table = ServingTable::new(SinkMode::Append);
+        table.write(Ts(100), w(0), KeyId(0), acc(2));
+        table.write(Ts(300), w(0), KeyId(0), acc(2));
+        let truth = [TruthCell {
+            window: w(0),
+            key: KeyId(0),
+            acc: acc(2),
+        }];
+        assert_eq!(table.correctness(&truth, Some(Ts(200))).correct, 1);
+        let end = table.correctness(&truth, None);
+        assert_eq!(
+            (end.wrong, end.overcounted, end.sum_error),
+            (1, 1, Some(1.0))
+        );
+        assert_eq!(table.writes(), 2);
+    }
+}
