@@ -189,3 +189,108 @@ impl Running {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::aggregate::Aggregation;
+    use crate::event::KeyId;
+    use crate::oracle::Oracle;
+    use crate::query::QuerySpec;
+    use crate::runner::batch::BatchSpec;
+    use crate::runner::micro_batch::{MicroBatchSpec, OutputMode};
+    use crate::runner::streaming::StreamingSpec;
+    use crate::time::Ts;
+    use crate::window::WindowSpec;
+
+    const MAX_DELAY: i64 = 20_000;
+
+    /// All three models, each given more than the largest delay: the batch runs a day after
+    /// its period, the micro-batch's and the stream's watermarks wait `MAX_DELAY`.
+    fn scenario(window: WindowSpec) -> Scenario {
+        let mut s = Scenario::default_scenario();
+        s.query = QuerySpec {
+            window,
+            aggregations: vec![Aggregation::Count, Aggregation::Sum],
+        };
+        s.batch = Some(BatchSpec {
+            every: Dur::from_hours(1),
+            at: Dur::from_mins(30),
+            corrections: vec![],
+            startup: Dur::ZERO,
+            capacity_per_second: None,
+            sink: SinkMode::Upsert,
+            dedupe: true,
+            window_from_now: false,
+            sink_delay: Dur::ZERO,
+        });
+        s.plain_micro_batch = None;
+        s.micro_batch = Some(MicroBatchSpec::replay(
+            Dur::from_secs(10),
+            Dur(MAX_DELAY),
+            OutputMode::Update,
+        ));
+        s.streaming = Some(StreamingSpec::with_delay(Dur(MAX_DELAY)));
+        s.cost = None;
+        s
+    }
+
+    fn events() -> impl Strategy<Value = Vec<Event>> {
+        proptest::collection::vec((0u32..4, 0i64..1_800_000, 0..=MAX_DELAY, 1u32..100), 1..150)
+            .prop_map(|rows| {
+                let mut events: Vec<Event> = rows
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (key, t, delay, value))| Event {
+                        id: i as u64,
+                        key: KeyId(key),
+                        value: value as f64,
+                        event_time: Ts(t),
+                        arrival_time: Ts(t + delay),
+                        source: 0,
+                    })
+                    .collect();
+                events.sort_by_key(|e| (e.arrival_time, e.id));
+                events
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Data that is never later than what each model waits for: batch, micro-batch and
+        /// streaming all end with exactly the oracle's table.
+        #[test]
+        fn never_late_data_makes_every_model_exact(events in events(), sliding in any::<bool>()) {
+            let window = if sliding {
+                WindowSpec::Sliding { size: Dur::from_mins(10), slide: Dur::from_mins(5), offset: Dur::ZERO }
+            } else {
+                WindowSpec::Tumbling { size: Dur::from_mins(5), offset: Dur::ZERO }
+            };
+            let scenario = scenario(window);
+            let mut keys = KeyTable::new();
+            for k in ["a", "b", "c", "d"] {
+                keys.intern(k);
+            }
+            let mut oracle = Oracle::new(&window);
+            let mut models = models_of(&scenario);
+            for e in &events {
+                oracle.observe(e);
+                for m in &mut models {
+                    m.on_event(e, &keys);
+                }
+            }
+            let truth = oracle.cells();
+            prop_assert_eq!(models.len(), 3);
+            for model in models {
+                let name = model.name;
+                let figures = model.finish(&truth, events.len() as u64, &scenario);
+                let get = |m: &str| figures.iter().find(|(n, _)| n == &format!("{name}.{m}")).and_then(|(_, v)| *v);
+                prop_assert_eq!(get("correct_share"), Some(1.0), "{}", name);
+                prop_assert_eq!(get("dropped_late"), Some(0.0), "{}", name);
+            }
+        }
+    }
+}

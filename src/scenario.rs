@@ -20,10 +20,10 @@ use crate::time::Dur;
 use crate::validation::Problems;
 use crate::workload::WorkloadSpec;
 
-/// The scenario tidemark runs when given none: one day of FreshMart orders.
+/// The scenario tidemark runs when given none: one FreshMart day through all three models.
 pub const DEFAULT_SCENARIO: (&str, &str) = (
-    "freshmart_daily_orders.ron",
-    include_str!("../scenarios/freshmart_daily_orders.ron"),
+    "freshmart_compare_models.ron",
+    include_str!("../scenarios/freshmart_compare_models.ron"),
 );
 
 /// A whole scenario.
@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn the_default_scenario_is_valid() {
         let s = Scenario::default_scenario();
-        assert_eq!(s.name, "freshmart_daily_orders");
+        assert_eq!(s.name, "freshmart_compare_models");
     }
 
     #[test]

@@ -354,16 +354,18 @@ impl ScheduledRunner {
     }
 
     fn run_until(&mut self, now: Ts, out: &mut impl StreamOutput) {
+        let mut ran = false;
         while let Some(&run) = self.runs.first() {
             if run.start > now {
                 break;
             }
             self.runs.pop_first();
             self.execute(run, out);
+            ran = true;
         }
-        // Events before every range still to run will not be read again: forget them,
-        // reporting those no run ever read.
-        if let Some(oldest) = self.runs.iter().map(|r| r.from).min() {
+        // After runs, events before every range still to run will not be read again: forget
+        // them, reporting those no run ever read.
+        if ran && let Some(oldest) = self.runs.iter().map(|r| r.from).min() {
             let end = self.last_run_end;
             self.landed.retain(|(event, read)| {
                 let keep = event.event_time >= oldest;

@@ -115,9 +115,12 @@ fn no_arguments_runs_the_default_scenario() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("freshmart_daily_orders") && text.contains("workload.delay_p99"),
+        text.contains("freshmart_compare_models") && text.contains("workload.delay_p99"),
         "{text}"
     );
+    for model in ["batch", "micro_batch", "streaming"] {
+        assert!(text.contains(model), "{model} missing from {text}");
+    }
 }
 
 #[test]
@@ -128,7 +131,7 @@ fn out_writes_every_format_and_the_truth_and_reports_are_byte_identical() {
     let written = std::fs::read_to_string(dir.path().join("report/report.json")).unwrap();
     assert_eq!(written, stdout(&out));
     let json: serde_json::Value = serde_json::from_str(&written).unwrap();
-    assert_eq!(json["scenario"], "freshmart_daily_orders");
+    assert_eq!(json["scenario"], "freshmart_compare_models");
     for file in ["report.txt", "report.csv", "report.md", "truth.csv"] {
         assert!(dir.path().join("report").join(file).exists(), "{file}");
     }
