@@ -18,9 +18,9 @@ pub const BYTES_PER_STATE_CELL: f64 = 96.0;
 
 /// A runner of any model.
 enum Runner {
-    Scheduled(ScheduledRunner),
-    MicroBatch(MicroBatchRunner),
-    Streaming(StreamingRunner),
+    Scheduled(Box<ScheduledRunner>),
+    MicroBatch(Box<MicroBatchRunner>),
+    Streaming(Box<StreamingRunner>),
 }
 
 /// One model being run: its report name, its runner and what it produced so far.
@@ -34,27 +34,28 @@ pub struct Running {
 pub fn models_of(scenario: &Scenario) -> Vec<Running> {
     let query = &scenario.query;
     let window = query.window;
+    let stride = latency_stride(scenario.workload.expected_events());
     let mut models = Vec::new();
     if let Some(spec) = &scenario.batch {
         models.push(Running {
             name: "batch",
-            runner: Runner::Scheduled(ScheduledRunner::batch(spec, query)),
-            stats: ModelStats::new(spec.sink, window),
+            runner: Runner::Scheduled(Box::new(ScheduledRunner::batch(spec, query))),
+            stats: ModelStats::new(spec.sink, window, stride),
         });
     }
     if let Some(spec) = &scenario.plain_micro_batch {
         models.push(Running {
             name: "plain_micro_batch",
-            runner: Runner::Scheduled(ScheduledRunner::plain_micro_batch(spec, query)),
-            stats: ModelStats::new(SinkMode::Upsert, window),
+            runner: Runner::Scheduled(Box::new(ScheduledRunner::plain_micro_batch(spec, query))),
+            stats: ModelStats::new(SinkMode::Upsert, window, stride),
         });
     }
     if let Some(spec) = &scenario.micro_batch {
         let streams = scenario.workload.sources.len();
         models.push(Running {
             name: "micro_batch",
-            runner: Runner::MicroBatch(MicroBatchRunner::new(spec, query, streams)),
-            stats: ModelStats::new(SinkMode::Upsert, window),
+            runner: Runner::MicroBatch(Box::new(MicroBatchRunner::new(spec, query, streams))),
+            stats: ModelStats::new(SinkMode::Upsert, window, stride),
         });
     }
     if let Some(spec) = &scenario.streaming {
@@ -65,11 +66,17 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
         };
         models.push(Running {
             name: "streaming",
-            runner: Runner::Streaming(StreamingRunner::new(spec, query)),
-            stats: ModelStats::new(sink, window),
+            runner: Runner::Streaming(Box::new(StreamingRunner::new(spec, query))),
+            stats: ModelStats::new(sink, window, stride),
         });
     }
     models
+}
+
+/// Events followed for latency: all of them up to a million, then every N-th id (N a power
+/// of two) so that about a million are.
+fn latency_stride(expected_events: f64) -> u64 {
+    ((expected_events / 1e6).max(1.0).ceil() as u64).next_power_of_two()
 }
 
 impl Running {

@@ -210,6 +210,29 @@ fn is_share(x: f64) -> bool {
 }
 
 impl WorkloadSpec {
+    /// About how many events the workload generates (retries excluded): the mean rates over
+    /// the horizon, bursts included.
+    pub fn expected_events(&self) -> f64 {
+        let minutes = self.duration.as_ms() as f64 / 60_000.0;
+        self.sources
+            .iter()
+            .map(|s| {
+                let mean = match s.rate {
+                    RateProfile::Constant { per_minute } => per_minute,
+                    RateProfile::Diurnal {
+                        mean_per_minute, ..
+                    } => mean_per_minute,
+                };
+                let bursts: f64 = s
+                    .bursts
+                    .iter()
+                    .map(|b| (b.factor - 1.0) * mean * b.duration.as_ms() as f64 / 60_000.0)
+                    .sum();
+                mean * minutes + bursts
+            })
+            .sum()
+    }
+
     /// Checks every field, recording problems under `path`.
     pub fn validate(&self, path: &str, problems: &mut Problems) {
         problems.check(
