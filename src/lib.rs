@@ -17,6 +17,7 @@
 
 pub mod aggregate;
 pub mod bench;
+pub mod charts;
 pub mod cost;
 pub mod engine;
 pub mod event;

@@ -23,6 +23,17 @@ enum Runner {
     Streaming(Box<StreamingRunner>),
 }
 
+/// What one model produced, for charts and for the app.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The model's report name.
+    pub name: &'static str,
+    /// Its serving table, counts and distributions.
+    pub stats: ModelStats,
+    /// What it costs a year, when the scenario has prices.
+    pub cost_per_year: Option<f64>,
+}
+
 /// One model being run: its report name, its runner and what it produced so far.
 pub struct Running {
     name: &'static str,
@@ -90,13 +101,14 @@ impl Running {
         }
     }
 
-    /// The end of the input: the model's figures, named `<model>.<metric>`.
+    /// The end of the input: the model's figures, named `<model>.<metric>`, and what it
+    /// produced.
     pub fn finish(
         mut self,
         truth: &[TruthCell],
         arrivals: u64,
         scenario: &Scenario,
-    ) -> Vec<(String, Option<f64>)> {
+    ) -> (Vec<(String, Option<f64>)>, Outcome) {
         match &mut self.runner {
             Runner::Scheduled(r) => r.finish(&mut self.stats),
             Runner::MicroBatch(r) => r.finish(&mut self.stats),
@@ -170,10 +182,16 @@ impl Running {
             ("cost_per_year", per_year),
             ("cost_per_run", per_run),
         ];
-        figures
+        let named = figures
             .into_iter()
             .map(|(metric, value)| (format!("{}.{metric}", self.name), value))
-            .collect()
+            .collect();
+        let outcome = Outcome {
+            name: self.name,
+            stats: self.stats,
+            cost_per_year: per_year,
+        };
+        (named, outcome)
     }
 
     /// Cost a year and per run ($): scheduled jobs pay for their runs (start-up included);
@@ -293,7 +311,7 @@ mod tests {
             prop_assert_eq!(models.len(), 3);
             for model in models {
                 let name = model.name;
-                let figures = model.finish(&truth, events.len() as u64, &scenario);
+                let (figures, _) = model.finish(&truth, events.len() as u64, &scenario);
                 let get = |m: &str| figures.iter().find(|(n, _)| n == &format!("{name}.{m}")).and_then(|(_, v)| *v);
                 prop_assert_eq!(get("correct_share"), Some(1.0), "{}", name);
                 prop_assert_eq!(get("dropped_late"), Some(0.0), "{}", name);

@@ -497,6 +497,43 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The expectations as JUnit XML: one test case each, failures with the measured value.
+    pub fn junit(&self) -> String {
+        let failures = self.expectations.iter().filter(|e| !e.passed).count();
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"tidemark\" tests=\"{n}\" failures=\"{failures}\">\n  <testsuite name=\"{s}\" tests=\"{n}\" failures=\"{failures}\">",
+            n = self.expectations.len(),
+            s = xml_escape(&self.scenario),
+        );
+        for e in &self.expectations {
+            let name = xml_escape(&e.expectation);
+            let class = xml_escape(&format!("tidemark.{}", self.scenario));
+            if e.passed {
+                let _ = writeln!(out, "    <testcase classname=\"{class}\" name=\"{name}\"/>");
+            } else {
+                let actual = xml_escape(&e.display_actual());
+                let _ = writeln!(
+                    out,
+                    "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"measured {actual}\">expected {name}; measured {actual}</failure>\n    </testcase>"
+                );
+            }
+        }
+        out.push_str("  </testsuite>\n</testsuites>\n");
+        out
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
 /// True for `<model>.<metric>` names.
 fn is_model_metric(name: &str) -> bool {
     name.split_once('.')

@@ -2,7 +2,7 @@
 
 use crate::event::KeyTable;
 use crate::metrics::WorkloadStats;
-use crate::models::{Running, models_of};
+use crate::models::{Outcome, Running, models_of};
 use crate::oracle::{Oracle, TruthCell};
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -17,6 +17,8 @@ pub struct RunOutput {
     pub truth: Vec<TruthCell>,
     /// Names of the keys in `truth`.
     pub keys: KeyTable,
+    /// What each model produced, in report column order.
+    pub models: Vec<Outcome>,
 }
 
 /// How many events pass between two progress reports.
@@ -41,14 +43,18 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     progress(1.0);
     let truth = oracle.cells();
     let mut values = figures(&stats, &oracle, &truth);
+    let mut outcomes = Vec::new();
     for model in models {
-        values.extend(model.finish(&truth, stats.events, scenario));
+        let (figures, outcome) = model.finish(&truth, stats.events, scenario);
+        values.extend(figures);
+        outcomes.push(outcome);
     }
     let report = Report::new(scenario, &values);
     RunOutput {
         report,
         truth,
         keys: generator.keys().clone(),
+        models: outcomes,
     }
 }
 

@@ -167,6 +167,9 @@ struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Write the expectations as JUnit XML (one test case each) for CI dashboards.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +256,7 @@ pub fn main() -> ExitCode {
         format: ReportFormat::Table,
         out: None,
         seed: None,
+        junit: None,
     }));
     let result = match command {
         Command::Run(args) => run(&args),
@@ -297,9 +301,14 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             Failure::bad_input(format!("error: cannot write to {}: {e}", dir.display()))
         })?;
         eprintln!(
-            "wrote the report and the exact results to {}",
+            "wrote the report, the exact results and the charts to {}",
             dir.display()
         );
+    }
+    if let Some(file) = &args.junit {
+        fs::write(file, output.report.junit()).map_err(|e| {
+            Failure::bad_input(format!("error: cannot write {}: {e}", file.display()))
+        })?;
     }
     if output.report.passed() {
         Ok(())
@@ -324,7 +333,8 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     }
 }
 
-/// Writes `report.{txt,json,csv,md}` and `truth.csv` (the exact result per window and key).
+/// Writes `report.{txt,json,csv,md}`, `truth.csv` (the exact result per window and key), and
+/// the charts (latency, correctness, dropped, cost) as SVG and PNG.
 fn write_outputs(dir: &Path, output: &RunOutput) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     for (format, extension) in Format::ALL {
@@ -357,7 +367,9 @@ fn write_outputs(dir: &Path, output: &RunOutput) -> io::Result<()> {
             (acc.sum / acc.count as f64).to_string(),
         ])?;
     }
-    truth.flush()
+    truth.flush()?;
+    tidemark::charts::write_charts(dir, &output.models, &output.truth)?;
+    Ok(())
 }
 
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {

@@ -145,3 +145,25 @@ fn out_writes_every_format_and_the_truth_and_reports_are_byte_identical() {
     let other = tidemark(dir.path(), &["run", "--format", "json", "--seed", "18"]);
     assert_ne!(other.stdout, out.stdout);
 }
+
+#[test]
+fn junit_lists_every_expectation_and_the_measured_value_of_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = scenario_text("freshmart_daily_orders.ron")
+        .replace("oracle.windows == 24", "oracle.windows == 25");
+    std::fs::write(dir.path().join("s.ron"), text).unwrap();
+    let out = tidemark(
+        dir.path(),
+        &["run", "s.ron", "--junit", "junit.xml", "--out", "report"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(xml.contains(r#"tests="4" failures="1""#), "{xml}");
+    assert!(xml.contains(r#"<failure message="measured 24">"#), "{xml}");
+    for chart in ["latency", "correctness", "dropped", "cost"] {
+        let png = std::fs::read(dir.path().join(format!("report/{chart}.png"))).unwrap();
+        assert_eq!(&png[..4], b"\x89PNG", "{chart}.png is a PNG");
+        let svg = std::fs::read_to_string(dir.path().join(format!("report/{chart}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "{chart}.svg is an SVG");
+    }
+}

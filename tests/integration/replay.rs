@@ -138,3 +138,65 @@ fn replay_refuses_bad_options_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("missing.csv"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_micro_batch_replay_labels_each_result_with_its_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "id,key,value,event_time,arrival_time\n1,s1,1,1000,1000\n2,s1,1,19000,12000\n3,s1,1,8000,25000\n4,s1,1,9000,31000\n",
+    )
+    .unwrap();
+    let out = tidemark(
+        dir.path(),
+        &[
+            "replay",
+            "--trace",
+            "t.csv",
+            "--runner",
+            "micro-batch",
+            "--trigger",
+            "10s",
+            "--output-mode",
+            "append",
+            "--watermark-delay",
+            "5s",
+            "--window",
+            "tumbling:10s",
+            "--emit",
+            "out.jsonl",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
+    let values: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Batch 2 (at 30 s) emits [0, 10 s) with events 1 and 3; event 4 is too late for batch 3.
+    assert_eq!(values[0]["type"], "result");
+    assert_eq!(values[0]["batch"], 2);
+    assert_eq!(values[0]["count"], 2);
+    assert_eq!(values[1]["type"], "dropped");
+    assert_eq!(values[1]["id"], 4);
+    let refused = tidemark(
+        dir.path(),
+        &[
+            "replay",
+            "--trace",
+            "t.csv",
+            "--runner",
+            "micro-batch",
+            "--window",
+            "session:5s",
+            "--output-mode",
+            "update",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("Update output mode not supported for session window"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -1,0 +1,287 @@
+//! Charts of a run, as SVG and PNG (plotters, pure Rust, with an embedded font): latency
+//! CDF per model, correctness over processing time, dropped-late events, and cost.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::models::Outcome;
+use crate::oracle::TruthCell;
+use crate::time::Ts;
+
+const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+const SIZE: (u32, u32) = (900, 500);
+
+/// One colour per model, the same in every chart (and in the app).
+pub fn model_colour(name: &str) -> RGBColor {
+    match name {
+        "batch" => RGBColor(31, 119, 180),
+        "plain_micro_batch" => RGBColor(148, 103, 189),
+        "micro_batch" => RGBColor(255, 127, 14),
+        "streaming" => RGBColor(44, 160, 44),
+        _ => RGBColor(127, 127, 127),
+    }
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is compiled in; a failure here is a build defect, and the PNGs would only
+        // lack text.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// The charts of a run.
+#[derive(Clone, Copy, Debug)]
+enum Chart {
+    Latency,
+    Correctness,
+    Dropped,
+    Cost,
+}
+
+impl Chart {
+    const ALL: [(Chart, &'static str); 4] = [
+        (Chart::Latency, "latency"),
+        (Chart::Correctness, "correctness"),
+        (Chart::Dropped, "dropped"),
+        (Chart::Cost, "cost"),
+    ];
+
+    fn draw<DB: DrawingBackend>(
+        self,
+        root: &DrawingArea<DB, Shift>,
+        models: &[Outcome],
+        truth: &[TruthCell],
+    ) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        match self {
+            Chart::Latency => latency_cdf(root, models),
+            Chart::Correctness => correctness_over_time(root, models, truth),
+            Chart::Dropped => bars(
+                root,
+                models,
+                "Events dropped as late or never read",
+                "events",
+                |m| Some(m.stats.dropped as f64),
+            ),
+            Chart::Cost => bars(root, models, "Cost a year ($)", "dollars a year", |m| {
+                m.cost_per_year
+            }),
+        }
+    }
+}
+
+/// Writes `latency`, `correctness`, `dropped` and `cost` charts, each as `.svg` and `.png`,
+/// into `dir`; returns the files written.
+pub fn write_charts(
+    dir: &Path,
+    models: &[Outcome],
+    truth: &[TruthCell],
+) -> io::Result<Vec<PathBuf>> {
+    register_font();
+    let mut written = Vec::new();
+    for (chart, name) in Chart::ALL {
+        let svg = dir.join(format!("{name}.svg"));
+        {
+            let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
+            chart
+                .draw(&root, models, truth)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            root.present().map_err(io::Error::other)?;
+        }
+        let png = dir.join(format!("{name}.png"));
+        {
+            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+            chart
+                .draw(&root, models, truth)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            root.present().map_err(io::Error::other)?;
+        }
+        written.push(svg);
+        written.push(png);
+    }
+    Ok(written)
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn latency_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, models: &[Outcome]) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let minutes = |ms: i64| ms as f64 / 60_000.0;
+    let max = models
+        .iter()
+        .filter_map(|m| m.stats.event_latency_ms.quantile(0.99))
+        .max()
+        .map_or(1.0, |ms| minutes(ms).max(0.01));
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            "Event time -> visible: share of events (CDF)",
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..max * 1.05, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("minutes after the event happened")
+        .y_desc("share visible")
+        .draw()?;
+    for m in models {
+        let h = &m.stats.event_latency_ms;
+        if h.is_empty() {
+            continue;
+        }
+        let colour = model_colour(m.name);
+        let points: Vec<(f64, f64)> = (0..=200)
+            .filter_map(|i| {
+                let q = i as f64 / 200.0;
+                h.quantile(q)
+                    .map(|ms| (minutes(ms).clamp(0.0, max * 1.05), q))
+            })
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            .label(m.name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()?;
+    Ok(())
+}
+
+fn correctness_over_time<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    models: &[Outcome],
+    truth: &[TruthCell],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let first_end = truth
+        .iter()
+        .map(|c| c.window.end)
+        .filter(|e| e.as_ms() < i64::MAX)
+        .min();
+    let last_visible = models
+        .iter()
+        .flat_map(|m| m.stats.table.cells().filter_map(|(_, h)| h.settled_at()))
+        .filter(|t| t.as_ms() < i64::MAX)
+        .max();
+    let (Some(from), Some(to)) = (first_end, last_visible.max(first_end)) else {
+        return Ok(());
+    };
+    let hours = |t: Ts| (t.as_ms() - from.as_ms()) as f64 / 3_600_000.0;
+    let span = hours(to).max(0.01);
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            "Ended windows served correctly, over processing time",
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..span, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("hours after the first window ended")
+        .y_desc("share correct")
+        .draw()?;
+    for m in models {
+        let colour = model_colour(m.name);
+        let points: Vec<(f64, f64)> = (0..=120)
+            .filter_map(|i| {
+                let t =
+                    Ts(from.as_ms()
+                        + ((to.as_ms() - from.as_ms()) as f64 * i as f64 / 120.0) as i64);
+                m.stats
+                    .table
+                    .correct_share_at(truth, t)
+                    .map(|share| (hours(t), share))
+            })
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            .label(m.name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()?;
+    Ok(())
+}
+
+/// Bars, one per model, of `value`.
+fn bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    models: &[Outcome],
+    caption: &str,
+    y_desc: &str,
+    value: impl Fn(&Outcome) -> Option<f64>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let values: Vec<(usize, &Outcome, f64)> = models
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| value(m).map(|v| (i, m, v)))
+        .collect();
+    let top = values
+        .iter()
+        .map(|(_, _, v)| *v)
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.15;
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..models.len().max(1) as f64, 0.0..top)?;
+    let names: Vec<&str> = models.iter().map(|m| m.name).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(names.len().max(1) * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.floor() as usize;
+            if (x - i as f64 - 0.5).abs() < 0.26 {
+                names.get(i).copied().unwrap_or("").to_owned()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(y_desc)
+        .draw()?;
+    for (i, m, v) in values {
+        let colour = model_colour(m.name);
+        chart.draw_series([Rectangle::new(
+            [(i as f64 + 0.2, 0.0), (i as f64 + 0.8, v)],
+            colour.filled(),
+        )])?;
+        chart.draw_series([Text::new(
+            format!("{v:.0}"),
+            (i as f64 + 0.35, v + top * 0.02),
+            ("sans-serif", 16),
+        )])?;
+    }
+    Ok(())
+}
