@@ -16,6 +16,10 @@ use crate::time::Dur;
 /// (24 B), the accumulator (32 B), and the state store's overhead per entry.
 pub const BYTES_PER_STATE_CELL: f64 = 96.0;
 
+/// Bytes one event takes in the lake (a Parquet row of id, key, value and two timestamps,
+/// compressed), for storage cost.
+pub const BYTES_PER_EVENT: f64 = 40.0;
+
 /// A runner of any model.
 enum Runner {
     Scheduled(Box<ScheduledRunner>),
@@ -115,7 +119,7 @@ impl Running {
             Runner::Streaming(r) => r.finish(&mut self.stats),
         }
         let (per_year, per_run) = match &scenario.cost {
-            Some(cost) => self.cost(cost, scenario.workload.duration),
+            Some(cost) => self.cost(cost, scenario.workload.duration, arrivals),
             None => (None, None),
         };
         let stats = &self.stats;
@@ -196,7 +200,14 @@ impl Running {
 
     /// Cost a year and per run ($): scheduled jobs pay for their runs (start-up included);
     /// processing-time micro-batches and streaming jobs run always on.
-    fn cost(&self, cost: &CostSpec, horizon: Dur) -> (Option<f64>, Option<f64>) {
+    fn cost(&self, cost: &CostSpec, horizon: Dur, arrivals: u64) -> (Option<f64>, Option<f64>) {
+        // Storage: a stateful job keeps its peak state; a job over the lake keeps the events,
+        // a year of them at the observed rate, half of it on average over that year.
+        let stored_gb = match &self.runner {
+            Runner::Scheduled(_) => per_year(arrivals as f64 * BYTES_PER_EVENT, horizon) / 2.0 / 1e9,
+            _ => self.stats.state_peak as f64 * BYTES_PER_STATE_CELL / 1e9,
+        };
+        let storage = cost.storage_per_year(stored_gb);
         let runs = match &self.runner {
             Runner::Scheduled(r) => Some(r.run_lengths()),
             Runner::MicroBatch(r) if matches!(r.trigger(), Trigger::AvailableNow { .. }) => {
@@ -208,9 +219,9 @@ impl Running {
             Some(lengths) => {
                 let total: f64 = lengths.iter().map(|&l| cost.run_cost(l)).sum();
                 let per_run = (!lengths.is_empty()).then(|| total / lengths.len() as f64);
-                (Some(per_year(total, horizon)), per_run)
+                (Some(per_year(total, horizon) + storage), per_run)
             }
-            None => (Some(cost.always_on_per_year()), None),
+            None => (Some(cost.always_on_per_year() + storage), None),
         }
     }
 }
@@ -250,6 +261,7 @@ mod tests {
             dedupe: true,
             window_from_now: false,
             sink_delay: Dur::ZERO,
+            backfill: None,
         });
         s.plain_micro_batch = None;
         s.micro_batch = Some(MicroBatchSpec::replay(

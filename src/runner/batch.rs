@@ -58,6 +58,21 @@ pub struct BatchSpec {
     /// From the end of a run to its rows being visible.
     #[serde(default)]
     pub sink_delay: Dur,
+    /// A backfill: every period of `[from, to)` re-run at `at`.
+    #[serde(default)]
+    pub backfill: Option<Backfill>,
+}
+
+/// Re-running a range of periods once, e.g. after fixing a bug.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backfill {
+    /// First period's start (event time).
+    pub from: Ts,
+    /// End of the last period (event time).
+    pub to: Ts,
+    /// When the backfill runs (processing time).
+    pub at: Ts,
 }
 
 /// The domain text's plain micro-batch loop as a scenario states it.
@@ -116,6 +131,11 @@ impl BatchSpec {
             });
         }
         check_capacity(self.capacity_per_second, path, problems);
+        if let Some(b) = &self.backfill {
+            problems.check(b.from < b.to, &format!("{path}.backfill.to"), || {
+                format!("backfill to {} must be after from {}", b.to, b.from)
+            });
+        }
     }
 }
 
@@ -202,7 +222,7 @@ impl ScheduledRunner {
         } else {
             Range::Period
         };
-        Self::new(
+        let mut runner = Self::new(
             spec.every,
             spec.at,
             range,
@@ -213,7 +233,21 @@ impl ScheduledRunner {
             spec.dedupe,
             spec.sink_delay,
             query,
-        )
+        );
+        if let Some(b) = &spec.backfill {
+            // Each period of the range is re-run when the backfill starts.
+            let mut from = b.from.floor_to(spec.every);
+            while from < b.to {
+                runner.runs.insert(Run {
+                    start: b.at,
+                    from,
+                    to: from + spec.every,
+                    correction: true,
+                });
+                from += spec.every;
+            }
+        }
+        runner
     }
 
     /// The plain micro-batch loop: every `interval`, re-read `interval + lookback`, upsert.

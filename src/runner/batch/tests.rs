@@ -44,6 +44,7 @@ fn daily_at_6() -> BatchSpec {
         dedupe: true,
         window_from_now: false,
         sink_delay: Dur::ZERO,
+        backfill: None,
     }
 }
 
@@ -173,4 +174,22 @@ fn the_plain_loop_catches_delays_within_its_lookback_only() {
         out.dropped.iter().map(|(e, _)| e.id).collect::<Vec<_>>(),
         vec![2]
     );
+}
+
+#[test]
+fn a_backfill_reruns_every_period_of_its_range() {
+    let spec = BatchSpec {
+        corrections: vec![],
+        backfill: Some(Backfill {
+            from: Ts(day()),
+            to: Ts(day() + 48 * H),
+            at: Ts(day() + 72 * H),
+        }),
+        ..daily_at_6()
+    };
+    let events = [event(1, 10 * H, 10 * H), event(2, 30 * H, 30 * H)];
+    let out = run(ScheduledRunner::batch(&spec, &hourly()), &events);
+    let backfilled: Vec<_> = rows(&out).into_iter().filter(|r| r.2 == ResultKind::Late).collect();
+    // Both days re-run at 72 h (plus start-up): the 10:00 window of day 1 and 06:00 of day 2.
+    assert_eq!(backfilled, vec![(72 * 60 + 3, 10, ResultKind::Late, 1), (72 * 60 + 3, 30, ResultKind::Late, 1)]);
 }
