@@ -204,7 +204,9 @@ impl Running {
         // Storage: a stateful job keeps its peak state; a job over the lake keeps the events,
         // a year of them at the observed rate, half of it on average over that year.
         let stored_gb = match &self.runner {
-            Runner::Scheduled(_) => per_year(arrivals as f64 * BYTES_PER_EVENT, horizon) / 2.0 / 1e9,
+            Runner::Scheduled(_) => {
+                per_year(arrivals as f64 * BYTES_PER_EVENT, horizon) / 2.0 / 1e9
+            }
             _ => self.stats.state_peak as f64 * BYTES_PER_STATE_CELL / 1e9,
         };
         let storage = cost.storage_per_year(stored_gb);

@@ -189,7 +189,16 @@ fn a_backfill_reruns_every_period_of_its_range() {
     };
     let events = [event(1, 10 * H, 10 * H), event(2, 30 * H, 30 * H)];
     let out = run(ScheduledRunner::batch(&spec, &hourly()), &events);
-    let backfilled: Vec<_> = rows(&out).into_iter().filter(|r| r.2 == ResultKind::Late).collect();
+    let backfilled: Vec<_> = rows(&out)
+        .into_iter()
+        .filter(|r| r.2 == ResultKind::Late)
+        .collect();
     // Both days re-run at 72 h (plus start-up): the 10:00 window of day 1 and 06:00 of day 2.
-    assert_eq!(backfilled, vec![(72 * 60 + 3, 10, ResultKind::Late, 1), (72 * 60 + 3, 30, ResultKind::Late, 1)]);
+    assert_eq!(
+        backfilled,
+        vec![
+            (72 * 60 + 3, 10, ResultKind::Late, 1),
+            (72 * 60 + 3, 30, ResultKind::Late, 1)
+        ]
+    );
 }
