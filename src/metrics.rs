@@ -187,6 +187,8 @@ pub struct ModelStats {
     state_samples: u64,
     /// Largest backlog sampled.
     pub backlog_peak: usize,
+    /// State size and backlog over processing time (at most [`MAX_SAMPLES`], thinned evenly).
+    pub samples: Vec<Sample>,
     /// Per event: event time to first visible, and arrival to first visible (tumbling and
     /// sliding windows; a sliding event is followed in its earliest-ending window).
     pub event_latency_ms: SignedHistogram,
@@ -199,6 +201,9 @@ pub struct ModelStats {
     /// Events of each cell not yet visible.
     pending: FxHashMap<(Window, KeyId), Vec<Waiting>>,
 }
+
+/// The most samples a model keeps for plotting.
+pub const MAX_SAMPLES: usize = 2_000;
 
 /// An event waiting to become visible: (id, event time ms, arrival ms).
 type Waiting = (u64, i64, i64);
@@ -218,6 +223,7 @@ impl ModelStats {
             state_sum: 0,
             state_samples: 0,
             backlog_peak: 0,
+            samples: Vec::new(),
             event_latency_ms: SignedHistogram::default(),
             arrival_latency_ms: SignedHistogram::default(),
             window,
@@ -317,6 +323,15 @@ impl StreamOutput for ModelStats {
         self.state_sum += sample.state_cells as u64;
         self.state_samples += 1;
         self.backlog_peak = self.backlog_peak.max(sample.backlog);
+        self.samples.push(*sample);
+        if self.samples.len() >= 2 * MAX_SAMPLES {
+            // Keep every other sample: the series stays even and bounded.
+            let mut i = 0;
+            self.samples.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+        }
     }
 }
 

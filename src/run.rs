@@ -26,6 +26,18 @@ const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// Runs `scenario`, calling `progress` with the share done (0..1) now and then.
 pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOutput {
+    run_scenario_unless_cancelled(scenario, &mut |done| {
+        progress(done);
+        true
+    })
+    .expect("never cancelled")
+}
+
+/// Like [`run_scenario`], but stops (returning `None`) as soon as `progress` returns false.
+pub fn run_scenario_unless_cancelled(
+    scenario: &Scenario,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Option<RunOutput> {
     let mut generator = Generator::new(&scenario.workload, scenario.seed);
     let mut stats = WorkloadStats::new(scenario.query.window.length());
     let mut oracle = Oracle::new(&scenario.query.window);
@@ -36,8 +48,8 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
         for model in &mut models {
             model.on_event(&event, generator.keys());
         }
-        if stats.events.is_multiple_of(PROGRESS_EVERY) {
-            progress(generator.progress());
+        if stats.events.is_multiple_of(PROGRESS_EVERY) && !progress(generator.progress()) {
+            return None;
         }
     }
     progress(1.0);
@@ -50,12 +62,12 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
         outcomes.push(outcome);
     }
     let report = Report::new(scenario, &values);
-    RunOutput {
+    Some(RunOutput {
         report,
         truth,
         keys: generator.keys().clone(),
         models: outcomes,
-    }
+    })
 }
 
 /// The report's metric values, by name.
