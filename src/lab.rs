@@ -201,7 +201,7 @@ impl Playback {
         match command {
             PlaybackCommand::Play => self.playing = true,
             PlaybackCommand::Pause => self.playing = false,
-            PlaybackCommand::Step => self.cursor = self.cursor + STEP,
+            PlaybackCommand::Step => self.cursor += STEP,
             PlaybackCommand::Seek(t) => self.cursor = t,
             PlaybackCommand::SetSpeed(s) => self.speed = s.max(0.0),
         }

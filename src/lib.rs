@@ -21,6 +21,8 @@ pub mod charts;
 pub mod cost;
 pub mod engine;
 pub mod event;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod lab;
 pub mod metrics;
 pub mod models;

@@ -55,6 +55,12 @@ enum Command {
     /// Replay a recorded trace through a runner and write every result and dropped event
     /// as JSON Lines.
     Replay(ReplayArgs),
+    /// Open the desktop app (the built-in scenario, the last one, or SCENARIO).
+    #[cfg(feature = "gui")]
+    Gui {
+        /// Scenario file (RON).
+        scenario: Option<PathBuf>,
+    },
     /// Measure speed and peak memory on one thread: the engine's hot path, and the whole
     /// streaming simulation end to end.
     Bench {
@@ -251,6 +257,16 @@ fn error_lines(error: &impl std::fmt::Display) -> String {
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "gui")]
+    if cli.command.is_none() {
+        // The main job: the app when there is a display, the report in the terminal otherwise.
+        if tidemark::gui::display_available() {
+            return finish(open_app(None));
+        }
+        eprintln!(
+            "no display: running the default scenario here (`tidemark run` does this; `tidemark gui` opens the app)"
+        );
+    }
     let command = cli.command.unwrap_or(Command::Run(RunArgs {
         scenario: None,
         format: ReportFormat::Table,
@@ -263,11 +279,18 @@ pub fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Generate(args) => generate(&args),
         Command::Replay(args) => replay(&args),
+        #[cfg(feature = "gui")]
+        Command::Gui { scenario } => open_app(scenario.as_deref()),
         Command::Bench { events } => {
             bench(events.max(1));
             Ok(())
         }
     };
+    finish(result)
+}
+
+/// Prints a failure and turns the result into the exit code.
+fn finish(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -428,6 +451,28 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
         eprintln!("wrote {written} events to {}", args.out.display());
     }
     Ok(())
+}
+
+/// Opens the app on `scenario` (or the last or default one); says so when there is no display.
+#[cfg(feature = "gui")]
+fn open_app(scenario: Option<&Path>) -> Result<(), Failure> {
+    if !tidemark::gui::display_available() {
+        return Err(Failure::bad_input(
+            "error: no display to open the app on; `tidemark run` prints the same report in the terminal",
+        ));
+    }
+    let initial = match scenario {
+        Some(path) => {
+            let text = fs::read_to_string(path)
+                .map_err(|e| Failure::bad_input(format!("error: {}: {e}", path.display())))?;
+            Scenario::from_ron(&text, &path.display().to_string())
+                .map_err(|e| Failure::bad_input(error_lines(&e)))?;
+            Some((path.display().to_string(), text))
+        }
+        None => None,
+    };
+    tidemark::gui::run(initial)
+        .map_err(|e| Failure::bad_input(format!("error: the app failed: {e}")))
 }
 
 /// Prints the two headline figures, one line each.

@@ -1,0 +1,415 @@
+//! The desktop app (feature `gui`): a scenario panel on the left, and three views — the
+//! models compared side by side, the watermark lab, and the watermark sweep. Simulations run
+//! on a worker thread; parameter changes re-run them after a short pause.
+
+mod panel;
+mod views;
+pub mod worker;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use eframe::egui;
+use serde::{Deserialize, Serialize};
+
+use crate::lab::{LabData, Playback, PlaybackCommand};
+use crate::run::RunOutput;
+use crate::scenario::{DEFAULT_SCENARIO, Scenario};
+use crate::sweep::SweepPoint;
+use crate::validation::Problem;
+use worker::{Done, Job, Worker, lab_spec};
+
+/// Scenarios built into the app, by file name.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    DEFAULT_SCENARIO,
+    (
+        "freshmart_finance_pnl.ron",
+        include_str!("../../scenarios/freshmart_finance_pnl.ron"),
+    ),
+    (
+        "freshmart_ops_dashboard.ron",
+        include_str!("../../scenarios/freshmart_ops_dashboard.ron"),
+    ),
+    (
+        "freshmart_fraud_check.ron",
+        include_str!("../../scenarios/freshmart_fraud_check.ron"),
+    ),
+    (
+        "freshmart_cancellation_dashboard.ron",
+        include_str!("../../scenarios/freshmart_cancellation_dashboard.ron"),
+    ),
+    (
+        "freshmart_daily_orders.ron",
+        include_str!("../../scenarios/freshmart_daily_orders.ron"),
+    ),
+    (
+        "mobile_offline_skew.ron",
+        include_str!("../../scenarios/mobile_offline_skew.ron"),
+    ),
+    (
+        "kafka_idle_partition_stall.ron",
+        include_str!("../../scenarios/kafka_idle_partition_stall.ron"),
+    ),
+    (
+        "kafka_idle_partition_fixed.ron",
+        include_str!("../../scenarios/kafka_idle_partition_fixed.ron"),
+    ),
+    (
+        "flash_sale_consumer_lag.ron",
+        include_str!("../../scenarios/flash_sale_consumer_lag.ron"),
+    ),
+];
+
+/// The views of the central area.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum View {
+    /// Models side by side.
+    #[default]
+    Compare,
+    /// Events, watermark and windows over processing time.
+    Lab,
+    /// The watermark trade-off curve.
+    Sweep,
+}
+
+/// What survives a restart: the scenario being edited and the view.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Persisted {
+    /// The scenario as RON.
+    pub scenario_ron: Option<String>,
+    /// Its name in the picker.
+    pub scenario_name: String,
+    /// The view shown.
+    pub view: View,
+    /// The folder exports go to.
+    pub export_dir: String,
+}
+
+/// The last finished run.
+pub struct Finished {
+    /// Everything the run produced.
+    pub output: RunOutput,
+    /// How long it took, in milliseconds.
+    pub took_ms: u128,
+}
+
+/// The app.
+pub struct TidemarkApp {
+    persisted: Persisted,
+    /// The scenario as edited.
+    pub scenario: Scenario,
+    /// Text being typed into duration fields, by field.
+    field_text: BTreeMap<&'static str, String>,
+    /// Parse errors of duration fields, by field.
+    field_errors: BTreeMap<&'static str, String>,
+    /// The scenario's validation problems.
+    pub problems: Vec<Problem>,
+    /// Model sections switched off, kept to switch back on.
+    parked: Parked,
+    worker: Worker,
+    /// Generation of the run we wait for, if any.
+    waiting_run: Option<u64>,
+    waiting_sweep: Option<u64>,
+    /// When an edit was made, in egui time: the run starts after a pause.
+    edited_at: Option<f64>,
+    /// The last finished run.
+    pub finished: Option<Arc<Finished>>,
+    /// The lab of the last run (recomputed live by the lab's sliders).
+    pub lab: Option<LabData>,
+    /// Lab overrides of the streaming settings.
+    pub lab_delay_s: f64,
+    /// See [`lab_delay_s`](Self::lab_delay_s).
+    pub lab_lateness_s: f64,
+    /// The lab's playback.
+    pub playback: Playback,
+    /// The last sweep.
+    pub sweep: Option<Vec<SweepPoint>>,
+    /// A one-line status (exports, files).
+    pub status: String,
+    open_path: String,
+}
+
+#[derive(Default)]
+struct Parked {
+    batch: Option<crate::runner::batch::BatchSpec>,
+    micro_batch: Option<crate::runner::micro_batch::MicroBatchSpec>,
+    streaming: Option<crate::runner::streaming::StreamingSpec>,
+}
+
+/// Pause after the last edit before re-running, in seconds.
+const DEBOUNCE_S: f64 = 0.3;
+
+impl TidemarkApp {
+    /// The app, with `initial` (name, RON) or else the last scenario or the default one.
+    pub fn new(cc: &eframe::CreationContext<'_>, initial: Option<(String, String)>) -> Self {
+        let mut persisted: Persisted = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        if persisted.export_dir.is_empty() {
+            persisted.export_dir = "tidemark-export".into();
+        }
+        let (name, text) = initial
+            .or_else(|| {
+                persisted
+                    .scenario_ron
+                    .clone()
+                    .map(|ron| (persisted.scenario_name.clone(), ron))
+            })
+            .unwrap_or_else(|| (DEFAULT_SCENARIO.0.to_owned(), DEFAULT_SCENARIO.1.to_owned()));
+        let scenario =
+            Scenario::from_ron(&text, &name).unwrap_or_else(|_| Scenario::default_scenario());
+        persisted.scenario_name = name;
+        let ctx = cc.egui_ctx.clone();
+        let worker = Worker::start(move || ctx.request_repaint());
+        let mut app = TidemarkApp {
+            persisted,
+            scenario,
+            field_text: BTreeMap::new(),
+            field_errors: BTreeMap::new(),
+            problems: Vec::new(),
+            parked: Parked::default(),
+            worker,
+            waiting_run: None,
+            waiting_sweep: None,
+            edited_at: None,
+            finished: None,
+            lab: None,
+            lab_delay_s: 0.0,
+            lab_lateness_s: 0.0,
+            playback: Playback::new(crate::time::Ts(0)),
+            sweep: None,
+            status: String::new(),
+            open_path: String::new(),
+        };
+        app.scenario_replaced();
+        app.start_run();
+        app
+    }
+
+    /// True while a run is on its way.
+    pub fn running(&self) -> bool {
+        self.waiting_run.is_some() || self.edited_at.is_some()
+    }
+
+    /// True while a sweep is on its way.
+    pub fn sweeping(&self) -> bool {
+        self.waiting_sweep.is_some()
+    }
+
+    /// Whether `name` (a model) ran in the last finished run.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.finished
+            .as_ref()
+            .and_then(|f| f.output.report.get(name))
+    }
+
+    fn start_run(&mut self) {
+        self.edited_at = None;
+        if !self.problems.is_empty() || !self.field_errors.is_empty() {
+            return;
+        }
+        self.waiting_run = Some(
+            self.worker
+                .submit(Job::Run(Box::new(self.scenario.clone()))),
+        );
+    }
+
+    fn start_sweep(&mut self) {
+        self.waiting_sweep = Some(
+            self.worker
+                .submit(Job::Sweep(Box::new(self.scenario.clone()))),
+        );
+        // A sweep supersedes a run in flight: run again after it.
+        if self.waiting_run.take().is_some() {
+            self.edited_at = Some(0.0);
+        }
+    }
+
+    /// The scenario changed in a way the fields must follow (loaded, picked).
+    fn scenario_replaced(&mut self) {
+        self.field_text.clear();
+        self.field_errors.clear();
+        self.problems = self.scenario.problems();
+        if let Some(s) = &self.scenario.streaming {
+            self.lab_delay_s = s.watermark_delay.as_secs_f64();
+            self.lab_lateness_s = s.allowed_lateness.as_secs_f64();
+        }
+        self.sweep = None;
+    }
+
+    /// An edit: validate now, run after the pause.
+    fn edited(&mut self, now: f64) {
+        self.problems = self.scenario.problems();
+        self.edited_at = Some(now);
+        self.persisted.scenario_ron =
+            ron::ser::to_string_pretty(&self.scenario, Default::default()).ok();
+    }
+
+    fn load(&mut self, name: &str, text: &str) {
+        match Scenario::from_ron(text, name) {
+            Ok(scenario) => {
+                self.scenario = scenario;
+                self.persisted.scenario_name = name.to_owned();
+                self.persisted.scenario_ron = Some(text.to_owned());
+                self.scenario_replaced();
+                self.start_run();
+                self.status = format!("loaded {name}");
+            }
+            Err(e) => self.status = e.to_string(),
+        }
+    }
+
+    /// Recomputes the lab with its own delay and lateness (the sliders), on this thread: it
+    /// is a few thousand events.
+    fn recompute_lab(&mut self) {
+        let mut spec = lab_spec(&self.scenario);
+        spec.watermark_delay = crate::time::Dur((self.lab_delay_s * 1000.0) as i64);
+        spec.allowed_lateness = crate::time::Dur((self.lab_lateness_s * 1000.0) as i64);
+        self.lab = Some(LabData::compute(&self.scenario, &spec));
+    }
+
+    fn export(&mut self) {
+        let dir = PathBuf::from(&self.persisted.export_dir);
+        let result = (|| -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(
+                dir.join("scenario.ron"),
+                ron::ser::to_string_pretty(&self.scenario, Default::default())
+                    .map_err(std::io::Error::other)?,
+            )?;
+            if let Some(f) = &self.finished {
+                for (format, ext) in crate::report::Format::ALL {
+                    std::fs::write(
+                        dir.join(format!("report.{ext}")),
+                        f.output.report.render(format),
+                    )?;
+                }
+                crate::charts::write_charts(&dir, &f.output.models, &f.output.truth)?;
+            }
+            Ok(())
+        })();
+        self.status = match result {
+            Ok(()) => format!(
+                "exported the scenario, the report and the charts to {}",
+                dir.display()
+            ),
+            Err(e) => format!("export failed: {e}"),
+        };
+    }
+
+    /// Applies what the worker finished.
+    fn drain_worker(&mut self) {
+        for done in self.worker.drain() {
+            match done {
+                Done::Run {
+                    generation,
+                    output,
+                    lab,
+                    took,
+                } if Some(generation) == self.waiting_run => {
+                    self.waiting_run = None;
+                    self.playback = Playback::new(lab.from);
+                    if let Some(s) = &self.scenario.streaming {
+                        self.lab_delay_s = s.watermark_delay.as_secs_f64();
+                        self.lab_lateness_s = s.allowed_lateness.as_secs_f64();
+                    }
+                    self.lab = Some(lab);
+                    self.finished = Some(Arc::new(Finished {
+                        output: *output,
+                        took_ms: took.as_millis(),
+                    }));
+                }
+                Done::Sweep { generation, points } if Some(generation) == self.waiting_sweep => {
+                    self.waiting_sweep = None;
+                    self.sweep = Some(points);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Applies a playback command within the lab's span.
+    fn playback(&mut self, command: PlaybackCommand) {
+        if let Some(lab) = &self.lab {
+            self.playback.apply(command, lab.from, lab.to);
+        }
+    }
+}
+
+impl eframe::App for TidemarkApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_worker();
+        let now = ctx.input(|i| i.time);
+        if let Some(at) = self.edited_at
+            && now - at >= DEBOUNCE_S
+        {
+            self.start_run();
+        }
+        if self.edited_at.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        if self.running() || self.sweeping() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        if self.playback.playing
+            && let Some(lab) = &self.lab
+        {
+            let dt = ctx.input(|i| i.stable_dt) as f64;
+            self.playback.tick(dt.min(0.1), lab.from, lab.to);
+            ctx.request_repaint();
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let now = ui.input(|i| i.time);
+        egui::Panel::top("views").show(ui, |ui| views::top_bar(self, ui));
+        egui::Panel::left("scenario")
+            .resizable(true)
+            .default_size(330.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    if panel::scenario_panel(self, ui) {
+                        self.edited(now);
+                    }
+                });
+            });
+        egui::CentralPanel::default_margins().show(ui, |ui| match self.persisted.view {
+            View::Compare => views::compare(self, ui),
+            View::Lab => views::lab(self, ui),
+            View::Sweep => views::sweep(self, ui),
+        });
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
+    }
+}
+
+/// True when a display is there to open a window on.
+pub fn display_available() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// Opens the app with `initial` (name, RON), or the last or default scenario.
+pub fn run(initial: Option<(String, String)>) -> Result<(), String> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1280.0, 800.0])
+            .with_title("tidemark"),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "tidemark",
+        options,
+        Box::new(move |cc| Ok(Box::new(TidemarkApp::new(cc, initial)))),
+    )
+    .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,207 @@
+//! The scenario panel: pick or open a scenario, edit what matters, see every problem beside
+//! its field in the words `tidemark validate` uses.
+
+use eframe::egui::{self, Color32, RichText};
+
+use super::{BUILT_IN, TidemarkApp};
+use crate::runner::micro_batch::Trigger;
+use crate::time::Dur;
+use crate::window::WindowSpec;
+use crate::workload::spec::RateProfile;
+
+const ERROR: Color32 = Color32::from_rgb(200, 40, 40);
+
+/// Draws the panel; true when the scenario was edited.
+pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
+    let mut edited = false;
+    ui.heading("Scenario");
+    let mut picked = None;
+    egui::ComboBox::from_label("built-in")
+        .selected_text(app.persisted.scenario_name.clone())
+        .show_ui(ui, |ui| {
+            for (name, text) in BUILT_IN {
+                if ui
+                    .selectable_label(app.persisted.scenario_name == *name, *name)
+                    .clicked()
+                {
+                    picked = Some((*name, *text));
+                }
+            }
+        });
+    if let Some((name, text)) = picked {
+        app.load(name, text);
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("file");
+        ui.text_edit_singleline(&mut app.open_path)
+            .labelled_by(label.id);
+    });
+    ui.horizontal(|ui| {
+        if ui.button("Open").clicked() {
+            match std::fs::read_to_string(&app.open_path) {
+                Ok(text) => {
+                    let path = app.open_path.clone();
+                    app.load(&path, &text);
+                }
+                Err(e) => app.status = format!("cannot open {}: {e}", app.open_path),
+            }
+        }
+        if ui.button("Save").clicked() {
+            let text =
+                ron::ser::to_string_pretty(&app.scenario, Default::default()).unwrap_or_default();
+            app.status = match std::fs::write(&app.open_path, text) {
+                Ok(()) => format!("saved {}", app.open_path),
+                Err(e) => format!("cannot save {}: {e}", app.open_path),
+            };
+        }
+    });
+    ui.label(RichText::new(app.scenario.description.clone()).italics());
+    ui.separator();
+
+    ui.strong("Workload");
+    if let Some(source) = app.scenario.workload.sources.first_mut() {
+        let rate = match &mut source.rate {
+            RateProfile::Constant { per_minute } => per_minute,
+            RateProfile::Diurnal {
+                mean_per_minute, ..
+            } => mean_per_minute,
+        };
+        ui.horizontal(|ui| {
+            let label = ui.label("orders per minute");
+            edited |= ui
+                .add(egui::DragValue::new(rate).speed(1.0))
+                .labelled_by(label.id)
+                .changed();
+        });
+        edited |= ui
+            .add(egui::Slider::new(&mut source.offline.share, 0.0..=0.5).text("offline share"))
+            .changed();
+        edited |= ui
+            .add(egui::Slider::new(&mut source.duplicates.share, 0.0..=0.2).text("retried share"))
+            .changed();
+    }
+    edited |= duration_field(app, ui, "offline max", |s| {
+        s.workload.sources.first_mut().map(|x| &mut x.offline.max)
+    });
+
+    ui.separator();
+    ui.strong("Query");
+    edited |= duration_field(app, ui, "window size", |s| match &mut s.query.window {
+        WindowSpec::Tumbling { size, .. } | WindowSpec::Sliding { size, .. } => Some(size),
+        WindowSpec::Session { gap } => Some(gap),
+        WindowSpec::Global => None,
+    });
+    edited |= duration_field(app, ui, "window slide", |s| match &mut s.query.window {
+        WindowSpec::Sliding { slide, .. } => Some(slide),
+        _ => None,
+    });
+
+    ui.separator();
+    ui.strong("Models");
+    edited |= model_toggles(app, ui);
+    edited |= duration_field(app, ui, "watermark delay", |s| {
+        s.streaming.as_mut().map(|x| &mut x.watermark_delay)
+    });
+    edited |= duration_field(app, ui, "allowed lateness", |s| {
+        s.streaming.as_mut().map(|x| &mut x.allowed_lateness)
+    });
+    edited |= duration_field(app, ui, "trigger interval", |s| {
+        s.micro_batch.as_mut().map(|m| match &mut m.trigger {
+            Trigger::ProcessingTime(d) | Trigger::AvailableNow { every: d } => d,
+        })
+    });
+    edited |= duration_field(app, ui, "micro-batch watermark", |s| {
+        s.micro_batch.as_mut().map(|m| &mut m.watermark_delay)
+    });
+    edited |= duration_field(app, ui, "batch runs at", |s| {
+        s.batch.as_mut().map(|b| &mut b.at)
+    });
+
+    ui.separator();
+    ui.strong("Cost");
+    if let Some(cost) = &mut app.scenario.cost {
+        ui.horizontal(|ui| {
+            let label = ui.label("$ per node-hour");
+            edited |= ui
+                .add(egui::DragValue::new(&mut cost.price_per_node_hour).speed(0.1))
+                .labelled_by(label.id)
+                .changed();
+        });
+    }
+
+    if !app.problems.is_empty() {
+        ui.separator();
+        for p in &app.problems {
+            ui.label(RichText::new(format!("{}: {}", p.path, p.message)).color(ERROR));
+        }
+    }
+    edited
+}
+
+/// A duration as text (`5m`, `1h30m`): applied when it parses, its error shown beside it.
+fn duration_field(
+    app: &mut TidemarkApp,
+    ui: &mut egui::Ui,
+    name: &'static str,
+    field: impl FnOnce(&mut crate::scenario::Scenario) -> Option<&mut Dur>,
+) -> bool {
+    let Some(value) = field(&mut app.scenario) else {
+        return false;
+    };
+    let text = app
+        .field_text
+        .entry(name)
+        .or_insert_with(|| value.to_string());
+    let mut edited = false;
+    ui.horizontal(|ui| {
+        let label = ui.label(name);
+        if ui
+            .add(egui::TextEdit::singleline(text).desired_width(90.0))
+            .labelled_by(label.id)
+            .changed()
+        {
+            match Dur::parse(text) {
+                Ok(d) => {
+                    *value = d;
+                    app.field_errors.remove(name);
+                    edited = true;
+                }
+                Err(message) => {
+                    app.field_errors.insert(name, message);
+                }
+            }
+        }
+    });
+    if let Some(message) = app.field_errors.get(name) {
+        ui.label(RichText::new(message.as_str()).color(ERROR));
+    }
+    edited
+}
+
+/// Checkboxes that switch each model on and off (its settings kept while off).
+fn model_toggles(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
+    let mut edited = false;
+    macro_rules! toggle {
+        ($ui:expr, $label:expr, $field:ident) => {
+            let mut on = app.scenario.$field.is_some();
+            let available = on || app.parked.$field.is_some();
+            if $ui
+                .add_enabled(available, egui::Checkbox::new(&mut on, $label))
+                .changed()
+            {
+                if on {
+                    app.scenario.$field = app.parked.$field.take();
+                } else {
+                    app.parked.$field = app.scenario.$field.take();
+                }
+                edited = true;
+            }
+        };
+    }
+    ui.horizontal(|ui| {
+        toggle!(ui, "batch", batch);
+        toggle!(ui, "micro-batch", micro_batch);
+        toggle!(ui, "streaming", streaming);
+    });
+    edited
+}

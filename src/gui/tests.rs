@@ -1,0 +1,100 @@
+//! The real app driven through egui_kittest: load, edit, wait for the worker, check state.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use super::*;
+
+fn harness(name: &str) -> Harness<'static, TidemarkApp> {
+    let text = BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap()
+        .1
+        .to_owned();
+    Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 800.0))
+        .build_eframe(move |cc| TidemarkApp::new(cc, Some((name.to_owned(), text))))
+}
+
+/// Steps until the worker has delivered (bounded: the UI keeps requesting repaints).
+fn wait_for_run(harness: &mut Harness<'static, TidemarkApp>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    harness.step();
+    while harness.state().running() {
+        assert!(Instant::now() < deadline, "the run did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.step();
+}
+
+/// Replaces the text of the field labelled `label`, as a user selecting it and typing would.
+fn set_text(harness: &mut Harness<'static, TidemarkApp>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.step();
+    harness.get_by_label(label).set_text_value_accesskit(text);
+    harness.step();
+    harness.step();
+}
+
+#[test]
+fn a_longer_watermark_delay_drops_fewer_late_events() {
+    let mut harness = harness("mobile_offline_skew.ron");
+    wait_for_run(&mut harness);
+    let before = harness.state().metric("streaming.dropped_late").unwrap();
+    assert!(before > 0.0);
+    set_text(&mut harness, "watermark delay", "9h");
+    // Debounce, then the run.
+    std::thread::sleep(Duration::from_millis(400));
+    wait_for_run(&mut harness);
+    assert_eq!(
+        harness
+            .state()
+            .scenario
+            .streaming
+            .as_ref()
+            .unwrap()
+            .watermark_delay,
+        crate::time::Dur::from_hours(9)
+    );
+    let after = harness.state().metric("streaming.dropped_late").unwrap();
+    assert!(after < before, "dropped {before} with 5m, {after} with 9h");
+}
+
+#[test]
+fn the_watermark_lab_steps_its_scrubber() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    harness.get_by_label("Watermark lab").click();
+    harness.step();
+    let start = harness.state().playback.cursor;
+    harness.get_by_label("Step").click();
+    harness.step();
+    assert_eq!(harness.state().playback.cursor, start + crate::lab::STEP);
+    assert!(
+        harness
+            .state()
+            .lab
+            .as_ref()
+            .is_some_and(|lab| !lab.events.is_empty())
+    );
+}
+
+#[test]
+fn an_invalid_value_shows_its_message_and_nothing_breaks() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    set_text(&mut harness, "window size", "5x");
+    assert!(
+        harness
+            .query_by_label_contains("malformed duration")
+            .is_some()
+    );
+    assert!(
+        harness.state().scenario.problems().is_empty(),
+        "the bad text is not applied"
+    );
+}

@@ -1,0 +1,386 @@
+//! The central views: models compared, the watermark lab, the sweep; and the top bar.
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Polygon};
+
+use super::{TidemarkApp, View};
+use crate::lab::{Fate, PlaybackCommand};
+use crate::report::{Unit, display_value};
+use crate::time::{Dur, Ts};
+
+/// One colour per model, the same as in the exported charts.
+pub fn colour(model: &str) -> Color32 {
+    let c = crate::charts::model_colour(model);
+    Color32::from_rgb(c.0, c.1, c.2)
+}
+
+/// Views, progress, export.
+pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        for (view, name) in [
+            (View::Compare, "Compare models"),
+            (View::Lab, "Watermark lab"),
+            (View::Sweep, "Sweep"),
+        ] {
+            ui.selectable_value(&mut app.persisted.view, view, name);
+        }
+        ui.separator();
+        if app.running() {
+            ui.add(
+                egui::ProgressBar::new(app.worker.progress())
+                    .desired_width(160.0)
+                    .show_percentage(),
+            );
+            if ui.button("Cancel").clicked() {
+                app.worker.cancel();
+                app.waiting_run = None;
+                app.edited_at = None;
+            }
+        } else if let Some(f) = &app.finished {
+            ui.label(format!("ran in {} ms", f.took_ms));
+        }
+        ui.separator();
+        let label = ui.label("export to");
+        ui.add(egui::TextEdit::singleline(&mut app.persisted.export_dir).desired_width(140.0))
+            .labelled_by(label.id);
+        if ui.button("Export").clicked() {
+            app.export();
+        }
+        ui.label(app.status.clone());
+    });
+}
+
+/// Figures shown in the summary table: (label, metric, unit).
+const SUMMARY: &[(&str, &str, Unit)] = &[
+    ("event -> visible, median", "event_latency_p50", Unit::Ms),
+    ("event -> visible, p99", "event_latency_p99", Unit::Ms),
+    ("window end -> first result", "result_delay_p50", Unit::Ms),
+    ("window end -> correct final", "final_delay_p50", Unit::Ms),
+    ("correct at the end", "correct_share", Unit::Share),
+    ("dropped late", "dropped_late", Unit::Count),
+    ("value dropped", "dropped_late_value", Unit::Value),
+    ("state peak", "state_peak", Unit::Count),
+    ("consumer lag peak", "backlog_peak", Unit::Count),
+    ("cost a year", "cost_per_year", Unit::Money),
+];
+
+/// The models side by side: a summary table and the plots.
+pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
+    let Some(finished) = app.finished.clone() else {
+        ui.label("Running the scenario…");
+        return;
+    };
+    let output = &finished.output;
+    let models: Vec<&str> = output.models.iter().map(|m| m.name).collect();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        egui::Grid::new("summary").striped(true).show(ui, |ui| {
+            ui.strong("");
+            for m in &models {
+                ui.label(RichText::new(*m).color(colour(m)).strong());
+            }
+            ui.end_row();
+            for (label, metric, unit) in SUMMARY {
+                ui.label(*label);
+                for m in &models {
+                    let value = output.report.get(&format!("{m}.{metric}"));
+                    ui.label(display_value(value, *unit));
+                }
+                ui.end_row();
+            }
+        });
+        ui.separator();
+        let half = (ui.available_width() / 2.0 - 8.0).max(200.0);
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("Event time -> visible (share of events)");
+                Plot::new("latency")
+                    .legend(Legend::default())
+                    .height(220.0)
+                    .x_axis_label("minutes")
+                    .show(ui, |plot| {
+                        for m in &output.models {
+                            let h = &m.stats.event_latency_ms;
+                            let points: PlotPoints = (0..=100)
+                                .filter_map(|i| {
+                                    let q = i as f64 / 100.0;
+                                    h.quantile(q).map(|ms| [ms as f64 / 60_000.0, q])
+                                })
+                                .collect();
+                            plot.line(Line::new(m.name, points).color(colour(m.name)).width(2.0));
+                        }
+                    });
+            });
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("Ended windows served correctly, over processing time");
+                let truth = &output.truth;
+                let from = truth
+                    .iter()
+                    .map(|c| c.window.end)
+                    .filter(|t| t.as_ms() < i64::MAX)
+                    .min();
+                let to = output
+                    .models
+                    .iter()
+                    .flat_map(|m| m.stats.table.cells().filter_map(|(_, h)| h.settled_at()))
+                    .max();
+                Plot::new("correctness")
+                    .legend(Legend::default())
+                    .height(220.0)
+                    .x_axis_label("hours")
+                    .link_axis(egui::Id::unique("processing time"), [true, false])
+                    .show(ui, |plot| {
+                        let (Some(from), Some(to)) = (from, to.max(from)) else {
+                            return;
+                        };
+                        for m in &output.models {
+                            let points: PlotPoints = (0..=80)
+                                .filter_map(|i| {
+                                    let t = Ts(from.as_ms() + (to.as_ms() - from.as_ms()) * i / 80);
+                                    m.stats
+                                        .table
+                                        .correct_share_at(truth, t)
+                                        .map(|s| [hours(t, output), s])
+                                })
+                                .collect();
+                            plot.line(Line::new(m.name, points).color(colour(m.name)).width(2.0));
+                        }
+                    });
+            });
+        });
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("State (open window x key) over processing time");
+                Plot::new("state")
+                    .legend(Legend::default())
+                    .height(180.0)
+                    .x_axis_label("hours")
+                    .link_axis(egui::Id::unique("processing time"), [true, false])
+                    .show(ui, |plot| {
+                        for m in &output.models {
+                            let points: PlotPoints = m
+                                .stats
+                                .samples
+                                .iter()
+                                .map(|s| [hours(s.time, output), s.state_cells as f64])
+                                .collect();
+                            plot.line(Line::new(m.name, points).color(colour(m.name)));
+                        }
+                    });
+            });
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("Dropped late, and cost a year ($)");
+                let dropped: Vec<Bar> = output
+                    .models
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| {
+                        Bar::new(i as f64, m.stats.dropped as f64)
+                            .name(m.name)
+                            .fill(colour(m.name))
+                    })
+                    .collect();
+                Plot::new("dropped").height(85.0).show(ui, |plot| {
+                    plot.bar_chart(BarChart::new("dropped late", dropped));
+                });
+                let cost: Vec<Bar> = output
+                    .models
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, m)| {
+                        m.cost_per_year
+                            .map(|c| Bar::new(i as f64, c).name(m.name).fill(colour(m.name)))
+                    })
+                    .collect();
+                Plot::new("cost").height(85.0).show(ui, |plot| {
+                    plot.bar_chart(BarChart::new("cost a year", cost));
+                });
+            });
+        });
+    });
+}
+
+/// Hours since the start of the workload.
+fn hours(t: Ts, output: &crate::run::RunOutput) -> f64 {
+    let start = output.truth.first().map_or(t, |c| c.window.start);
+    (t.as_ms() - start.as_ms()) as f64 / 3_600_000.0
+}
+
+/// The watermark lab: events by event time against processing time, the watermark, windows.
+pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        changed |= ui
+            .add(
+                egui::Slider::new(&mut app.lab_delay_s, 0.0..=1_800.0)
+                    .text("lab watermark delay (s)"),
+            )
+            .changed();
+        changed |= ui
+            .add(
+                egui::Slider::new(&mut app.lab_lateness_s, 0.0..=1_800.0)
+                    .text("lab allowed lateness (s)"),
+            )
+            .changed();
+    });
+    if changed || app.lab.is_none() {
+        app.recompute_lab();
+    }
+    let Some(lab) = app.lab.clone() else { return };
+    ui.horizontal(|ui| {
+        if ui
+            .button(if app.playback.playing {
+                "Pause"
+            } else {
+                "Play"
+            })
+            .clicked()
+        {
+            let command = if app.playback.playing {
+                PlaybackCommand::Pause
+            } else {
+                PlaybackCommand::Play
+            };
+            app.playback(command);
+        }
+        if ui.button("Step").clicked() {
+            app.playback(PlaybackCommand::Step);
+        }
+        let span = (lab.to - lab.from).as_ms() as f64 / 60_000.0;
+        let mut minutes = (app.playback.cursor - lab.from).as_ms() as f64 / 60_000.0;
+        if ui
+            .add(egui::Slider::new(&mut minutes, 0.0..=span).text("processing time (min)"))
+            .changed()
+        {
+            app.playback(PlaybackCommand::Seek(
+                lab.from + Dur((minutes * 60_000.0) as i64),
+            ));
+        }
+        ui.label(format!("now {}", app.playback.cursor));
+    });
+    let cursor = app.playback.cursor;
+    let shown: Vec<_> = lab
+        .events
+        .iter()
+        .filter(|e| e.arrival_time <= cursor)
+        .collect();
+    let count = |fate: Fate| shown.iter().filter(|e| e.fate == fate).count();
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("on time {}", count(Fate::OnTime))).color(ON_TIME));
+        ui.label(
+            RichText::new(format!("late but kept {}", count(Fate::LateButKept))).color(LATE_KEPT),
+        );
+        ui.label(RichText::new(format!("dropped {}", count(Fate::Dropped))).color(DROPPED));
+        if let Some(wm) = lab.watermark_at(cursor) {
+            ui.label(format!("watermark {wm}"));
+        }
+    });
+    let minutes = |t: Ts| (t.as_ms() - lab.from.as_ms()) as f64 / 60_000.0;
+    Plot::new("lab")
+        .legend(Legend::default())
+        .x_axis_label("processing time (minutes)")
+        .y_axis_label("event time (minutes)")
+        .show(ui, |plot| {
+            for w in &lab.windows {
+                let fired = w.fired_at.is_some_and(|f| f <= cursor);
+                let right = w.fired_at.filter(|_| fired).unwrap_or(cursor);
+                let (x0, x1) = (0.0, minutes(right).max(0.0));
+                let (y0, y1) = (minutes(w.window.start), minutes(w.window.end));
+                let fill = if fired {
+                    Color32::from_gray(200)
+                } else {
+                    Color32::from_rgb(200, 220, 250)
+                };
+                let band: PlotPoints = vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]].into();
+                plot.polygon(
+                    Polygon::new(if fired { "fired window" } else { "open window" }, band)
+                        .fill_color(fill.gamma_multiply(0.35)),
+                );
+            }
+            for (fate, colour, name) in [
+                (Fate::OnTime, ON_TIME, "on time"),
+                (Fate::LateButKept, LATE_KEPT, "late but kept"),
+                (Fate::Dropped, DROPPED, "dropped"),
+            ] {
+                let points: PlotPoints = shown
+                    .iter()
+                    .filter(|e| e.fate == fate)
+                    .map(|e| [minutes(e.arrival_time), minutes(e.event_time)])
+                    .collect();
+                plot.points(Points::new(name, points).color(colour).radius(2.5));
+            }
+            let mut steps: Vec<[f64; 2]> = Vec::new();
+            for (at, wm) in lab.watermark.iter().filter(|(at, _)| *at <= cursor) {
+                if let Some(&[_, y]) = steps.last() {
+                    steps.push([minutes(*at), y]);
+                }
+                steps.push([minutes(*at), minutes(*wm).max(-60.0)]);
+            }
+            plot.line(
+                Line::new("watermark", PlotPoints::from(steps))
+                    .color(Color32::from_rgb(30, 60, 200))
+                    .width(2.0),
+            );
+        });
+}
+
+const ON_TIME: Color32 = Color32::from_rgb(40, 160, 60);
+const LATE_KEPT: Color32 = Color32::from_rgb(240, 150, 20);
+const DROPPED: Color32 = Color32::from_rgb(210, 40, 40);
+
+/// The instructor's trade-off: dropped-late share and correctness against result latency as
+/// the watermark delay grows, computed in parallel.
+pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!app.sweeping(), egui::Button::new("Run sweep"))
+            .clicked()
+        {
+            app.start_sweep();
+        }
+        if app.sweeping() {
+            ui.spinner();
+            ui.label("running nine watermark delays in parallel…");
+        }
+    });
+    let Some(points) = app.sweep.clone() else {
+        ui.label("The sweep runs the streaming model at watermark delays from 0 s to 1 h.");
+        return;
+    };
+    egui::Grid::new("sweep table").striped(true).show(ui, |ui| {
+        for h in [
+            "watermark delay",
+            "dropped late",
+            "correct",
+            "window end -> first result",
+        ] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for p in &points {
+            ui.label(p.watermark_delay.to_string());
+            ui.label(display_value(Some(p.dropped_share), Unit::Share));
+            ui.label(display_value(Some(p.correct_share), Unit::Share));
+            ui.label(display_value(Some(p.result_delay_p50_ms), Unit::Ms));
+            ui.end_row();
+        }
+    });
+    Plot::new("trade-off")
+        .legend(Legend::default())
+        .x_axis_label("window end -> first result, median (minutes)")
+        .y_axis_label("share")
+        .show(ui, |plot| {
+            let at = |p: &crate::sweep::SweepPoint| p.result_delay_p50_ms / 60_000.0;
+            let dropped: PlotPoints = points.iter().map(|p| [at(p), p.dropped_share]).collect();
+            let correct: PlotPoints = points.iter().map(|p| [at(p), p.correct_share]).collect();
+            plot.line(Line::new("dropped late", dropped).color(DROPPED).width(2.0));
+            plot.line(
+                Line::new("correct at the end", correct)
+                    .color(ON_TIME)
+                    .width(2.0),
+            );
+        });
+}

@@ -1,0 +1,147 @@
+//! The background worker: simulations run off the UI thread. Jobs go in through a channel;
+//! only the newest waiting job runs, and a newer one cancels the one running. Results come
+//! back through a channel the UI drains each frame; the worker asks egui for a repaint.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use crate::lab::LabData;
+use crate::run::{RunOutput, run_scenario_unless_cancelled};
+use crate::runner::streaming::StreamingSpec;
+use crate::scenario::Scenario;
+use crate::sweep::{SweepPoint, default_delays, sweep_watermark_delay};
+
+/// Work for the worker.
+pub enum Job {
+    /// Run the scenario (every model) and the lab on it.
+    Run(Box<Scenario>),
+    /// The watermark trade-off sweep.
+    Sweep(Box<Scenario>),
+}
+
+/// What the worker finished.
+pub enum Done {
+    /// A run, with how long it took.
+    Run {
+        /// The job's generation.
+        generation: u64,
+        /// Everything the run produced.
+        output: Box<RunOutput>,
+        /// The lab on the same scenario.
+        lab: LabData,
+        /// Wall-clock time of the run.
+        took: Duration,
+    },
+    /// A sweep.
+    Sweep {
+        /// The job's generation.
+        generation: u64,
+        /// One point per delay.
+        points: Vec<SweepPoint>,
+    },
+}
+
+/// The UI's handle on the worker thread.
+pub struct Worker {
+    jobs: Sender<(u64, Job)>,
+    done: Receiver<Done>,
+    generation: Arc<AtomicU64>,
+    progress: Arc<AtomicU32>,
+}
+
+impl Worker {
+    /// Starts the worker; `repaint` is called when something is done.
+    pub fn start(repaint: impl Fn() + Send + 'static) -> Worker {
+        let (jobs, job_rx) = channel::<(u64, Job)>();
+        let (done_tx, done) = channel();
+        let generation = Arc::new(AtomicU64::new(0));
+        let progress = Arc::new(AtomicU32::new(0));
+        let (current, shared_progress) = (generation.clone(), progress.clone());
+        std::thread::Builder::new()
+            .name("tidemark-worker".into())
+            .spawn(move || {
+                while let Ok(mut next) = job_rx.recv() {
+                    // Only the newest waiting job is worth running.
+                    while let Ok(newer) = job_rx.try_recv() {
+                        next = newer;
+                    }
+                    let (generation, job) = next;
+                    let stale = || current.load(Ordering::Relaxed) != generation;
+                    let finished = match job {
+                        Job::Run(scenario) => {
+                            let started = Instant::now();
+                            let output = run_scenario_unless_cancelled(&scenario, &mut |done| {
+                                shared_progress.store((done * 1000.0) as u32, Ordering::Relaxed);
+                                !stale()
+                            });
+                            output.map(|output| {
+                                let spec = lab_spec(&scenario);
+                                Done::Run {
+                                    generation,
+                                    lab: LabData::compute(&scenario, &spec),
+                                    output: Box::new(output),
+                                    took: started.elapsed(),
+                                }
+                            })
+                        }
+                        Job::Sweep(scenario) => Some(Done::Sweep {
+                            generation,
+                            points: sweep_watermark_delay(&scenario, &default_delays()),
+                        }),
+                    };
+                    if let Some(done) = finished
+                        && done_tx.send(done).is_err()
+                    {
+                        return;
+                    }
+                    repaint();
+                }
+            })
+            .expect("the worker thread starts");
+        Worker {
+            jobs,
+            done,
+            generation,
+            progress,
+        }
+    }
+
+    /// Queues `job`, cancelling whatever runs; returns its generation.
+    pub fn submit(&self, job: Job) -> u64 {
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        self.progress.store(0, Ordering::Relaxed);
+        let _ = self.jobs.send((generation, job));
+        generation
+    }
+
+    /// Cancels the running job.
+    pub fn cancel(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The newest generation handed out.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Share of the running job done, 0..1.
+    pub fn progress(&self) -> f32 {
+        self.progress.load(Ordering::Relaxed) as f32 / 1000.0
+    }
+
+    /// Results ready now.
+    pub fn drain(&self) -> Vec<Done> {
+        self.done.try_iter().collect()
+    }
+}
+
+/// The streaming settings the lab shows: the scenario's, or Flink's defaults with a 5-minute
+/// bound.
+pub fn lab_spec(scenario: &Scenario) -> StreamingSpec {
+    scenario
+        .streaming
+        .clone()
+        .unwrap_or_else(|| StreamingSpec::with_delay(crate::time::Dur::from_mins(5)))
+}
