@@ -60,7 +60,7 @@ pub struct LabData {
 }
 
 /// How many events the lab shows at most.
-pub const MAX_LAB_EVENTS: usize = 3_000;
+pub const MAX_LAB_EVENTS: usize = 20_000;
 
 #[derive(Default)]
 struct Recorder {

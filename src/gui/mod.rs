@@ -311,7 +311,8 @@ impl TidemarkApp {
                     took,
                 } if Some(generation) == self.waiting_run => {
                     self.waiting_run = None;
-                    self.playback = Playback::new(lab.from);
+                    // Start at the end: the whole story at a glance; the scrubber goes back.
+                    self.playback = Playback::new(lab.to);
                     if let Some(s) = &self.scenario.streaming {
                         self.lab_delay_s = s.watermark_delay.as_secs_f64();
                         self.lab_lateness_s = s.allowed_lateness.as_secs_f64();

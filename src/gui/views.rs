@@ -107,7 +107,12 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                                     h.quantile(q).map(|ms| [ms as f64 / 60_000.0, q])
                                 })
                                 .collect();
-                            plot.line(Line::new(m.name, points).color(colour(m.name)).width(2.0));
+                            plot.line(
+                                Line::new(m.name, points)
+                                    .color(colour(m.name))
+                                    .width(2.0)
+                                    .allow_band(false),
+                            );
                         }
                     });
             });
@@ -144,7 +149,12 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                                         .map(|s| [hours(t, output), s])
                                 })
                                 .collect();
-                            plot.line(Line::new(m.name, points).color(colour(m.name)).width(2.0));
+                            plot.line(
+                                Line::new(m.name, points)
+                                    .color(colour(m.name))
+                                    .width(2.0)
+                                    .allow_band(false),
+                            );
                         }
                     });
             });
@@ -166,7 +176,11 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                                 .iter()
                                 .map(|s| [hours(s.time, output), s.state_cells as f64])
                                 .collect();
-                            plot.line(Line::new(m.name, points).color(colour(m.name)));
+                            plot.line(
+                                Line::new(m.name, points)
+                                    .color(colour(m.name))
+                                    .allow_band(false),
+                            );
                         }
                     });
             });
@@ -183,9 +197,22 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                             .fill(colour(m.name))
                     })
                     .collect();
-                Plot::new("dropped").height(85.0).show(ui, |plot| {
-                    plot.bar_chart(BarChart::new("dropped late", dropped));
-                });
+                let names: Vec<&'static str> = output.models.iter().map(|m| m.name).collect();
+                let name_of =
+                    move |mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>| {
+                        let i = mark.value.round();
+                        if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                            names.get(i as usize).copied().unwrap_or("").to_owned()
+                        } else {
+                            String::new()
+                        }
+                    };
+                Plot::new("dropped")
+                    .height(85.0)
+                    .x_axis_formatter(name_of.clone())
+                    .show(ui, |plot| {
+                        plot.bar_chart(BarChart::new("dropped late", dropped));
+                    });
                 let cost: Vec<Bar> = output
                     .models
                     .iter()
@@ -195,9 +222,12 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                             .map(|c| Bar::new(i as f64, c).name(m.name).fill(colour(m.name)))
                     })
                     .collect();
-                Plot::new("cost").height(85.0).show(ui, |plot| {
-                    plot.bar_chart(BarChart::new("cost a year", cost));
-                });
+                Plot::new("cost")
+                    .height(85.0)
+                    .x_axis_formatter(name_of)
+                    .show(ui, |plot| {
+                        plot.bar_chart(BarChart::new("cost a year", cost));
+                    });
             });
         });
     });
@@ -267,6 +297,9 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .iter()
         .filter(|e| e.arrival_time <= cursor)
         .collect();
+    // Events from devices hours behind would squash the picture: they are counted, not drawn.
+    let oldest_drawn = lab.from - Dur::from_mins(60);
+    let off_chart = shown.iter().filter(|e| e.event_time < oldest_drawn).count();
     let count = |fate: Fate| shown.iter().filter(|e| e.fate == fate).count();
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("on time {}", count(Fate::OnTime))).color(ON_TIME));
@@ -277,6 +310,11 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         if let Some(wm) = lab.watermark_at(cursor) {
             ui.label(format!("watermark {wm}"));
         }
+        if off_chart > 0 {
+            ui.label(format!(
+                "({off_chart} events more than an hour behind not drawn)"
+            ));
+        }
     });
     let minutes = |t: Ts| (t.as_ms() - lab.from.as_ms()) as f64 / 60_000.0;
     Plot::new("lab")
@@ -284,7 +322,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .x_axis_label("processing time (minutes)")
         .y_axis_label("event time (minutes)")
         .show(ui, |plot| {
-            for w in &lab.windows {
+            for w in lab.windows.iter().filter(|w| w.window.end > oldest_drawn) {
                 let fired = w.fired_at.is_some_and(|f| f <= cursor);
                 let right = w.fired_at.filter(|_| fired).unwrap_or(cursor);
                 let (x0, x1) = (0.0, minutes(right).max(0.0));
@@ -307,7 +345,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             ] {
                 let points: PlotPoints = shown
                     .iter()
-                    .filter(|e| e.fate == fate)
+                    .filter(|e| e.fate == fate && e.event_time >= oldest_drawn)
                     .map(|e| [minutes(e.arrival_time), minutes(e.event_time)])
                     .collect();
                 plot.points(Points::new(name, points).color(colour).radius(2.5));
@@ -376,7 +414,12 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             let at = |p: &crate::sweep::SweepPoint| p.result_delay_p50_ms / 60_000.0;
             let dropped: PlotPoints = points.iter().map(|p| [at(p), p.dropped_share]).collect();
             let correct: PlotPoints = points.iter().map(|p| [at(p), p.correct_share]).collect();
-            plot.line(Line::new("dropped late", dropped).color(DROPPED).width(2.0));
+            plot.line(
+                Line::new("dropped late", dropped)
+                    .color(DROPPED)
+                    .width(2.0)
+                    .allow_band(false),
+            );
             plot.line(
                 Line::new("correct at the end", correct)
                     .color(ON_TIME)
