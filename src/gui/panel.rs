@@ -7,7 +7,7 @@ use super::{BUILT_IN, TidemarkApp};
 use crate::runner::micro_batch::Trigger;
 use crate::time::Dur;
 use crate::window::WindowSpec;
-use crate::workload::spec::RateProfile;
+use crate::workload::spec::{DelayDist, RateProfile};
 
 const ERROR: Color32 = Color32::from_rgb(200, 40, 40);
 
@@ -83,9 +83,62 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
     edited |= duration_field(app, ui, "offline max", |s| {
         s.workload.sources.first_mut().map(|x| &mut x.offline.max)
     });
+    edited |= duration_field(app, ui, "delay median", |s| {
+        match s.workload.sources.first_mut().map(|x| &mut x.delay) {
+            Some(DelayDist::LogNormal { median, .. }) => Some(median),
+            Some(DelayDist::Exponential { mean }) => Some(mean),
+            _ => None,
+        }
+    });
+    edited |= duration_field(app, ui, "delay p99", |s| {
+        match s.workload.sources.first_mut().map(|x| &mut x.delay) {
+            Some(DelayDist::LogNormal { p99, .. }) => Some(p99),
+            _ => None,
+        }
+    });
 
     ui.separator();
     ui.strong("Query");
+    let kinds = ["tumbling", "sliding", "session"];
+    let current = match app.scenario.query.window {
+        WindowSpec::Tumbling { .. } => "tumbling",
+        WindowSpec::Sliding { .. } => "sliding",
+        WindowSpec::Session { .. } => "session",
+        WindowSpec::Global => "global",
+    };
+    let mut chosen = current;
+    egui::ComboBox::from_label("windows")
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            for kind in kinds {
+                ui.selectable_value(&mut chosen, kind, kind);
+            }
+        });
+    if chosen != current {
+        let size = app
+            .scenario
+            .query
+            .window
+            .length()
+            .unwrap_or(Dur::from_hours(1));
+        app.scenario.query.window = match chosen {
+            "sliding" => WindowSpec::Sliding {
+                size,
+                slide: Dur(size.as_ms() / 4).max(Dur(1)),
+                offset: Dur::ZERO,
+            },
+            "session" => WindowSpec::Session {
+                gap: Dur(size.as_ms() / 4).max(Dur(1)),
+            },
+            _ => WindowSpec::Tumbling {
+                size,
+                offset: Dur::ZERO,
+            },
+        };
+        app.field_text.remove("window size");
+        app.field_text.remove("window slide");
+        edited = true;
+    }
     edited |= duration_field(app, ui, "window size", |s| match &mut s.query.window {
         WindowSpec::Tumbling { size, .. } | WindowSpec::Sliding { size, .. } => Some(size),
         WindowSpec::Session { gap } => Some(gap),
@@ -124,6 +177,13 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
             let label = ui.label("$ per node-hour");
             edited |= ui
                 .add(egui::DragValue::new(&mut cost.price_per_node_hour).speed(0.1))
+                .labelled_by(label.id)
+                .changed();
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("nodes");
+            edited |= ui
+                .add(egui::DragValue::new(&mut cost.nodes).range(1..=1000))
                 .labelled_by(label.id)
                 .changed();
         });
