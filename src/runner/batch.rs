@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::{check_capacity, check_not_negative, cost_per_record_us};
 use crate::aggregate::Accumulator;
 use crate::engine::{ResultKind, WindowResult};
 use crate::event::{Event, KeyId};
@@ -116,15 +117,15 @@ impl BatchSpec {
         problems.check(self.every > Dur::ZERO, &format!("{path}.every"), || {
             format!("every {} must be positive, e.g. \"24h\"", self.every)
         });
-        for (field, d) in [
-            ("at", self.at),
-            ("startup", self.startup),
-            ("sink_delay", self.sink_delay),
-        ] {
-            problems.check(d >= Dur::ZERO, &format!("{path}.{field}"), || {
-                format!("{field} {d} must not be negative")
-            });
-        }
+        check_not_negative(
+            &[
+                ("at", self.at),
+                ("startup", self.startup),
+                ("sink_delay", self.sink_delay),
+            ],
+            path,
+            problems,
+        );
         for (i, c) in self.corrections.iter().enumerate() {
             problems.check(*c > Dur::ZERO, &format!("{path}.corrections[{i}]"), || {
                 format!("correction {c} must come after the first run (positive)")
@@ -147,26 +148,16 @@ impl PlainMicroBatchSpec {
             &format!("{path}.interval"),
             || format!("interval {} must be positive, e.g. \"5m\"", self.interval),
         );
-        for (field, d) in [
-            ("lookback", self.lookback),
-            ("overhead", self.overhead),
-            ("sink_delay", self.sink_delay),
-        ] {
-            problems.check(d >= Dur::ZERO, &format!("{path}.{field}"), || {
-                format!("{field} {d} must not be negative")
-            });
-        }
-        check_capacity(self.capacity_per_second, path, problems);
-    }
-}
-
-fn check_capacity(capacity: Option<f64>, path: &str, problems: &mut Problems) {
-    if let Some(c) = capacity {
-        problems.check(
-            c > 0.0 && c.is_finite(),
-            &format!("{path}.capacity_per_second"),
-            || format!("capacity_per_second {c} must be positive (records per second)"),
+        check_not_negative(
+            &[
+                ("lookback", self.lookback),
+                ("overhead", self.overhead),
+                ("sink_delay", self.sink_delay),
+            ],
+            path,
+            problems,
         );
+        check_capacity(self.capacity_per_second, path, problems);
     }
 }
 
@@ -285,7 +276,7 @@ impl ScheduledRunner {
             range,
             corrections,
             startup,
-            cost_us: capacity.map_or(0, |c| (1_000_000.0 / c).round().max(1.0) as i64),
+            cost_us: cost_per_record_us(capacity),
             sink,
             dedupe,
             sink_delay,

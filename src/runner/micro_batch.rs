@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::{check_capacity, check_not_negative, cost_per_record_us};
 use crate::aggregate::Accumulator;
 use crate::engine::{ResultKind, WindowResult};
 use crate::event::{Event, KeyId};
@@ -128,26 +129,16 @@ impl MicroBatchSpec {
         problems.check(interval > Dur::ZERO, &format!("{path}.trigger"), || {
             format!("the trigger interval {interval} must be positive, e.g. \"1m\"")
         });
-        for (field, d) in [
-            ("watermark_delay", self.watermark_delay),
-            ("batch_overhead", self.batch_overhead),
-            ("sink_delay", self.sink_delay),
-        ] {
-            problems.check(d >= Dur::ZERO, &format!("{path}.{field}"), || {
-                format!("{field} {d} must not be negative")
-            });
-        }
-        if let Some(c) = self.capacity_per_second {
-            problems.check(
-                c > 0.0 && c.is_finite(),
-                &format!("{path}.capacity_per_second"),
-                || {
-                    format!(
-                        "capacity_per_second {c} must be positive (records per second per core)"
-                    )
-                },
-            );
-        }
+        check_not_negative(
+            &[
+                ("watermark_delay", self.watermark_delay),
+                ("batch_overhead", self.batch_overhead),
+                ("sink_delay", self.sink_delay),
+            ],
+            path,
+            problems,
+        );
+        check_capacity(self.capacity_per_second, path, problems);
         problems.check(
             self.parallelism >= 1,
             &format!("{path}.parallelism"),
@@ -214,9 +205,7 @@ impl MicroBatchRunner {
             previous_batch_watermark: None,
             next_start: None,
             no_data_batch_due: false,
-            cost_us: spec
-                .capacity_per_second
-                .map_or(0, |c| (1_000_000.0 / c).round().max(1.0) as i64),
+            cost_us: cost_per_record_us(spec.capacity_per_second),
             batches: 0,
             batch_lengths: Vec::new(),
         }

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use super::{check_capacity, check_not_negative, cost_per_record_us};
 use crate::engine::watermark::kafka_partition;
 use crate::engine::{
     FiringMode, OperatorConfig, Output, PartitionedWatermarks, WatermarkEmit, WindowOperator,
@@ -101,11 +102,7 @@ impl StreamingSpec {
             ("hops.broker_to_processor", self.hops.broker_to_processor),
             ("hops.processor_to_sink", self.hops.processor_to_sink),
         ];
-        for (field, d) in non_negative {
-            problems.check(d >= Dur::ZERO, &format!("{path}.{field}"), || {
-                format!("{field} {d} must not be negative")
-            });
-        }
+        check_not_negative(&non_negative, path, problems);
         let positive = [
             ("watermark_emit", self.watermark_emit.interval()),
             ("idle_timeout", self.idle_timeout),
@@ -134,17 +131,7 @@ impl StreamingSpec {
                 )
             },
         );
-        if let Some(c) = self.capacity_per_second {
-            problems.check(
-                c > 0.0 && c.is_finite(),
-                &format!("{path}.capacity_per_second"),
-                || {
-                    format!(
-                        "capacity_per_second {c} must be positive (records per second per subtask)"
-                    )
-                },
-            );
-        }
+        check_capacity(self.capacity_per_second, path, problems);
     }
 }
 
@@ -291,9 +278,7 @@ impl StreamingRunner {
             partitions,
             parallelism,
             partition_of_key: Vec::new(),
-            cost_us: spec
-                .capacity_per_second
-                .map_or(0, |c| (1_000_000.0 / c).round().max(1.0) as i64),
+            cost_us: cost_per_record_us(spec.capacity_per_second),
             fetch_hop: spec.hops.broker_to_processor,
             sample_every: spec.sample_every,
             next_sample: None,
