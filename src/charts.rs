@@ -112,47 +112,35 @@ pub fn write_charts(
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-fn latency_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, models: &[Outcome]) -> DrawResult
+/// Lines, one per model, over `x` (0..`x_max`) and a share (0..1).
+fn line_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    caption: &str,
+    x_desc: &str,
+    y_desc: &str,
+    x_max: f64,
+    series: Vec<(&'static str, Vec<(f64, f64)>)>,
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let minutes = |ms: i64| ms as f64 / 60_000.0;
-    let max = models
-        .iter()
-        .filter_map(|m| m.stats.event_latency_ms.quantile(0.99))
-        .max()
-        .map_or(1.0, |ms| minutes(ms).max(0.01));
     let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Event time -> visible: share of events (CDF)",
-            ("sans-serif", 22),
-        )
+        .caption(caption, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(50)
-        .build_cartesian_2d(0.0..max * 1.05, 0.0..1.0)?;
+        .build_cartesian_2d(0.0..x_max, 0.0..1.0)?;
     chart
         .configure_mesh()
-        .x_desc("minutes after the event happened")
-        .y_desc("share visible")
+        .x_desc(x_desc)
+        .y_desc(y_desc)
         .draw()?;
-    for m in models {
-        let h = &m.stats.event_latency_ms;
-        if h.is_empty() {
-            continue;
-        }
-        let colour = model_colour(m.name);
-        let points: Vec<(f64, f64)> = (0..=200)
-            .filter_map(|i| {
-                let q = i as f64 / 200.0;
-                h.quantile(q)
-                    .map(|ms| (minutes(ms).clamp(0.0, max * 1.05), q))
-            })
-            .collect();
+    for (name, points) in series {
+        let colour = model_colour(name);
         chart
             .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(m.name)
+            .label(name)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
     }
     chart
@@ -163,6 +151,41 @@ where
     Ok(())
 }
 
+fn latency_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, models: &[Outcome]) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let minutes = |ms: i64| ms as f64 / 60_000.0;
+    let max = models
+        .iter()
+        .filter_map(|m| m.stats.event_latency_ms.quantile(0.99))
+        .max()
+        .map_or(1.0, |ms| minutes(ms).max(0.01))
+        * 1.05;
+    let series = models
+        .iter()
+        .filter(|m| !m.stats.event_latency_ms.is_empty())
+        .map(|m| {
+            let h = &m.stats.event_latency_ms;
+            let points = (0..=200)
+                .filter_map(|i| {
+                    let q = i as f64 / 200.0;
+                    h.quantile(q).map(|ms| (minutes(ms).clamp(0.0, max), q))
+                })
+                .collect();
+            (m.name, points)
+        })
+        .collect();
+    line_chart(
+        root,
+        "Event time -> visible: share of events (CDF)",
+        "minutes after the event happened",
+        "share visible",
+        max,
+        series,
+    )
+}
+
 fn correctness_over_time<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     models: &[Outcome],
@@ -171,7 +194,6 @@ fn correctness_over_time<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
     let first_end = truth
         .iter()
         .map(|c| c.window.end)
@@ -186,45 +208,30 @@ where
         return Ok(());
     };
     let hours = |t: Ts| (t.as_ms() - from.as_ms()) as f64 / 3_600_000.0;
-    let span = hours(to).max(0.01);
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Ended windows served correctly, over processing time",
-            ("sans-serif", 22),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(0.0..span, 0.0..1.0)?;
-    chart
-        .configure_mesh()
-        .x_desc("hours after the first window ended")
-        .y_desc("share correct")
-        .draw()?;
-    for m in models {
-        let colour = model_colour(m.name);
-        let points: Vec<(f64, f64)> = (0..=120)
-            .filter_map(|i| {
-                let t =
-                    Ts(from.as_ms()
+    let series = models
+        .iter()
+        .map(|m| {
+            let points = (0..=120)
+                .filter_map(|i| {
+                    let t = Ts(from.as_ms()
                         + ((to.as_ms() - from.as_ms()) as f64 * i as f64 / 120.0) as i64);
-                m.stats
-                    .table
-                    .correct_share_at(truth, t)
-                    .map(|share| (hours(t), share))
-            })
-            .collect();
-        chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(m.name)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .border_style(BLACK)
-        .background_style(WHITE)
-        .draw()?;
-    Ok(())
+                    m.stats
+                        .table
+                        .correct_share_at(truth, t)
+                        .map(|share| (hours(t), share))
+                })
+                .collect();
+            (m.name, points)
+        })
+        .collect();
+    line_chart(
+        root,
+        "Ended windows served correctly, over processing time",
+        "hours after the first window ended",
+        "share correct",
+        hours(to).max(0.01),
+        series,
+    )
 }
 
 /// Bars, one per model, of `value`.
