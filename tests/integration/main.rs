@@ -13,6 +13,9 @@ pub fn tidemark(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tidemark"))
         .args(args)
         .current_dir(dir)
+        // Headless: with no arguments and a display, tidemark would open the app.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
         .output()
         .expect("the tidemark binary runs")
 }
