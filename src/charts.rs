@@ -89,25 +89,39 @@ pub fn write_charts(
     let mut written = Vec::new();
     for (chart, name) in Chart::ALL {
         let svg = dir.join(format!("{name}.svg"));
-        {
-            let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
-            chart
-                .draw(&root, models, truth)
-                .map_err(|e| io::Error::other(e.to_string()))?;
-            root.present().map_err(io::Error::other)?;
-        }
+        render(
+            chart,
+            SVGBackend::new(&svg, SIZE).into_drawing_area(),
+            models,
+            truth,
+        )?;
         let png = dir.join(format!("{name}.png"));
-        {
-            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-            chart
-                .draw(&root, models, truth)
-                .map_err(|e| io::Error::other(e.to_string()))?;
-            root.present().map_err(io::Error::other)?;
-        }
+        render(
+            chart,
+            BitMapBackend::new(&png, SIZE).into_drawing_area(),
+            models,
+            truth,
+        )?;
         written.push(svg);
         written.push(png);
     }
     Ok(written)
+}
+
+/// Draws `chart` on `root` and writes it out.
+fn render<DB: DrawingBackend>(
+    chart: Chart,
+    root: DrawingArea<DB, Shift>,
+    models: &[Outcome],
+    truth: &[TruthCell],
+) -> io::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .draw(&root, models, truth)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    root.present().map_err(|e| io::Error::other(e.to_string()))
 }
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;

@@ -14,6 +14,14 @@ pub fn colour(model: &str) -> Color32 {
     Color32::from_rgb(c.0, c.1, c.2)
 }
 
+/// A model's line, in its colour, never drawn as a band.
+fn model_line<'a>(model: &'static str, points: PlotPoints<'a>) -> Line<'a> {
+    Line::new(model, points)
+        .color(colour(model))
+        .width(2.0)
+        .allow_band(false)
+}
+
 /// Views, progress, export.
 pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
@@ -107,12 +115,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                                     h.quantile(q).map(|ms| [ms as f64 / 60_000.0, q])
                                 })
                                 .collect();
-                            plot.line(
-                                Line::new(m.name, points)
-                                    .color(colour(m.name))
-                                    .width(2.0)
-                                    .allow_band(false),
-                            );
+                            plot.line(model_line(m.name, points));
                         }
                     });
             });
@@ -149,12 +152,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                                         .map(|s| [hours(t, output), s])
                                 })
                                 .collect();
-                            plot.line(
-                                Line::new(m.name, points)
-                                    .color(colour(m.name))
-                                    .width(2.0)
-                                    .allow_band(false),
-                            );
+                            plot.line(model_line(m.name, points));
                         }
                     });
             });
@@ -176,11 +174,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                                 .iter()
                                 .map(|s| [hours(s.time, output), s.state_cells as f64])
                                 .collect();
-                            plot.line(
-                                Line::new(m.name, points)
-                                    .color(colour(m.name))
-                                    .allow_band(false),
-                            );
+                            plot.line(model_line(m.name, points));
                         }
                     });
             });
