@@ -142,6 +142,10 @@ pub fn end_to_end_scenario(n: u64) -> Scenario {
         micro_batch: None,
         batch: None,
         plain_micro_batch: None,
+        lambda: None,
+        kappa: None,
+        hybrid: None,
+        requirement: None,
         cost: None,
         expect: vec![],
     }

@@ -10,6 +10,7 @@ use plotters::prelude::*;
 
 use crate::models::Outcome;
 use crate::oracle::TruthCell;
+use crate::sweep::GridPoint;
 use crate::time::Ts;
 
 const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
@@ -22,6 +23,9 @@ pub fn model_colour(name: &str) -> RGBColor {
         "plain_micro_batch" => RGBColor(148, 103, 189),
         "micro_batch" => RGBColor(255, 127, 14),
         "streaming" => RGBColor(44, 160, 44),
+        "lambda" => RGBColor(214, 39, 40),
+        "kappa" => RGBColor(23, 190, 207),
+        "hybrid" => RGBColor(140, 86, 75),
         _ => RGBColor(127, 127, 127),
     }
 }
@@ -102,6 +106,73 @@ pub fn write_charts(
             models,
             truth,
         )?;
+        written.push(svg);
+        written.push(png);
+    }
+    Ok(written)
+}
+
+/// The instructor's trade-off curves of a sweep, as SVG and PNG: the share of results right
+/// and the share of events dropped as late, against event latency p99, a line per model.
+pub fn write_tradeoff_charts(dir: &Path, points: &[GridPoint]) -> io::Result<Vec<PathBuf>> {
+    register_font();
+    let minutes = |ms: f64| ms / 60_000.0;
+    let curve = |metric: &str| {
+        let mut models: Vec<&'static str> = points.iter().flat_map(|p| p.report.models()).collect();
+        models.sort_by_key(|m| crate::report::MODELS.iter().position(|n| n == m));
+        models.dedup();
+        models
+            .into_iter()
+            .map(|model| {
+                let mut line: Vec<(f64, f64)> = points
+                    .iter()
+                    .filter_map(|p| {
+                        let get = |m: &str| p.report.get(&format!("{model}.{m}"));
+                        Some((minutes(get("event_latency_p99")?), get(metric)?))
+                    })
+                    .collect();
+                line.sort_by(|a, b| a.0.total_cmp(&b.0));
+                (model, line)
+            })
+            .collect::<Vec<_>>()
+    };
+    let x_max = points
+        .iter()
+        .flat_map(|p| p.report.models().into_iter().map(move |m| (p, m)))
+        .filter_map(|(p, m)| p.report.get(&format!("{m}.event_latency_p99")))
+        .fold(0.0, f64::max);
+    let x_max = minutes(x_max).max(0.01) * 1.05;
+    let mut written = Vec::new();
+    let charts = [
+        (
+            "tradeoff_correct",
+            "Right at the end, against latency",
+            "share of results right",
+            "correct_share",
+        ),
+        (
+            "tradeoff_dropped",
+            "Dropped as late, against latency",
+            "share of events dropped",
+            "dropped_late_share",
+        ),
+    ];
+    for (name, caption, y_desc, metric) in charts {
+        let x_desc = "event time -> visible, p99 (minutes)";
+        let svg = dir.join(format!("{name}.svg"));
+        let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
+        line_chart(&root, caption, x_desc, y_desc, x_max, curve(metric))
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        root.present()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        drop(root);
+        let png = dir.join(format!("{name}.png"));
+        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        line_chart(&root, caption, x_desc, y_desc, x_max, curve(metric))
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        root.present()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        drop(root);
         written.push(svg);
         written.push(png);
     }

@@ -15,12 +15,15 @@
 //! assert_eq!(output.report.get("oracle.windows"), Some(24.0));
 //! ```
 
+pub mod advise;
 pub mod aggregate;
+pub mod architecture;
 pub mod bench;
 pub mod charts;
 pub mod cost;
 pub mod engine;
 pub mod event;
+pub mod fault;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod lab;

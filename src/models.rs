@@ -1,15 +1,18 @@
 //! The processing models a scenario compares, driven side by side over one arrival stream,
 //! and the figures each one reports against the truth.
 
+use crate::architecture::{self, Reprocessing};
 use crate::cost::{CostSpec, per_year};
 use crate::engine::FiringMode;
 use crate::event::{Event, KeyTable};
-use crate::metrics::ModelStats;
+use crate::fault::FaultyStreaming;
+use crate::metrics::{ModelStats, SignedHistogram};
 use crate::oracle::TruthCell;
-use crate::runner::batch::{ScheduledRunner, SinkMode};
+use crate::runner::batch::{BatchSpec, ScheduledRunner, SinkMode};
 use crate::runner::micro_batch::{MicroBatchRunner, Trigger};
-use crate::runner::streaming::StreamingRunner;
+use crate::runner::streaming::{StreamingRunner, StreamingSpec};
 use crate::scenario::Scenario;
+use crate::sink::ServingTable;
 use crate::time::Dur;
 
 /// Bytes one (window, key) state entry takes, for the state-size estimate: key and window
@@ -20,11 +23,24 @@ pub const BYTES_PER_STATE_CELL: f64 = 96.0;
 /// compressed), for storage cost.
 pub const BYTES_PER_EVENT: f64 = 40.0;
 
-/// A runner of any model.
+/// A runner of any model or architecture.
 enum Runner {
     Scheduled(Box<ScheduledRunner>),
     MicroBatch(Box<MicroBatchRunner>),
     Streaming(Box<StreamingRunner>),
+    Faulty(Box<FaultyStreaming>),
+    /// Lambda or hybrid: a streaming and a batch layer, combined at the serving layer.
+    Layers {
+        speed: Box<Running>,
+        batch: Box<Running>,
+        lambda: bool,
+    },
+    /// Kappa: the live pipeline, and the one replaying the log after a logic change.
+    Kappa {
+        live: Box<Running>,
+        replay: Option<Box<Reprocessing>>,
+        retention: Dur,
+    },
 }
 
 /// What one model produced, for charts and for the app.
@@ -45,47 +61,107 @@ pub struct Running {
     stats: ModelStats,
 }
 
-/// The models `scenario` runs, in report column order.
+/// A finished model before its figures are named: what readers saw, what it cost a year and
+/// per run, and the figures only some models have.
+struct Closed {
+    stats: ModelStats,
+    cost: (Option<f64>, Option<f64>),
+    extra: Vec<(&'static str, Option<f64>)>,
+}
+
+/// The models and architectures `scenario` runs, in report column order.
 pub fn models_of(scenario: &Scenario) -> Vec<Running> {
-    let query = &scenario.query;
-    let window = query.window;
     let stride = latency_stride(scenario.workload.expected_events());
     let mut models = Vec::new();
     if let Some(spec) = &scenario.batch {
-        models.push(Running {
-            name: "batch",
-            runner: Runner::Scheduled(Box::new(ScheduledRunner::batch(spec, query))),
-            stats: ModelStats::new(spec.sink, window, stride),
-        });
+        models.push(Running::batch("batch", spec, scenario, stride));
     }
     if let Some(spec) = &scenario.plain_micro_batch {
         models.push(Running {
             name: "plain_micro_batch",
-            runner: Runner::Scheduled(Box::new(ScheduledRunner::plain_micro_batch(spec, query))),
-            stats: ModelStats::new(SinkMode::Upsert, window, stride),
+            runner: Runner::Scheduled(Box::new(ScheduledRunner::plain_micro_batch(
+                spec,
+                &scenario.query,
+            ))),
+            stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
         });
     }
     if let Some(spec) = &scenario.micro_batch {
         let streams = scenario.workload.sources.len();
         models.push(Running {
             name: "micro_batch",
-            runner: Runner::MicroBatch(Box::new(MicroBatchRunner::new(spec, query, streams))),
-            stats: ModelStats::new(SinkMode::Upsert, window, stride),
+            runner: Runner::MicroBatch(Box::new(MicroBatchRunner::new(
+                spec,
+                &scenario.query,
+                streams,
+            ))),
+            stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
         });
     }
     if let Some(spec) = &scenario.streaming {
-        // Discarding firings carry only what is new: the sink adds them up.
-        let sink = match spec.firing_mode {
-            FiringMode::Accumulating => SinkMode::Upsert,
-            FiringMode::Discarding => SinkMode::Append,
-        };
+        models.push(Running::streaming("streaming", spec, scenario, stride));
+    }
+    let layers = [
+        (
+            "lambda",
+            scenario.lambda.as_ref().map(|l| (&l.speed, &l.batch)),
+        ),
+        (
+            "hybrid",
+            scenario.hybrid.as_ref().map(|h| (&h.streaming, &h.batch)),
+        ),
+    ];
+    for (name, spec) in layers {
+        if let Some((speed, batch_spec)) = spec
+            && let (Some(speed), Some(batch_spec)) = (
+                scenario.streaming_layer(speed),
+                scenario.batch_layer(batch_spec),
+            )
+        {
+            models.push(Running {
+                name,
+                runner: Runner::Layers {
+                    speed: Box::new(Running::streaming("speed", speed, scenario, stride)),
+                    batch: Box::new(Running::batch("batch", batch_spec, scenario, stride)),
+                    lambda: name == "lambda",
+                },
+                stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
+            });
+        }
+    }
+    if let Some(kappa) = &scenario.kappa
+        && let Some(spec) = scenario.streaming_layer(&kappa.streaming)
+    {
+        let live_spec = kappa.before.as_ref().unwrap_or(spec);
+        let replay = kappa.reprocess_at.map(|at| {
+            Box::new(Reprocessing::new(
+                spec,
+                &scenario.query,
+                scenario.workload.start + at,
+                kappa.retention,
+                kappa.replay_capacity_per_second,
+                ModelStats::new(sink_of(spec), scenario.query.window, stride),
+            ))
+        });
         models.push(Running {
-            name: "streaming",
-            runner: Runner::Streaming(Box::new(StreamingRunner::new(spec, query))),
-            stats: ModelStats::new(sink, window, stride),
+            name: "kappa",
+            runner: Runner::Kappa {
+                live: Box::new(Running::streaming("live", live_spec, scenario, stride)),
+                replay,
+                retention: kappa.retention,
+            },
+            stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
         });
     }
     models
+}
+
+/// Discarding firings carry only what is new: the sink adds them up.
+fn sink_of(spec: &StreamingSpec) -> SinkMode {
+    match spec.firing_mode {
+        FiringMode::Accumulating => SinkMode::Upsert,
+        FiringMode::Discarding => SinkMode::Append,
+    }
 }
 
 /// Events followed for latency: all of them up to a million, then every N-th id (N a power
@@ -95,6 +171,39 @@ fn latency_stride(expected_events: f64) -> u64 {
 }
 
 impl Running {
+    fn batch(name: &'static str, spec: &BatchSpec, scenario: &Scenario, stride: u64) -> Self {
+        Running {
+            name,
+            runner: Runner::Scheduled(Box::new(ScheduledRunner::batch(spec, &scenario.query))),
+            stats: ModelStats::new(spec.sink, scenario.query.window, stride),
+        }
+    }
+
+    /// The streaming job of `spec`, with its faults when it has any.
+    fn streaming(
+        name: &'static str,
+        spec: &StreamingSpec,
+        scenario: &Scenario,
+        stride: u64,
+    ) -> Self {
+        let stats = ModelStats::new(sink_of(spec), scenario.query.window, stride);
+        let runner = if spec.faults.is_empty() {
+            Runner::Streaming(Box::new(StreamingRunner::new(spec, &scenario.query)))
+        } else {
+            Runner::Faulty(Box::new(FaultyStreaming::new(
+                spec,
+                &scenario.query,
+                scenario.workload.start,
+                stats.clone(),
+            )))
+        };
+        Running {
+            name,
+            runner,
+            stats,
+        }
+    }
+
     /// The next event in arrival order.
     pub fn on_event(&mut self, event: &Event, keys: &KeyTable) {
         self.stats.input(event);
@@ -102,130 +211,265 @@ impl Running {
             Runner::Scheduled(r) => r.on_event(event, &mut self.stats),
             Runner::MicroBatch(r) => r.on_event(event, &mut self.stats),
             Runner::Streaming(r) => r.on_event(event, keys, &mut self.stats),
+            Runner::Faulty(r) => r.on_event(event, keys, &mut self.stats),
+            Runner::Layers { speed, batch, .. } => {
+                speed.on_event(event, keys);
+                batch.on_event(event, keys);
+            }
+            Runner::Kappa { live, replay, .. } => {
+                live.on_event(event, keys);
+                if let Some(r) = replay {
+                    r.on_event(event, keys);
+                }
+            }
         }
     }
 
     /// The end of the input: the model's figures, named `<model>.<metric>`, and what it
     /// produced.
     pub fn finish(
-        mut self,
+        self,
         truth: &[TruthCell],
         arrivals: u64,
         scenario: &Scenario,
+        keys: &KeyTable,
     ) -> (Vec<(String, Option<f64>)>, Outcome) {
-        match &mut self.runner {
-            Runner::Scheduled(r) => r.finish(&mut self.stats),
-            Runner::MicroBatch(r) => r.finish(&mut self.stats),
-            Runner::Streaming(r) => r.finish(&mut self.stats),
-        }
-        let (per_year, per_run) = match &scenario.cost {
-            Some(cost) => self.cost(cost, scenario.workload.duration, arrivals),
-            None => (None, None),
-        };
-        let stats = &self.stats;
-        let correctness = stats.table.correctness(truth, None);
-        let mut first_delay = crate::metrics::SignedHistogram::default();
-        let mut final_delay = crate::metrics::SignedHistogram::default();
-        let mut truth_at = truth
-            .iter()
-            .map(|c| ((c.window, c.key), c.acc))
-            .collect::<std::collections::BTreeMap<_, _>>();
-        for (&(window, key), history) in stats.table.cells() {
-            if window.end.as_ms() == i64::MAX {
-                continue;
-            }
-            if let Some(first) = history.first_visible() {
-                first_delay.record((first - window.end).as_ms());
-            }
-            let right = truth_at
-                .remove(&(window, key))
-                .zip(history.last())
-                .is_some_and(|(t, v)| crate::sink::same_value(&t, &v));
-            if right && let Some(settled) = history.settled_at() {
-                final_delay.record((settled - window.end).as_ms());
-            }
-        }
-        let q = |h: &crate::metrics::SignedHistogram, x: f64| h.quantile(x).map(|v| v as f64);
-        let figures = [
-            ("results", Some(stats.results() as f64)),
-            ("writes", Some(stats.table.writes() as f64)),
-            ("late_firings", Some(stats.late as f64)),
-            ("early_firings", Some(stats.early as f64)),
-            ("dropped_late", Some(stats.dropped as f64)),
-            (
-                "dropped_late_share",
-                (arrivals > 0).then(|| stats.dropped as f64 / arrivals as f64),
-            ),
-            ("dropped_late_value", Some(stats.dropped_value)),
-            ("correct_share", correctness.correct_share()),
-            ("wrong_cells", Some(correctness.wrong as f64)),
-            ("overcounted_cells", Some(correctness.overcounted as f64)),
-            ("missing_cells", Some(correctness.missing as f64)),
-            ("sum_error", correctness.sum_error),
-            ("result_delay_p50", q(&first_delay, 0.5)),
-            ("result_delay_p99", q(&first_delay, 0.99)),
-            ("result_delay_max", first_delay.max().map(|v| v as f64)),
-            ("final_delay_p50", q(&final_delay, 0.5)),
-            ("final_delay_p99", q(&final_delay, 0.99)),
-            ("event_latency_p50", q(&stats.event_latency_ms, 0.5)),
-            ("event_latency_p95", q(&stats.event_latency_ms, 0.95)),
-            ("event_latency_p99", q(&stats.event_latency_ms, 0.99)),
-            (
-                "event_latency_max",
-                stats.event_latency_ms.max().map(|v| v as f64),
-            ),
-            ("arrival_latency_p50", q(&stats.arrival_latency_ms, 0.5)),
-            ("arrival_latency_p99", q(&stats.arrival_latency_ms, 0.99)),
-            ("state_peak", Some(stats.state_peak as f64)),
-            ("state_mean", stats.state_mean()),
-            (
-                "state_bytes_peak",
-                Some(stats.state_peak as f64 * BYTES_PER_STATE_CELL),
-            ),
-            ("backlog_peak", Some(stats.backlog_peak as f64)),
-            ("cost_per_year", per_year),
-            ("cost_per_run", per_run),
-        ];
-        let named = figures
+        let name = self.name;
+        let closed = self.close(truth, arrivals, scenario, keys);
+        let named = figures(&closed.stats, truth, arrivals, closed.cost)
             .into_iter()
-            .map(|(metric, value)| (format!("{}.{metric}", self.name), value))
+            .chain(closed.extra)
+            .map(|(metric, value)| (format!("{name}.{metric}"), value))
             .collect();
         let outcome = Outcome {
-            name: self.name,
-            stats: self.stats,
-            cost_per_year: per_year,
+            name,
+            stats: closed.stats,
+            cost_per_year: closed.cost.0,
         };
         (named, outcome)
     }
 
-    /// Cost a year and per run ($): scheduled jobs pay for their runs (start-up included);
-    /// processing-time micro-batches and streaming jobs run always on.
-    fn cost(&self, cost: &CostSpec, horizon: Dur, arrivals: u64) -> (Option<f64>, Option<f64>) {
-        // Storage: a stateful job keeps its peak state; a job over the lake keeps the events,
-        // a year of them at the observed rate, half of it on average over that year.
-        let stored_gb = match &self.runner {
-            Runner::Scheduled(_) => {
-                per_year(arrivals as f64 * BYTES_PER_EVENT, horizon) / 2.0 / 1e9
-            }
-            _ => self.stats.state_peak as f64 * BYTES_PER_STATE_CELL / 1e9,
+    /// Finishes the runner: what readers saw, its cost, and its own figures.
+    fn close(
+        mut self,
+        truth: &[TruthCell],
+        arrivals: u64,
+        scenario: &Scenario,
+        keys: &KeyTable,
+    ) -> Closed {
+        let horizon = scenario.workload.duration;
+        let prices = scenario.cost.as_ref();
+        let always_on = |stats: &ModelStats| {
+            prices.map_or((None, None), |c| {
+                let state_gb = stats.state_peak as f64 * BYTES_PER_STATE_CELL / 1e9;
+                (
+                    Some(c.always_on_per_year() + c.storage_per_year(state_gb)),
+                    None,
+                )
+            })
         };
-        let storage = cost.storage_per_year(stored_gb);
-        let runs = match &self.runner {
-            Runner::Scheduled(r) => Some(r.run_lengths()),
-            Runner::MicroBatch(r) if matches!(r.trigger(), Trigger::AvailableNow { .. }) => {
-                Some(r.batch_lengths())
+        let mut extra = Vec::new();
+        let cost = match self.runner {
+            Runner::Scheduled(mut r) => {
+                r.finish(&mut self.stats);
+                prices.map_or((None, None), |c| {
+                    runs_cost(c, r.run_lengths(), horizon, arrivals)
+                })
             }
-            _ => None,
+            Runner::MicroBatch(mut r) => {
+                r.finish(&mut self.stats);
+                match (prices, r.trigger()) {
+                    (Some(c), Trigger::AvailableNow { .. }) => {
+                        runs_cost(c, r.batch_lengths(), horizon, arrivals)
+                    }
+                    _ => always_on(&self.stats),
+                }
+            }
+            Runner::Streaming(mut r) => {
+                r.finish(&mut self.stats);
+                always_on(&self.stats)
+            }
+            Runner::Faulty(mut r) => {
+                let f = r.finish(keys, &mut self.stats);
+                let p99 = |s: &ModelStats| s.event_latency_ms.quantile(0.99);
+                let extra_p99 = p99(&self.stats)
+                    .zip(p99(&r.twin_stats))
+                    .map(|(a, b)| (a - b) as f64);
+                extra.extend([
+                    ("fault_lost_events", Some(f.lost as f64)),
+                    ("fault_duplicated_events", Some(f.duplicated as f64)),
+                    ("fault_replayed_events", Some(f.replayed as f64)),
+                    ("fault_unread_events", Some(f.unread as f64)),
+                    ("fault_misattributed_events", Some(f.misattributed as f64)),
+                    (
+                        "fault_recovery_time",
+                        f.recovery_time.map(|d| d.as_ms() as f64),
+                    ),
+                    ("fault_extra_latency_p99", extra_p99),
+                ]);
+                always_on(&self.stats)
+            }
+            Runner::Layers {
+                speed,
+                batch,
+                lambda,
+            } => {
+                let speed = speed.close(truth, arrivals, scenario, keys);
+                let batch = batch.close(truth, arrivals, scenario, keys);
+                let share = |s: &ModelStats| s.table.correctness(truth, None).correct_share();
+                extra.push(("speed_correct_share", share(&speed.stats)));
+                extra.push(("batch_correct_share", share(&batch.stats)));
+                extra.extend(
+                    speed
+                        .extra
+                        .iter()
+                        .copied()
+                        .filter(|(m, _)| m.starts_with("fault_")),
+                );
+                self.stats = if lambda {
+                    let (view, disagreements) =
+                        architecture::lambda_view(&speed.stats, &batch.stats);
+                    extra.push(("layer_disagreements", Some(disagreements as f64)));
+                    view
+                } else {
+                    architecture::hybrid_view(&speed.stats, &batch.stats)
+                };
+                let add = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a + b);
+                (add(speed.cost.0, batch.cost.0), batch.cost.1)
+            }
+            Runner::Kappa {
+                live,
+                replay,
+                retention,
+            } => {
+                let live = live.close(truth, arrivals, scenario, keys);
+                let kept = retention.as_ms().min(horizon.as_ms().max(1)) as f64
+                    / horizon.as_ms().max(1) as f64;
+                let retained_gb = arrivals as f64 * kept * BYTES_PER_EVENT / 1e9;
+                extra.push(("retention_gb", Some(retained_gb)));
+                extra.extend(
+                    live.extra
+                        .iter()
+                        .copied()
+                        .filter(|(m, _)| m.starts_with("fault_")),
+                );
+                self.stats = live.stats;
+                let mut cost = live.cost;
+                if let Some(mut r) = replay {
+                    let caught_up = r.finish(keys);
+                    let took = caught_up - r.started_at();
+                    extra.extend([
+                        ("catch_up_time", Some(took.as_ms() as f64)),
+                        ("replayed_events", Some(r.replayed as f64)),
+                        ("lost_to_retention", Some(r.lost_to_retention as f64)),
+                        ("reprocess_cost", prices.map(|c| c.run_cost(took))),
+                    ]);
+                    self.stats.table =
+                        ServingTable::switched(&self.stats.table, &r.stats.table, caught_up);
+                    self.stats.dropped = r.stats.dropped + r.lost_to_retention;
+                    self.stats.dropped_value = r.stats.dropped_value;
+                }
+                if let (Some(c), Some(total)) = (prices, cost.0.as_mut()) {
+                    *total += c.storage_per_year(retained_gb);
+                }
+                cost
+            }
         };
-        match runs {
-            Some(lengths) => {
-                let total: f64 = lengths.iter().map(|&l| cost.run_cost(l)).sum();
-                let per_run = (!lengths.is_empty()).then(|| total / lengths.len() as f64);
-                (Some(per_year(total, horizon) + storage), per_run)
-            }
-            None => (Some(cost.always_on_per_year() + storage), None),
+        Closed {
+            stats: self.stats,
+            cost,
+            extra,
         }
     }
+}
+
+/// Cost a year and per run ($) of a job that pays for its runs (start-up included), and
+/// keeps a year of events in the lake, half of it on average over that year.
+fn runs_cost(
+    cost: &CostSpec,
+    lengths: &[Dur],
+    horizon: Dur,
+    arrivals: u64,
+) -> (Option<f64>, Option<f64>) {
+    let stored_gb = per_year(arrivals as f64 * BYTES_PER_EVENT, horizon) / 2.0 / 1e9;
+    let total: f64 = lengths.iter().map(|&l| cost.run_cost(l)).sum();
+    let per_run = (!lengths.is_empty()).then(|| total / lengths.len() as f64);
+    (
+        Some(per_year(total, horizon) + cost.storage_per_year(stored_gb)),
+        per_run,
+    )
+}
+
+/// The figures every model reports, from what readers saw.
+fn figures(
+    stats: &ModelStats,
+    truth: &[TruthCell],
+    arrivals: u64,
+    (per_year, per_run): (Option<f64>, Option<f64>),
+) -> Vec<(&'static str, Option<f64>)> {
+    let correctness = stats.table.correctness(truth, None);
+    let mut first_delay = SignedHistogram::default();
+    let mut final_delay = SignedHistogram::default();
+    let mut truth_at = truth
+        .iter()
+        .map(|c| ((c.window, c.key), c.acc))
+        .collect::<std::collections::BTreeMap<_, _>>();
+    for (&(window, key), history) in stats.table.cells() {
+        if window.end.as_ms() == i64::MAX {
+            continue;
+        }
+        if let Some(first) = history.first_visible() {
+            first_delay.record((first - window.end).as_ms());
+        }
+        let right = truth_at
+            .remove(&(window, key))
+            .zip(history.last())
+            .is_some_and(|(t, v)| crate::sink::same_value(&t, &v));
+        if right && let Some(settled) = history.settled_at() {
+            final_delay.record((settled - window.end).as_ms());
+        }
+    }
+    let q = |h: &SignedHistogram, x: f64| h.quantile(x).map(|v| v as f64);
+    vec![
+        ("results", Some(stats.results() as f64)),
+        ("writes", Some(stats.table.writes() as f64)),
+        ("late_firings", Some(stats.late as f64)),
+        ("early_firings", Some(stats.early as f64)),
+        ("dropped_late", Some(stats.dropped as f64)),
+        (
+            "dropped_late_share",
+            (arrivals > 0).then(|| stats.dropped as f64 / arrivals as f64),
+        ),
+        ("dropped_late_value", Some(stats.dropped_value)),
+        ("correct_share", correctness.correct_share()),
+        ("wrong_cells", Some(correctness.wrong as f64)),
+        ("overcounted_cells", Some(correctness.overcounted as f64)),
+        ("missing_cells", Some(correctness.missing as f64)),
+        ("sum_error", correctness.sum_error),
+        ("result_delay_p50", q(&first_delay, 0.5)),
+        ("result_delay_p99", q(&first_delay, 0.99)),
+        ("result_delay_max", first_delay.max().map(|v| v as f64)),
+        ("final_delay_p50", q(&final_delay, 0.5)),
+        ("final_delay_p99", q(&final_delay, 0.99)),
+        ("event_latency_p50", q(&stats.event_latency_ms, 0.5)),
+        ("event_latency_p95", q(&stats.event_latency_ms, 0.95)),
+        ("event_latency_p99", q(&stats.event_latency_ms, 0.99)),
+        (
+            "event_latency_max",
+            stats.event_latency_ms.max().map(|v| v as f64),
+        ),
+        ("arrival_latency_p50", q(&stats.arrival_latency_ms, 0.5)),
+        ("arrival_latency_p99", q(&stats.arrival_latency_ms, 0.99)),
+        ("state_peak", Some(stats.state_peak as f64)),
+        ("state_mean", stats.state_mean()),
+        (
+            "state_bytes_peak",
+            Some(stats.state_peak as f64 * BYTES_PER_STATE_CELL),
+        ),
+        ("backlog_peak", Some(stats.backlog_peak as f64)),
+        ("cost_per_year", per_year),
+        ("cost_per_run", per_run),
+    ]
 }
 
 #[cfg(test)]
@@ -325,7 +569,7 @@ mod tests {
             prop_assert_eq!(models.len(), 3);
             for model in models {
                 let name = model.name;
-                let (figures, _) = model.finish(&truth, events.len() as u64, &scenario);
+                let (figures, _) = model.finish(&truth, events.len() as u64, &scenario, &keys);
                 let get = |m: &str| figures.iter().find(|(n, _)| n == &format!("{name}.{m}")).and_then(|(_, v)| *v);
                 prop_assert_eq!(get("correct_share"), Some(1.0), "{}", name);
                 prop_assert_eq!(get("dropped_late"), Some(0.0), "{}", name);

@@ -38,7 +38,15 @@ pub struct MetricInfo {
 }
 
 /// The processing models a report can compare, in column order.
-pub const MODELS: [&str; 4] = ["batch", "plain_micro_batch", "micro_batch", "streaming"];
+pub const MODELS: [&str; 7] = [
+    "batch",
+    "plain_micro_batch",
+    "micro_batch",
+    "streaming",
+    "lambda",
+    "kappa",
+    "hybrid",
+];
 
 /// The workload's and the truth's own metrics.
 const SCENARIO_METRICS: &[(&str, Unit, &str)] = &[
@@ -199,6 +207,69 @@ pub const MODEL_METRICS: &[(&str, Unit, &str)] = &[
     ),
     ("cost_per_year", Unit::Money, "cost a year"),
     ("cost_per_run", Unit::Money, "cost per run"),
+    (
+        "fault_lost_events",
+        Unit::Count,
+        "events lost to faults (vs fault-free)",
+    ),
+    (
+        "fault_duplicated_events",
+        Unit::Count,
+        "events counted twice after a restart",
+    ),
+    (
+        "fault_replayed_events",
+        Unit::Count,
+        "records read again after a restart",
+    ),
+    (
+        "fault_unread_events",
+        Unit::Count,
+        "records never read (retention, latest)",
+    ),
+    (
+        "fault_misattributed_events",
+        Unit::Count,
+        "events windowed by processing time",
+    ),
+    (
+        "fault_recovery_time",
+        Unit::Ms,
+        "fault start -> caught up again",
+    ),
+    (
+        "fault_extra_latency_p99",
+        Unit::Ms,
+        "event latency p99 added by faults",
+    ),
+    (
+        "speed_correct_share",
+        Unit::Share,
+        "streaming layer alone: correct share",
+    ),
+    (
+        "batch_correct_share",
+        Unit::Share,
+        "batch layer alone: correct share",
+    ),
+    (
+        "layer_disagreements",
+        Unit::Count,
+        "results the batch layer changed",
+    ),
+    ("catch_up_time", Unit::Ms, "replay start -> caught up"),
+    (
+        "replayed_events",
+        Unit::Count,
+        "records replayed from the log",
+    ),
+    (
+        "lost_to_retention",
+        Unit::Count,
+        "records gone from the log at replay",
+    ),
+    ("retention_gb", Unit::Count, "log kept for replay, GB"),
+    ("reprocess_cost", Unit::Money, "one reprocessing run"),
 ];
 
 static CATALOGUE: std::sync::LazyLock<Vec<MetricInfo>> = std::sync::LazyLock::new(|| {
@@ -386,6 +457,12 @@ impl Report {
     fn model_rows(&self, models: &[&str]) -> Vec<(&'static str, &'static str, Vec<String>)> {
         MODEL_METRICS
             .iter()
+            // Figures no model here has (faults, layers) would be rows of dashes.
+            .filter(|(metric, _, _)| {
+                models
+                    .iter()
+                    .any(|model| self.get(&format!("{model}.{metric}")).is_some())
+            })
             .map(|&(metric, unit, label)| {
                 let values = models
                     .iter()

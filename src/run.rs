@@ -57,7 +57,7 @@ pub fn run_scenario_unless_cancelled(
     let mut values = figures(&stats, &oracle, &truth);
     let mut outcomes = Vec::new();
     for model in models {
-        let (figures, outcome) = model.finish(&truth, stats.events, scenario);
+        let (figures, outcome) = model.finish(&truth, stats.events, scenario, generator.keys());
         values.extend(figures);
         outcomes.push(outcome);
     }

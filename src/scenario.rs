@@ -54,6 +54,18 @@ pub struct Scenario {
     /// The plain micro-batch loop (re-read the last interval plus a look-back, upsert).
     #[serde(default)]
     pub plain_micro_batch: Option<PlainMicroBatchSpec>,
+    /// The Lambda architecture: batch views over a speed layer.
+    #[serde(default)]
+    pub lambda: Option<crate::architecture::LambdaSpec>,
+    /// The Kappa architecture: one streaming pipeline over a retained log.
+    #[serde(default)]
+    pub kappa: Option<crate::architecture::KappaSpec>,
+    /// The modern hybrid: streaming and batch paths upserting one table.
+    #[serde(default)]
+    pub hybrid: Option<crate::architecture::HybridSpec>,
+    /// What the business needs, for `tidemark advise`.
+    #[serde(default)]
+    pub requirement: Option<crate::advise::Requirement>,
     /// Prices, for the cost of each model.
     #[serde(default)]
     pub cost: Option<CostSpec>,
@@ -190,6 +202,10 @@ impl Scenario {
         if let Some(cost) = &self.cost {
             cost.validate("cost", &mut problems);
         }
+        self.validate_architectures(&mut problems);
+        if let Some(requirement) = &self.requirement {
+            requirement.validate("requirement", &mut problems);
+        }
         for (i, expectation) in self.expect.iter().enumerate() {
             problems.check(
                 report::metric_info(&expectation.metric).is_some(),
@@ -208,6 +224,73 @@ impl Scenario {
             );
         }
         problems.into_vec()
+    }
+}
+
+impl Scenario {
+    /// An architecture's streaming layer: its own, or the scenario's.
+    pub fn streaming_layer<'a>(
+        &'a self,
+        own: &'a Option<StreamingSpec>,
+    ) -> Option<&'a StreamingSpec> {
+        own.as_ref().or(self.streaming.as_ref())
+    }
+
+    /// An architecture's batch layer: its own, or the scenario's.
+    pub fn batch_layer<'a>(&'a self, own: &'a Option<BatchSpec>) -> Option<&'a BatchSpec> {
+        own.as_ref().or(self.batch.as_ref())
+    }
+
+    /// Each architecture has its layers, its own or the scenario's, and their values make sense.
+    fn validate_architectures(&self, problems: &mut Problems) {
+        use crate::architecture::validate_layers;
+        let layered = [
+            (
+                "lambda",
+                self.lambda.as_ref().map(|l| (&l.speed, &l.batch, "speed")),
+            ),
+            (
+                "hybrid",
+                self.hybrid
+                    .as_ref()
+                    .map(|h| (&h.streaming, &h.batch, "streaming")),
+            ),
+        ];
+        for (name, spec) in layered {
+            let Some((own_streaming, own_batch, field)) = spec else {
+                continue;
+            };
+            validate_layers(
+                name,
+                self.streaming_layer(own_streaming),
+                Some(self.batch_layer(own_batch)),
+                problems,
+            );
+            if let Some(s) = own_streaming {
+                s.validate(&format!("{name}.{field}"), problems);
+            }
+            if let Some(b) = own_batch {
+                b.validate(&format!("{name}.batch"), problems);
+            }
+        }
+        if let Some(hybrid) = &self.hybrid
+            && let Some(s) = self.streaming_layer(&hybrid.streaming)
+        {
+            problems.check(
+                s.firing_mode == crate::engine::FiringMode::Accumulating,
+                "hybrid",
+                || "the hybrid's streaming path must upsert whole results: use firing_mode: Accumulating".to_owned(),
+            );
+        }
+        if let Some(kappa) = &self.kappa {
+            validate_layers(
+                "kappa",
+                self.streaming_layer(&kappa.streaming),
+                None,
+                problems,
+            );
+            kappa.validate("kappa", problems);
+        }
     }
 }
 

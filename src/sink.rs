@@ -137,7 +137,7 @@ impl ServingTable {
         let mut served = self
             .cells
             .iter()
-            .filter_map(|(k, h)| value(h).map(|v| (*k, v)))
+            .filter_map(|(k, h)| value(h).filter(|v| v.count > 0).map(|v| (*k, v)))
             .peekable();
         let (mut served_sum, mut true_sum) = (0.0, 0.0);
         for cell in truth {
@@ -168,6 +168,122 @@ impl ServingTable {
         }
         c.sum_error = (true_sum != 0.0).then(|| (served_sum - true_sum) / true_sum);
         c
+    }
+
+    /// A table whose cells are built from the cells of `tables` by `merge` (given each
+    /// table's history of the cell, or none); writes add up.
+    fn combine(
+        tables: &[&ServingTable],
+        mut merge: impl FnMut(&[Option<&CellHistory>]) -> Vec<(Ts, Accumulator)>,
+    ) -> ServingTable {
+        let keys: std::collections::BTreeSet<_> = tables
+            .iter()
+            .flat_map(|t| t.cells.keys().copied())
+            .collect();
+        let cells = keys
+            .into_iter()
+            .filter_map(|key| {
+                let parts: Vec<_> = tables.iter().map(|t| t.cells.get(&key)).collect();
+                let versions = merge(&parts);
+                (!versions.is_empty()).then_some((key, CellHistory { versions }))
+            })
+            .collect();
+        ServingTable {
+            mode: SinkMode::Upsert,
+            cells,
+            writes: tables.iter().map(|t| t.writes).sum(),
+        }
+    }
+
+    /// Lambda's serving layer: the batch view where a batch has covered the cell, the speed
+    /// view before; also the cells where the batch's first value differs from the speed
+    /// view it replaced (the two codebases disagreeing).
+    pub fn batch_over_speed(batch: &ServingTable, speed: &ServingTable) -> (ServingTable, u64) {
+        let mut disagreements = 0;
+        let table = Self::combine(&[batch, speed], |parts| {
+            let (batch, speed) = (parts[0], parts[1]);
+            let Some(batch) = batch else {
+                return speed.map_or_else(Vec::new, |s| s.versions.clone());
+            };
+            let takeover = batch.versions[0].0;
+            let mut versions: Vec<_> = speed
+                .map(|s| {
+                    s.versions
+                        .iter()
+                        .filter(|(t, _)| *t < takeover)
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(&(_, replaced)) = versions.last()
+                && !same_value(&replaced, &batch.versions[0].1)
+            {
+                disagreements += 1;
+            }
+            versions.extend_from_slice(&batch.versions);
+            versions
+        });
+        (table, disagreements)
+    }
+
+    /// Two paths upserting one table: every write of both, the latest visible wins.
+    pub fn upsert_union(a: &ServingTable, b: &ServingTable) -> ServingTable {
+        Self::combine(&[a, b], |parts| {
+            let mut versions: Vec<_> = parts
+                .iter()
+                .flatten()
+                .flat_map(|h| h.versions.iter().copied())
+                .collect();
+            // Stable: at equal times the second path's write lands last.
+            versions.sort_by_key(|(t, _)| *t);
+            versions
+        })
+    }
+
+    /// Readers move from `old` to `new` at `at` (Kappa's switch to the reprocessed table):
+    /// `old`'s versions before it, then `new`'s value at `at` and its later versions.
+    pub fn switched(old: &ServingTable, new: &ServingTable, at: Ts) -> ServingTable {
+        Self::combine(&[old, new], |parts| {
+            let mut versions: Vec<_> = parts[0]
+                .map(|h| {
+                    h.versions
+                        .iter()
+                        .filter(|(t, _)| *t < at)
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(new) = parts[1] {
+                if let Some(value) = new.value_at(at) {
+                    versions.push((at, value));
+                }
+                versions.extend(new.versions.iter().filter(|(t, _)| *t > at).copied());
+            } else if !versions.is_empty() {
+                // The new table has no such cell: readers stop seeing it.
+                versions.push((at, Accumulator::default()));
+            }
+            versions
+        })
+    }
+
+    /// Event counts of the final values this table lacks against `other`, and has beyond it,
+    /// summed over cells.
+    pub fn count_difference(&self, other: &ServingTable) -> (u64, u64) {
+        let count = |h: &CellHistory| h.last().map_or(0, |a| a.count);
+        let (mut lacking, mut beyond) = (0, 0);
+        let mut tally = |mine: u64, theirs: u64| {
+            lacking += theirs.saturating_sub(mine);
+            beyond += mine.saturating_sub(theirs);
+        };
+        for (cell, history) in &self.cells {
+            tally(count(history), other.cells.get(cell).map_or(0, count));
+        }
+        for (cell, history) in &other.cells {
+            if !self.cells.contains_key(cell) {
+                tally(0, count(history));
+            }
+        }
+        (lacking, beyond)
     }
 
     /// Share of the truth cells whose window ended by `t` that readers see correctly at `t`.

@@ -93,7 +93,7 @@ struct Cell {
 }
 
 /// The state of one fixed-size window: a cell per key id, and the keys that have one.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Slot {
     window: Window,
     cells: Vec<Cell>,
@@ -106,7 +106,7 @@ fn cleanup_time(max_timestamp: i64, lateness: i64) -> i64 {
 }
 
 /// Flink's window operator for event-time windows over one keyed stream.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct WindowOperator {
     spec: WindowSpec,
     lateness: i64,
@@ -156,6 +156,12 @@ impl WindowOperator {
     /// The operator's current watermark (`i64::MIN` before the first).
     pub fn watermark(&self) -> Ts {
         Ts(self.watermark)
+    }
+
+    /// Forgets the watermark, as a job restored from a checkpoint does (Flink checkpoints
+    /// timers and window state, not `currentWatermark`): it starts again from the minimum.
+    pub fn forget_watermark(&mut self) {
+        self.watermark = i64::MIN;
     }
 
     /// (window, key) pairs holding state: the operator's state size.

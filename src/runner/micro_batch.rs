@@ -32,7 +32,8 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    fn interval(self) -> Dur {
+    /// Time between batches or runs.
+    pub fn interval(self) -> Dur {
         match self {
             Trigger::ProcessingTime(d) | Trigger::AvailableNow { every: d } => d,
         }

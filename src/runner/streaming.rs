@@ -54,6 +54,9 @@ pub struct StreamingSpec {
     /// How often state size and backlog are sampled (processing time).
     #[serde(default = "one_minute")]
     pub sample_every: Dur,
+    /// What goes wrong with the job, in time order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::fault::Fault>,
 }
 
 fn one() -> u32 {
@@ -91,6 +94,7 @@ impl StreamingSpec {
             early_firing: None,
             firing_mode: FiringMode::Accumulating,
             sample_every: one_minute(),
+            faults: Vec::new(),
         }
     }
 
@@ -132,6 +136,7 @@ impl StreamingSpec {
             },
         );
         check_capacity(self.capacity_per_second, path, problems);
+        crate::fault::validate_faults(&self.faults, &format!("{path}.faults"), problems);
     }
 }
 
@@ -215,6 +220,7 @@ struct Subtask {
 
 /// The streaming runner. Feed it events in arrival order with [`on_event`](Self::on_event),
 /// then call [`finish`](Self::finish).
+#[derive(Clone, Debug)]
 pub struct StreamingRunner {
     operator: WindowOperator,
     watermarks: PartitionedWatermarks,
@@ -233,11 +239,15 @@ pub struct StreamingRunner {
     next_sample: Option<Ts>,
     /// Processing time at the source (the latest record's arrival plus the fetch hop).
     now: Ts,
+    /// No record is read before this (a restarted job reads its backlog from here on).
+    not_before: Ts,
+    /// The watermarks as they start, for a restart (Flink does not checkpoint watermarks).
+    initial_watermarks: PartitionedWatermarks,
     servers: Servers,
 }
 
 /// What stamping a result needs: where each key runs, how busy each subtask is.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Servers {
     subtask_of_key: Vec<u32>,
     subtasks: Vec<Subtask>,
@@ -263,13 +273,12 @@ impl StreamingRunner {
         let tick_every = periodic.or(spec
             .idle_timeout
             .map(|_| WatermarkEmit::Default.interval().expect("200 ms")));
+        let watermarks =
+            PartitionedWatermarks::new(partitions, spec.watermark_delay, spec.idle_timeout);
         StreamingRunner {
             operator,
-            watermarks: PartitionedWatermarks::new(
-                partitions,
-                spec.watermark_delay,
-                spec.idle_timeout,
-            ),
+            initial_watermarks: watermarks.clone(),
+            watermarks,
             emit_per_event: periodic.is_none(),
             periodic,
             tick_every,
@@ -283,6 +292,7 @@ impl StreamingRunner {
             sample_every: spec.sample_every,
             next_sample: None,
             now: Ts(i64::MIN),
+            not_before: Ts(i64::MIN),
             servers: Servers {
                 subtask_of_key: Vec::new(),
                 subtasks: vec![Subtask::default(); parallelism],
@@ -297,9 +307,34 @@ impl StreamingRunner {
         self.operator.watermark()
     }
 
+    /// The job (re)starts at `at` with the state it has: records are read from then on, and
+    /// the watermark starts again from the minimum, since Flink's checkpoints hold state and
+    /// offsets but not watermarks.
+    pub fn restart_at(&mut self, at: Ts) {
+        self.not_before = at;
+        self.now = self.now.max(at);
+        self.watermarks = self.initial_watermarks.clone();
+        self.operator.forget_watermark();
+    }
+
+    /// Records each subtask processes per second from now on (none: unlimited).
+    pub fn set_capacity(&mut self, capacity_per_second: Option<f64>) {
+        self.cost_us = cost_per_record_us(capacity_per_second);
+    }
+
+    /// When every record read so far will have been processed: the backlog is gone then,
+    /// unless more arrives.
+    pub fn busy_until(&self) -> Ts {
+        self.servers
+            .subtasks
+            .iter()
+            .map(|s| Ts(s.busy_until_us.div_euclid(1_000)))
+            .fold(self.now, Ts::max)
+    }
+
     /// Processes one event (arrival order), after every timer due before it.
     pub fn on_event(&mut self, event: &Event, keys: &KeyTable, out: &mut impl StreamOutput) {
-        let source_time = event.arrival_time + self.fetch_hop;
+        let source_time = (event.arrival_time + self.fetch_hop).max(self.not_before);
         self.advance_to(source_time, out);
         self.sample_until(source_time, out);
         self.now = self.now.max(source_time);
@@ -391,12 +426,7 @@ impl StreamingRunner {
         self.servers.last_event_id = None;
         self.operator
             .on_finish(&mut self.servers.stamp(Timing::Watermark(now), out));
-        let end = self
-            .servers
-            .subtasks
-            .iter()
-            .map(|s| Ts(s.busy_until_us.div_euclid(1_000)))
-            .fold(now, Ts::max);
+        let end = self.busy_until().max(now);
         self.sample_until(end, out);
         out.sample(&self.sample_at(end));
     }

@@ -13,13 +13,13 @@ use std::collections::BinaryHeap;
 use crate::time::{Dur, Ts};
 
 /// A queue of items ordered by `(time, insertion sequence)`; the earliest pops first.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct EventQueue<A> {
     heap: BinaryHeap<Entry<A>>,
     next_seq: u64,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Entry<A> {
     time: Ts,
     seq: u64,

@@ -1,0 +1,538 @@
+//! Faults in the streaming job, declared in the scenario at a time counted from the workload
+//! start: a crash restarted from the last checkpoint or committed offset, a stop longer than
+//! the log's retention, an upgrade that makes the checkpoint unreadable, a capacity drop, and
+//! windowing by processing time. A fault-free twin runs beside the faulted job, so what a fault
+//! costs is measured rather than estimated: events lost and duplicated are the difference
+//! between the two serving tables at the end.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Event, KeyTable};
+use crate::metrics::ModelStats;
+use crate::query::QuerySpec;
+use crate::runner::streaming::{Emission, Sample, StreamOutput, StreamingRunner, StreamingSpec};
+use crate::time::{Dur, Ts};
+use crate::validation::Problems;
+use crate::window::{Window, WindowSpec};
+
+/// Something that goes wrong with the streaming job.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Fault {
+    /// The processor crashes at `at`, stays down `down_for`, and restarts from its last
+    /// checkpoint (taken every `checkpoint_every` from the workload start) or committed offset.
+    Crash {
+        /// When, from the workload start.
+        at: Dur,
+        /// How long the job is down.
+        down_for: Dur,
+        /// Checkpoint interval (Flink's `execution.checkpointing.interval`).
+        #[serde(default = "one_minute")]
+        checkpoint_every: Dur,
+        /// What the restart restores and how the sink takes repeated writes.
+        #[serde(default)]
+        delivery: Delivery,
+    },
+    /// The job is stopped at `at` (offsets and state saved) for `down_for`, while the broker
+    /// deletes records older than `retention`.
+    Stop {
+        /// When, from the workload start.
+        at: Dur,
+        /// How long the job is stopped.
+        down_for: Dur,
+        /// Kafka's `retention.ms`.
+        retention: Dur,
+        /// Where the job restarts when its saved offsets are gone.
+        #[serde(default)]
+        restart_from: RestartFrom,
+    },
+    /// An upgrade at `at` makes the checkpoint incompatible: it is deleted, and the job
+    /// restarts empty from the latest offsets after `down_for`.
+    IncompatibleCheckpoint {
+        /// When, from the workload start.
+        at: Dur,
+        /// How long the upgrade takes.
+        down_for: Dur,
+    },
+    /// From `at`, for `lasting`, each subtask processes only `capacity_per_second` records.
+    CapacityDrop {
+        /// When, from the workload start.
+        at: Dur,
+        /// How long.
+        lasting: Dur,
+        /// Records a subtask processes per second meanwhile.
+        capacity_per_second: f64,
+    },
+    /// The job windows by processing time (the record's arrival) instead of event time.
+    ProcessingTimeWindows,
+}
+
+/// Delivery guarantee of a crashed job's restart, as in the consumer-offset section of the
+/// domain text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Delivery {
+    /// State and offsets restored from the checkpoint; results written after it are in an
+    /// aborted transaction (Flink's two-phase-commit sink) and never seen.
+    #[default]
+    ExactlyOnce,
+    /// State and offsets restored; results written after the checkpoint stay, and are
+    /// written again (offsets are committed only after the write).
+    AtLeastOnce,
+    /// Offsets committed on a timer before the write (`enable.auto.commit`, every `every`);
+    /// nothing else is saved: state in memory is lost with the crash.
+    AutoCommit {
+        /// `auto.commit.interval.ms` (Kafka's default: 5 s).
+        #[serde(default = "five_seconds")]
+        every: Dur,
+    },
+}
+
+/// Where a job restarts when the broker no longer holds its saved offsets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum RestartFrom {
+    /// Delete the checkpoint, start empty at the latest offset: the stop's records are lost.
+    #[default]
+    Latest,
+    /// Delete the checkpoint, start empty at the earliest retained record.
+    Earliest,
+    /// Keep the state and read the missing records from the lake (a backfill).
+    Backfill,
+}
+
+fn one_minute() -> Dur {
+    Dur::from_mins(1)
+}
+
+fn five_seconds() -> Dur {
+    Dur::from_secs(5)
+}
+
+impl Fault {
+    /// When the fault starts and when it is over (the job running again, or capacity back).
+    fn span(&self) -> Option<(Dur, Dur)> {
+        match *self {
+            Fault::Crash { at, down_for, .. }
+            | Fault::Stop { at, down_for, .. }
+            | Fault::IncompatibleCheckpoint { at, down_for } => Some((at, at + down_for)),
+            Fault::CapacityDrop { at, lasting, .. } => Some((at, at + lasting)),
+            Fault::ProcessingTimeWindows => None,
+        }
+    }
+
+    /// How the job restarts after this fault, if it stops the job; `start` is the workload's.
+    fn restart(&self, start: Ts) -> Option<Restart> {
+        let (at, back) = self.span()?;
+        let (crash, restart) = (start + at, start + back);
+        // Checkpoints and commits sit on a grid from the workload start.
+        let last_tick = |every: Dur| start + Dur((at.as_ms() / every.as_ms()) * every.as_ms());
+        let empty_from = |read_from| Restart {
+            crash,
+            restart,
+            checkpoint: None,
+            read_from,
+            abort_after: crash,
+        };
+        let saved = |checkpoint: Ts, abort_after| Restart {
+            crash,
+            restart,
+            checkpoint: Some(checkpoint),
+            read_from: checkpoint,
+            abort_after,
+        };
+        Some(match *self {
+            Fault::Crash {
+                checkpoint_every,
+                delivery,
+                ..
+            } => {
+                let checkpoint = last_tick(checkpoint_every);
+                match delivery {
+                    Delivery::ExactlyOnce => saved(checkpoint, checkpoint),
+                    Delivery::AtLeastOnce => saved(checkpoint, crash),
+                    Delivery::AutoCommit { every } => empty_from(last_tick(every)),
+                }
+            }
+            Fault::Stop {
+                retention,
+                restart_from,
+                ..
+            } => {
+                // Kafka deletes segments older than retention.ms while the job is stopped.
+                let earliest_kept = restart - retention;
+                if crash >= earliest_kept {
+                    saved(crash, crash)
+                } else {
+                    match restart_from {
+                        RestartFrom::Latest => empty_from(restart),
+                        RestartFrom::Earliest => empty_from(earliest_kept),
+                        RestartFrom::Backfill => saved(crash, crash),
+                    }
+                }
+            }
+            Fault::IncompatibleCheckpoint { .. } => empty_from(restart),
+            Fault::CapacityDrop { .. } | Fault::ProcessingTimeWindows => return None,
+        })
+    }
+
+    /// Checks the fault's values, recording problems under `path`.
+    fn validate(&self, path: &str, problems: &mut Problems) {
+        let mut positive = |field: &str, d: Dur| {
+            problems.check(d > Dur::ZERO, &format!("{path}.{field}"), || {
+                format!("{field} {d} must be positive")
+            });
+        };
+        match *self {
+            Fault::Crash {
+                down_for,
+                checkpoint_every,
+                delivery,
+                ..
+            } => {
+                positive("down_for", down_for);
+                positive("checkpoint_every", checkpoint_every);
+                if let Delivery::AutoCommit { every } = delivery {
+                    positive("delivery.every", every);
+                }
+            }
+            Fault::Stop {
+                down_for,
+                retention,
+                ..
+            } => {
+                positive("down_for", down_for);
+                positive("retention", retention);
+            }
+            Fault::IncompatibleCheckpoint { down_for, .. } => positive("down_for", down_for),
+            Fault::CapacityDrop {
+                lasting,
+                capacity_per_second,
+                ..
+            } => {
+                positive("lasting", lasting);
+                crate::runner::check_capacity(Some(capacity_per_second), path, problems);
+            }
+            Fault::ProcessingTimeWindows => {}
+        }
+        if let Some((at, _)) = self.span() {
+            problems.check(at >= Dur::ZERO, &format!("{path}.at"), || {
+                format!("at {at} must not be negative (it counts from the workload start)")
+            });
+        }
+    }
+}
+
+/// Checks every fault, and that faults which stop the job do not overlap.
+pub fn validate_faults(faults: &[Fault], path: &str, problems: &mut Problems) {
+    let mut previous_end: Option<Dur> = None;
+    for (i, fault) in faults.iter().enumerate() {
+        let here = format!("{path}[{i}]");
+        fault.validate(&here, problems);
+        if fault.restart(Ts(0)).is_none() {
+            continue;
+        }
+        let (at, end) = fault.span().expect("a restart has a span");
+        if let Some(before) = previous_end {
+            problems.check(at >= before, &format!("{here}.at"), || {
+                format!("at {at} falls before the previous fault is over ({before}); list faults in time order, one at a time")
+            });
+        }
+        previous_end = Some(end);
+    }
+}
+
+/// How the job restarts after a fault that stops it.
+#[derive(Clone, Copy, Debug)]
+struct Restart {
+    crash: Ts,
+    restart: Ts,
+    /// The state restored: the checkpoint taken at this time; none: the job starts empty.
+    checkpoint: Option<Ts>,
+    /// Records that arrived after this are read again after the restart; earlier ones not.
+    read_from: Ts,
+    /// Results the crashed job emitted after this never reach readers.
+    abort_after: Ts,
+}
+
+/// What the faults did, besides the tables' difference.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FaultFigures {
+    /// Records read a second time after a restart.
+    pub replayed: u64,
+    /// Records that arrived while the job was down and were never read (deleted by retention,
+    /// or skipped by a restart from the latest offset).
+    pub unread: u64,
+    /// Records windowed by processing time into another window than their event time's.
+    pub misattributed: u64,
+    /// Longest time from a fault's start until the job had caught up again (no backlog).
+    pub recovery_time: Option<Dur>,
+    /// Event counts the faulted job's final results lack against the fault-free twin's.
+    pub lost: u64,
+    /// Event counts the faulted job's final results have beyond the twin's.
+    pub duplicated: u64,
+}
+
+/// Phase of the job between faults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Up,
+    Down,
+}
+
+/// The streaming job with its faults, and its fault-free twin.
+pub struct FaultyStreaming {
+    spec: StreamingSpec,
+    query: QuerySpec,
+    runner: StreamingRunner,
+    twin: StreamingRunner,
+    /// The twin's results, the yardstick for losses and duplicates.
+    pub twin_stats: ModelStats,
+    restarts: std::collections::VecDeque<Restart>,
+    /// Capacity changes `(time, records per second per subtask)`, in time order.
+    capacity_changes: std::collections::VecDeque<(Ts, Option<f64>)>,
+    capacity: Option<f64>,
+    /// Capacity drops: `(start, end)`; recovery is measured once each has ended.
+    drops: Vec<(Ts, Ts)>,
+    by_processing_time: bool,
+    window: WindowSpec,
+    phase: Phase,
+    snapshot: Option<StreamingRunner>,
+    /// Records to read again at the restart.
+    log: Vec<Event>,
+    /// A fault's start and the time the backlog would be gone, while catching up.
+    recovering: Option<(Ts, Ts)>,
+    last_sample: Option<Ts>,
+    figures: FaultFigures,
+}
+
+impl FaultyStreaming {
+    /// The job of `spec` with `spec.faults`, over a workload starting at `start`.
+    pub fn new(spec: &StreamingSpec, query: &QuerySpec, start: Ts, twin_stats: ModelStats) -> Self {
+        let mut restarts: Vec<Restart> = spec
+            .faults
+            .iter()
+            .filter_map(|f| f.restart(start))
+            .collect();
+        restarts.sort_by_key(|r| r.crash);
+        let mut changes = Vec::new();
+        let mut drops = Vec::new();
+        for fault in &spec.faults {
+            if let Fault::CapacityDrop {
+                at,
+                lasting,
+                capacity_per_second,
+            } = *fault
+            {
+                changes.push((start + at, Some(capacity_per_second)));
+                changes.push((start + at + lasting, spec.capacity_per_second));
+                drops.push((start + at, start + at + lasting));
+            }
+        }
+        changes.sort_by_key(|c| c.0);
+        let runner = StreamingRunner::new(spec, query);
+        FaultyStreaming {
+            spec: spec.clone(),
+            query: query.clone(),
+            twin: runner.clone(),
+            runner,
+            twin_stats,
+            restarts: restarts.into(),
+            capacity_changes: changes.into(),
+            capacity: spec.capacity_per_second,
+            drops,
+            by_processing_time: spec.faults.contains(&Fault::ProcessingTimeWindows),
+            window: query.window,
+            phase: Phase::Up,
+            snapshot: None,
+            log: Vec::new(),
+            recovering: None,
+            last_sample: None,
+            figures: FaultFigures::default(),
+        }
+    }
+
+    /// The next event in arrival order.
+    pub fn on_event(&mut self, event: &Event, keys: &KeyTable, stats: &mut ModelStats) {
+        self.twin_stats.input(event);
+        self.twin.on_event(event, keys, &mut self.twin_stats);
+        let event = self.as_windowed(event);
+        let arrival = event.arrival_time;
+        self.note_recovery(arrival);
+        while let Some(&(at, capacity)) = self.capacity_changes.front() {
+            if at > arrival {
+                break;
+            }
+            self.capacity_changes.pop_front();
+            self.runner.set_capacity(capacity);
+            self.capacity = capacity;
+            if let Some(&(start, _)) = self.drops.iter().find(|(_, end)| *end == at) {
+                self.recovering = Some((start, self.runner.busy_until()));
+            }
+        }
+        while let Some(&r) = self.restarts.front() {
+            match self.phase {
+                Phase::Up if arrival >= r.crash => self.crash(r),
+                Phase::Down if arrival >= r.restart => self.restart(r, keys, stats),
+                Phase::Down => {
+                    if arrival > r.read_from {
+                        self.log.push(event);
+                    } else {
+                        self.figures.unread += 1;
+                    }
+                    return;
+                }
+                Phase::Up => break,
+            }
+        }
+        let next = self.restarts.front().copied();
+        if let Some(r) = next {
+            if r.checkpoint.is_some_and(|c| arrival > c) && self.snapshot.is_none() {
+                self.snapshot = Some(self.runner.clone());
+            }
+            if arrival > r.read_from {
+                self.log.push(event);
+            }
+        }
+        let mut out = Guarded::new(stats, next, &mut self.last_sample);
+        self.runner.on_event(&event, keys, &mut out);
+        if let Some((since, _)) = self.recovering {
+            self.recovering = Some((since, self.runner.busy_until()));
+        }
+    }
+
+    /// The event as the job windows it: by arrival time when it wrongly uses processing time.
+    fn as_windowed(&mut self, event: &Event) -> Event {
+        if !self.by_processing_time {
+            return *event;
+        }
+        let first = |t: Ts| {
+            let mut first: Option<Window> = None;
+            self.window.assign(t, |w| {
+                first.get_or_insert(w);
+            });
+            first
+        };
+        if first(event.event_time) != first(event.arrival_time) {
+            self.figures.misattributed += 1;
+        }
+        Event {
+            event_time: event.arrival_time,
+            ..*event
+        }
+    }
+
+    /// Once the backlog left by a fault is gone by `now`, the job has recovered.
+    fn note_recovery(&mut self, now: Ts) {
+        if let Some((since, caught_up)) = self.recovering
+            && caught_up <= now
+        {
+            self.recovered(since, caught_up);
+        }
+    }
+
+    fn recovered(&mut self, since: Ts, at: Ts) {
+        let took = at - since;
+        self.figures.recovery_time = Some(self.figures.recovery_time.map_or(took, |d| d.max(took)));
+        self.recovering = None;
+    }
+
+    /// The job dies: a checkpoint with nothing after it is the state at the crash.
+    fn crash(&mut self, r: Restart) {
+        if r.checkpoint.is_some() && self.snapshot.is_none() {
+            self.snapshot = Some(self.runner.clone());
+        }
+        self.phase = Phase::Down;
+    }
+
+    /// The job comes back: restored or empty, it reads the logged records from the restart on.
+    fn restart(&mut self, r: Restart, keys: &KeyTable, stats: &mut ModelStats) {
+        let mut runner = match self.snapshot.take() {
+            Some(saved) => saved,
+            None => StreamingRunner::new(&self.spec, &self.query),
+        };
+        runner.restart_at(r.restart);
+        runner.set_capacity(self.capacity);
+        self.runner = runner;
+        self.restarts.pop_front();
+        self.phase = Phase::Up;
+        self.figures.replayed += self.log.len() as u64;
+        let mut out = Guarded::new(stats, None, &mut self.last_sample);
+        for event in self.log.drain(..) {
+            self.runner.on_event(&event, keys, &mut out);
+        }
+        self.recovering = Some((r.crash, self.runner.busy_until()));
+    }
+
+    /// The end of the input: pending faults still happen, then the job and its twin finish;
+    /// the figures compare their tables.
+    pub fn finish(&mut self, keys: &KeyTable, stats: &mut ModelStats) -> FaultFigures {
+        while let Some(&r) = self.restarts.front() {
+            if self.phase == Phase::Up {
+                self.crash(r);
+            }
+            self.restart(r, keys, stats);
+        }
+        let mut out = Guarded::new(stats, None, &mut self.last_sample);
+        self.runner.finish(&mut out);
+        if let Some((since, _)) = self.recovering {
+            let end = self.runner.busy_until();
+            self.recovered(since, end);
+        }
+        self.twin.finish(&mut self.twin_stats);
+        let (lost, duplicated) = stats.table.count_difference(&self.twin_stats.table);
+        FaultFigures {
+            lost,
+            duplicated,
+            ..self.figures
+        }
+    }
+}
+
+/// The faulted job's output: results the crash takes back never reach the table, records to
+/// be read again are not counted as dropped yet, and samples stay in time order.
+struct Guarded<'a> {
+    stats: &'a mut ModelStats,
+    abort_after: Ts,
+    read_again_after: Ts,
+    last_sample: &'a mut Option<Ts>,
+}
+
+impl<'a> Guarded<'a> {
+    fn new(
+        stats: &'a mut ModelStats,
+        next: Option<Restart>,
+        last_sample: &'a mut Option<Ts>,
+    ) -> Self {
+        Guarded {
+            stats,
+            abort_after: next.map_or(Ts(i64::MAX), |r| r.abort_after),
+            read_again_after: next.map_or(Ts(i64::MAX), |r| r.read_from),
+            last_sample,
+        }
+    }
+}
+
+impl StreamOutput for Guarded<'_> {
+    fn result(&mut self, emission: &Emission) {
+        if emission.emit_time <= self.abort_after {
+            self.stats.result(emission);
+        }
+    }
+
+    fn dropped(&mut self, event: &Event, at: Ts) {
+        if event.arrival_time <= self.read_again_after {
+            self.stats.dropped(event, at);
+        }
+    }
+
+    fn dropped_from_window(&mut self, event: &Event, window: Window) {
+        self.stats.dropped_from_window(event, window);
+    }
+
+    fn sample(&mut self, sample: &Sample) {
+        if self.last_sample.is_none_or(|t| sample.time > t) {
+            *self.last_sample = Some(sample.time);
+            self.stats.sample(sample);
+        }
+    }
+}
