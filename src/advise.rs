@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::report::{Unit, display_value};
 use crate::run::run_scenario;
 use crate::runner::batch::{BatchSpec, SinkMode};
-use crate::runner::micro_batch::{MicroBatchSpec, OutputMode, Trigger};
+use crate::runner::micro_batch::{MicroBatchSpec, OutputMode};
 use crate::runner::streaming::{Hops, StreamingSpec};
 use crate::scenario::Scenario;
 use crate::time::Dur;
@@ -162,28 +162,17 @@ pub fn candidates(scenario: &Scenario) -> Vec<(String, Scenario)> {
             });
         }
     }
-    // Micro-batch: always-on triggers, and an available-now job on a schedule.
-    let delays = [Dur::from_secs(10), Dur::from_mins(5)];
-    for trigger in [
-        Trigger::ProcessingTime(Dur::from_secs(30)),
-        Trigger::ProcessingTime(Dur::from_mins(5)),
-        Trigger::AvailableNow {
-            every: Dur::from_mins(5),
-        },
-    ] {
-        for delay in delays {
-            let label = match trigger {
-                Trigger::ProcessingTime(d) => format!("micro-batch trigger {d}, watermark {delay}"),
-                Trigger::AvailableNow { every } => {
-                    format!("micro-batch available-now every {every}, watermark {delay}")
-                }
-            };
-            push(label, &|s| {
-                let mut spec =
-                    MicroBatchSpec::replay(trigger.interval(), delay, OutputMode::Update);
-                spec.trigger = trigger;
-                s.micro_batch = Some(spec);
-            });
+    // Micro-batch: Spark's processing-time triggers, with its per-batch overhead.
+    for interval in [Dur::from_secs(30), Dur::from_mins(5)] {
+        for delay in [Dur::from_secs(10), Dur::from_mins(5)] {
+            push(
+                format!("micro-batch trigger {interval}, watermark {delay}"),
+                &|s| {
+                    let mut spec = MicroBatchSpec::replay(interval, delay, OutputMode::Update);
+                    spec.batch_overhead = Dur::from_secs(1);
+                    s.micro_batch = Some(spec);
+                },
+            );
         }
     }
     // Streaming: watermarks short and long, with and without early results.
@@ -447,14 +436,16 @@ impl Advice {
             }
             seen.push(v.model);
             let reason = if v.failures.is_empty() {
-                let ratio = v
-                    .cost_per_year
-                    .zip(best.cost_per_year)
-                    .map(|(c, b)| c / b.max(1e-9));
-                format!(
-                    "meets it too but costs {:.1}× as much",
-                    ratio.unwrap_or(f64::NAN)
-                )
+                match v.cost_per_year.zip(best.cost_per_year) {
+                    Some((c, b)) if b > 0.0 && c > b * 1.05 => {
+                        format!("meets it too but costs {:.1}× as much", c / b)
+                    }
+                    Some((c, b)) if c > b + 0.005 => format!(
+                        "meets it too but costs {} more a year",
+                        display_value(Some(c - b), Unit::Money)
+                    ),
+                    _ => "meets it too at the same cost but has more to run (on a tie the simpler model wins)".to_owned(),
+                }
             } else {
                 v.failures.join("; ")
             };

@@ -238,3 +238,144 @@ fn layered(speed: &ModelStats, batch: &ModelStats, table: ServingTable) -> Model
     view.early += batch.early;
     view
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Aggregation;
+    use crate::engine::WatermarkEmit;
+    use crate::event::KeyId;
+    use crate::run::run_scenario;
+    use crate::scenario::Scenario;
+    use crate::window::WindowSpec;
+
+    /// An hour of one event a second over two keys, each arriving half a second late.
+    fn events() -> Vec<Event> {
+        (0..3_600)
+            .map(|s| Event {
+                id: s as u64,
+                key: KeyId((s % 2) as u32),
+                value: s as f64,
+                event_time: Ts(s * 1_000),
+                arrival_time: Ts(s * 1_000 + 500),
+                source: 0,
+            })
+            .collect()
+    }
+
+    fn setup() -> (StreamingSpec, QuerySpec, KeyTable) {
+        let mut spec = StreamingSpec::with_delay(Dur::from_secs(1));
+        spec.watermark_emit = WatermarkEmit::PerEvent;
+        let query = QuerySpec {
+            window: WindowSpec::Tumbling {
+                size: Dur::from_mins(1),
+                offset: Dur::ZERO,
+            },
+            aggregations: vec![Aggregation::Count, Aggregation::Sum],
+        };
+        let mut keys = KeyTable::new();
+        keys.intern("a");
+        keys.intern("b");
+        (spec, query, keys)
+    }
+
+    fn fresh_run() -> ModelStats {
+        let (spec, query, keys) = setup();
+        let mut runner = StreamingRunner::new(&spec, &query);
+        let mut stats = ModelStats::new(SinkMode::Upsert, query.window, 1);
+        for e in events() {
+            runner.on_event(&e, &keys, &mut stats);
+        }
+        runner.finish(&mut stats);
+        stats
+    }
+
+    /// Reprocessing from 50 min, 100 records a second, with `retention` of log.
+    fn reprocess(retention: Dur) -> Reprocessing {
+        let (spec, query, keys) = setup();
+        let stats = ModelStats::new(SinkMode::Upsert, query.window, 1);
+        let at = Ts(3_000_000);
+        let mut r = Reprocessing::new(&spec, &query, at, retention, Some(100.0), stats);
+        for e in events() {
+            r.on_event(&e, &keys);
+        }
+        r.finish(&keys);
+        r
+    }
+
+    #[test]
+    fn kappa_reprocessing_equals_a_fresh_run_when_the_log_holds_everything() {
+        let r = reprocess(Dur::from_hours(2));
+        let fresh = fresh_run();
+        assert_eq!(r.lost_to_retention, 0);
+        assert_eq!(r.replayed, 3_000);
+        assert_eq!(r.stats.table.count_difference(&fresh.table), (0, 0));
+        let finals = |s: &ModelStats| {
+            s.table
+                .cells()
+                .map(|(k, h)| (*k, h.last()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(finals(&r.stats), finals(&fresh));
+        // 3,000 records at 100 a second while one more arrives each second: 3000 / 99 s.
+        let took = r.caught_up.unwrap() - r.started_at();
+        assert!(
+            (Dur::from_secs(30)..=Dur::from_secs(31)).contains(&took),
+            "{took}"
+        );
+    }
+
+    #[test]
+    fn kappa_reprocessing_loses_exactly_the_events_beyond_retention() {
+        // The log holds the last 1000 s before 3000 s: arrivals before 2000 s are gone, the
+        // events of 0 s .. 1999 s (arriving at 0.5 s .. 1999.5 s).
+        let r = reprocess(Dur::from_secs(1_000));
+        assert_eq!(r.lost_to_retention, 2_000);
+        assert_eq!(
+            r.stats.table.count_difference(&fresh_run().table),
+            (2_000, 0)
+        );
+    }
+
+    #[test]
+    fn lambda_with_an_exact_nightly_batch_converges_to_the_oracle() {
+        let mut s = Scenario::default_scenario();
+        s.micro_batch = None;
+        s.expect.clear();
+        s.lambda = Some(LambdaSpec::default());
+        let out = run_scenario(&s, &mut |_| {});
+        let model = |name: &str| &out.models.iter().find(|m| m.name == name).unwrap().stats;
+        let (lambda, speed) = (model("lambda"), model("streaming"));
+        // The speed layer alone drops hours-late orders and counts retries twice.
+        assert!(out.report.get("lambda.speed_correct_share").unwrap() < 0.9);
+        assert!(out.report.get("lambda.layer_disagreements").unwrap() > 0.0);
+        // Before the nightly run readers see the speed view; after the correction, the truth.
+        let evening = s.workload.start + Dur::from_hours(23);
+        assert_eq!(
+            lambda.table.correct_share_at(&out.truth, evening),
+            speed.table.correct_share_at(&out.truth, evening)
+        );
+        let next_noon = s.workload.start + Dur::from_hours(36);
+        assert_eq!(
+            lambda.table.correct_share_at(&out.truth, next_noon),
+            Some(1.0)
+        );
+        assert_eq!(out.report.get("lambda.correct_share"), Some(1.0));
+    }
+
+    #[test]
+    fn the_hybrid_reconciles_what_the_stream_dropped() {
+        let mut s = Scenario::default_scenario();
+        s.micro_batch = None;
+        s.expect.clear();
+        s.hybrid = Some(HybridSpec::default());
+        let report = run_scenario(&s, &mut |_| {}).report;
+        assert!(report.get("streaming.correct_share").unwrap() < 1.0);
+        assert_eq!(report.get("hybrid.correct_share"), Some(1.0));
+        // The stream's first results stay: the hybrid is as fresh as the stream.
+        assert_eq!(
+            report.get("hybrid.result_delay_p50"),
+            report.get("streaming.result_delay_p50")
+        );
+    }
+}

@@ -536,3 +536,137 @@ impl StreamOutput for Guarded<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Aggregation;
+    use crate::engine::{FiringMode, WatermarkEmit};
+    use crate::event::KeyId;
+    use crate::runner::batch::SinkMode;
+
+    /// One key, one event a second at 0 s, 1 s, ... 39 s, each arriving on time; 10-second
+    /// tumbling windows, so every window counts 10 events and `[10 s, 20 s)` fires when the
+    /// event of 20 s arrives.
+    fn events() -> Vec<Event> {
+        (0..40)
+            .map(|s| Event {
+                id: s as u64,
+                key: KeyId(0),
+                value: 1.0,
+                event_time: Ts(s * 1_000),
+                arrival_time: Ts(s * 1_000),
+                source: 0,
+            })
+            .collect()
+    }
+
+    fn window() -> WindowSpec {
+        WindowSpec::Tumbling {
+            size: Dur::from_secs(10),
+            offset: Dur::ZERO,
+        }
+    }
+
+    /// A crash at 22 s, down 5 s, checkpoints every 15 s (the last one at 15 s), results
+    /// appended to the sink (discarding firings), watermarks per event without delay.
+    fn run(delivery: Delivery) -> (ModelStats, FaultFigures, ModelStats) {
+        let mut spec = StreamingSpec::with_delay(Dur::ZERO);
+        spec.watermark_emit = WatermarkEmit::PerEvent;
+        spec.firing_mode = FiringMode::Discarding;
+        spec.faults = vec![Fault::Crash {
+            at: Dur::from_secs(22),
+            down_for: Dur::from_secs(5),
+            checkpoint_every: Dur::from_secs(15),
+            delivery,
+        }];
+        let query = QuerySpec {
+            window: window(),
+            aggregations: vec![Aggregation::Count],
+        };
+        let mut keys = KeyTable::new();
+        keys.intern("a");
+        let stats = || ModelStats::new(SinkMode::Append, window(), 1);
+        let mut job = FaultyStreaming::new(&spec, &query, Ts(0), stats());
+        let mut faulted = stats();
+        for e in events() {
+            faulted.input(&e);
+            job.on_event(&e, &keys, &mut faulted);
+        }
+        let figures = job.finish(&keys, &mut faulted);
+        (faulted, figures, job.twin_stats)
+    }
+
+    fn counts(stats: &ModelStats) -> Vec<u64> {
+        stats
+            .table
+            .cells()
+            .map(|(_, h)| h.last().map_or(0, |a| a.count))
+            .collect()
+    }
+
+    #[test]
+    fn exactly_once_loses_and_duplicates_nothing() {
+        let (faulted, figures, twin) = run(Delivery::ExactlyOnce);
+        assert_eq!(counts(&twin), [10, 10, 10, 10]);
+        // `[10 s, 20 s)` fired at 20 s, after the checkpoint of 15 s: that transaction is
+        // aborted, and the restored job (events 10..15 s in state) fires it again whole.
+        assert_eq!(counts(&faulted), [10, 10, 10, 10]);
+        assert_eq!((figures.lost, figures.duplicated), (0, 0));
+        // Read again: 16..21 s after the checkpoint, 22..26 s during the outage.
+        assert_eq!(figures.replayed, 11);
+        assert_eq!(figures.recovery_time, Some(Dur::from_secs(5)));
+    }
+
+    #[test]
+    fn at_least_once_duplicates_exactly_the_uncommitted_output() {
+        let (faulted, figures, _) = run(Delivery::AtLeastOnce);
+        // The append of `[10 s, 20 s)` at 20 s stays, and the restored job appends it again:
+        // the 10 events of the one result written after the checkpoint count twice.
+        assert_eq!(counts(&faulted), [10, 20, 10, 10]);
+        assert_eq!((figures.lost, figures.duplicated), (0, 10));
+    }
+
+    #[test]
+    fn auto_commit_loses_what_was_committed_but_not_written() {
+        let (faulted, figures, _) = run(Delivery::AutoCommit {
+            every: Dur::from_secs(5),
+        });
+        // The timer committed the offsets up to 20 s; the event of 20 s sat in the window
+        // `[20 s, 30 s)` in memory, lost with it, and is not read again. 21 s on is re-read.
+        assert_eq!(counts(&faulted), [10, 10, 9, 10]);
+        assert_eq!((figures.lost, figures.duplicated), (1, 0));
+        assert_eq!(figures.replayed, 6);
+    }
+
+    #[test]
+    fn a_stop_beyond_retention_restarting_from_latest_loses_the_outage() {
+        let mut spec = StreamingSpec::with_delay(Dur::ZERO);
+        spec.watermark_emit = WatermarkEmit::PerEvent;
+        // Stopped from 12 s to 32 s with 5 s of retention: the saved offset (12 s) is gone.
+        spec.faults = vec![Fault::Stop {
+            at: Dur::from_secs(12),
+            down_for: Dur::from_secs(20),
+            retention: Dur::from_secs(5),
+            restart_from: RestartFrom::Latest,
+        }];
+        let query = QuerySpec {
+            window: window(),
+            aggregations: vec![Aggregation::Count],
+        };
+        let mut keys = KeyTable::new();
+        keys.intern("a");
+        let mut stats = ModelStats::new(SinkMode::Upsert, window(), 1);
+        let mut job = FaultyStreaming::new(&spec, &query, Ts(0), stats.clone());
+        for e in events() {
+            stats.input(&e);
+            job.on_event(&e, &keys, &mut stats);
+        }
+        let figures = job.finish(&keys, &mut stats);
+        // 10 s and 11 s were in state (lost with the deleted checkpoint), 12..31 s never read;
+        // only `[0 s, 10 s)` (fired at 10 s) and 32..39 s of `[30 s, 40 s)` are served.
+        assert_eq!(figures.unread, 20);
+        assert_eq!(figures.lost, 22);
+        assert_eq!(counts(&stats), [10, 8]);
+    }
+}

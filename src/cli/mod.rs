@@ -7,6 +7,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -19,6 +20,7 @@ use tidemark::run::{RunOutput, run_scenario};
 use tidemark::runner::micro_batch::{MicroBatchSpec, OutputMode, Trigger};
 use tidemark::runner::streaming::StreamingSpec;
 use tidemark::scenario::Scenario;
+use tidemark::sweep::{Vary, grid_csv, grid_table, run_grid};
 use tidemark::time::Dur;
 use tidemark::trace::{TimeFormat, TraceFormat, TraceWriter};
 use tidemark::validation::Problems;
@@ -60,6 +62,18 @@ enum Command {
     Gui {
         /// Scenario file (RON).
         scenario: Option<PathBuf>,
+    },
+    /// Run a scenario at every combination of settings, in parallel, and write a table and
+    /// the trade-off charts (correctness and dropped-late share against latency).
+    Sweep(SweepArgs),
+    /// Recommend the cheapest model or architecture that meets the scenario's `requirement`,
+    /// measured over a small grid of settings, and say why the others fail.
+    Advise {
+        /// Scenario file (RON) with a `requirement` and a `cost` section.
+        scenario: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Measure speed and peak memory on one thread: the engine's hot path, and the whole
     /// streaming simulation end to end.
@@ -179,6 +193,27 @@ struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+struct SweepArgs {
+    /// Scenario file (RON).
+    scenario: PathBuf,
+    /// A setting and its values: NAME=FROM..TO/STEP or NAME=A,B,C, e.g.
+    /// watermark_delay=0s..60m/5m or trigger=30s,1m,5m. NAME is one of watermark_delay,
+    /// allowed_lateness, trigger, batch_at, idle_timeout. Repeat for a grid.
+    #[arg(long, required = true, value_parser = parse_vary)]
+    vary: Vec<Vary>,
+    /// Folder for sweep.csv, sweep.txt and the charts [default: sweep-<scenario name>].
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+fn parse_vary(text: &str) -> Result<Vary, String> {
+    text.parse()
+}
+
+#[derive(Debug, Args)]
 struct GenerateArgs {
     /// Scenario file (RON); the built-in FreshMart day when omitted.
     scenario: Option<PathBuf>,
@@ -281,6 +316,8 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay(&args),
         #[cfg(feature = "gui")]
         Command::Gui { scenario } => open_app(scenario.as_deref()),
+        Command::Sweep(args) => sweep(&args),
+        Command::Advise { scenario, seed } => advise(&scenario, seed),
         Command::Bench { events } => {
             bench(events.max(1));
             Ok(())
@@ -392,6 +429,66 @@ fn write_outputs(dir: &Path, output: &RunOutput) -> io::Result<()> {
     }
     truth.flush()?;
     tidemark::charts::write_charts(dir, &output.models, &output.truth)?;
+    Ok(())
+}
+
+fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let scenario = load(Some(&args.scenario), args.seed)?;
+    let points: usize = args.vary.iter().map(|v| v.values.len()).product();
+    let progress = Mutex::new((Progress::new(&format!("sweeping {points} points")), 0usize));
+    let done = || {
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.1 += 1;
+        let share = p.1 as f64 / points.max(1) as f64;
+        p.0.set(share);
+    };
+    let grid = run_grid(&scenario, &args.vary, &done)
+        .map_err(|e| Failure::bad_input(format!("error: {e}")))?;
+    progress
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .0
+        .finish();
+    let table = grid_table(&args.vary, &grid);
+    print!("{table}");
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("sweep-{}", scenario.name)));
+    let write = || -> io::Result<()> {
+        fs::create_dir_all(&dir)?;
+        fs::write(dir.join("sweep.txt"), &table)?;
+        fs::write(dir.join("sweep.csv"), grid_csv(&args.vary, &grid))?;
+        tidemark::charts::write_tradeoff_charts(&dir, &grid)?;
+        Ok(())
+    };
+    write().map_err(|e| {
+        Failure::bad_input(format!("error: cannot write to {}: {e}", dir.display()))
+    })?;
+    eprintln!(
+        "wrote sweep.csv, sweep.txt and the trade-off charts (tradeoff_*.svg/png) to {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+fn advise(path: &Path, seed: Option<u64>) -> Result<(), Failure> {
+    let scenario = load(Some(path), seed)?;
+    let progress = Mutex::new(Progress::new(&format!(
+        "measuring candidates for {}",
+        scenario.name
+    )));
+    let report = |done: usize, total: usize| {
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.set(done as f64 / total.max(1) as f64);
+    };
+    let advice = tidemark::advise::advise(&scenario, &report)
+        .map_err(|e| Failure::bad_input(format!("error: {}: {e}", path.display())))?;
+    progress
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .finish();
+    print!("{}", advice.render());
     Ok(())
 }
 

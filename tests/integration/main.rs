@@ -1,5 +1,6 @@
 //! End-to-end tests: the `tidemark` binary as users run it, and every shipped scenario.
 
+mod advise_sweep;
 mod cli;
 mod replay;
 mod scenarios;
