@@ -268,7 +268,8 @@ pub struct FaultFigures {
     pub recovery_time: Option<Dur>,
     /// Event counts the faulted job's final results lack against the fault-free twin's.
     pub lost: u64,
-    /// Event counts the faulted job's final results have beyond the twin's.
+    /// Event counts the faulted job's final results have beyond the twin's: results written
+    /// twice, and late records a restarted job took because its watermark started over.
     pub duplicated: u64,
 }
 

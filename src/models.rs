@@ -158,10 +158,10 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
 
 /// Discarding firings carry only what is new: the sink adds them up.
 fn sink_of(spec: &StreamingSpec) -> SinkMode {
-    match spec.firing_mode {
+    spec.sink.unwrap_or(match spec.firing_mode {
         FiringMode::Accumulating => SinkMode::Upsert,
         FiringMode::Discarding => SinkMode::Append,
-    }
+    })
 }
 
 /// Events followed for latency: all of them up to a million, then every N-th id (N a power

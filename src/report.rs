@@ -215,7 +215,7 @@ pub const MODEL_METRICS: &[(&str, Unit, &str)] = &[
     (
         "fault_duplicated_events",
         Unit::Count,
-        "events counted twice after a restart",
+        "events counted beyond fault-free run",
     ),
     (
         "fault_replayed_events",

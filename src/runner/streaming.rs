@@ -54,6 +54,10 @@ pub struct StreamingSpec {
     /// How often state size and backlog are sampled (processing time).
     #[serde(default = "one_minute")]
     pub sample_every: Dur,
+    /// How the sink takes results; none: upsert accumulating firings, append discarding ones.
+    /// Accumulating firings appended count every late firing again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<crate::runner::batch::SinkMode>,
     /// What goes wrong with the job, in time order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<crate::fault::Fault>,
@@ -94,6 +98,7 @@ impl StreamingSpec {
             early_firing: None,
             firing_mode: FiringMode::Accumulating,
             sample_every: one_minute(),
+            sink: None,
             faults: Vec::new(),
         }
     }
