@@ -282,18 +282,15 @@ enum Phase {
 
 /// The streaming job with its faults, and its fault-free twin.
 pub struct FaultyStreaming {
-    spec: StreamingSpec,
-    query: QuerySpec,
     runner: StreamingRunner,
+    /// The job as it starts, empty: what a restart without a checkpoint begins from.
+    empty: StreamingRunner,
     twin: StreamingRunner,
     /// The twin's results, the yardstick for losses and duplicates.
     pub twin_stats: ModelStats,
     restarts: std::collections::VecDeque<Restart>,
-    /// Capacity changes `(time, records per second per subtask)`, in time order.
-    capacity_changes: std::collections::VecDeque<(Ts, Option<f64>)>,
-    capacity: Option<f64>,
-    /// Capacity drops: `(start, end)`; recovery is measured once each has ended.
-    drops: Vec<(Ts, Ts)>,
+    /// Capacity drops `(start, end)` not yet over; recovery is measured once each has ended.
+    drops: std::collections::VecDeque<(Ts, Ts)>,
     by_processing_time: bool,
     window: WindowSpec,
     phase: Phase,
@@ -315,7 +312,7 @@ impl FaultyStreaming {
             .filter_map(|f| f.restart(start))
             .collect();
         restarts.sort_by_key(|r| r.crash);
-        let mut changes = Vec::new();
+        let mut runner = StreamingRunner::new(spec, query);
         let mut drops = Vec::new();
         for fault in &spec.faults {
             if let Fault::CapacityDrop {
@@ -324,23 +321,18 @@ impl FaultyStreaming {
                 capacity_per_second,
             } = *fault
             {
-                changes.push((start + at, Some(capacity_per_second)));
-                changes.push((start + at + lasting, spec.capacity_per_second));
-                drops.push((start + at, start + at + lasting));
+                let (from, to) = (start + at, start + at + lasting);
+                runner.set_capacity_between(from, to, capacity_per_second);
+                drops.push((from, to));
             }
         }
-        changes.sort_by_key(|c| c.0);
-        let runner = StreamingRunner::new(spec, query);
         FaultyStreaming {
-            spec: spec.clone(),
-            query: query.clone(),
-            twin: runner.clone(),
+            twin: StreamingRunner::new(spec, query),
+            empty: runner.clone(),
             runner,
             twin_stats,
             restarts: restarts.into(),
-            capacity_changes: changes.into(),
-            capacity: spec.capacity_per_second,
-            drops,
+            drops: drops.into(),
             by_processing_time: spec.faults.contains(&Fault::ProcessingTimeWindows),
             window: query.window,
             phase: Phase::Up,
@@ -359,16 +351,12 @@ impl FaultyStreaming {
         let event = self.as_windowed(event);
         let arrival = event.arrival_time;
         self.note_recovery(arrival);
-        while let Some(&(at, capacity)) = self.capacity_changes.front() {
-            if at > arrival {
+        while let Some(&(from, to)) = self.drops.front() {
+            if to > arrival {
                 break;
             }
-            self.capacity_changes.pop_front();
-            self.runner.set_capacity(capacity);
-            self.capacity = capacity;
-            if let Some(&(start, _)) = self.drops.iter().find(|(_, end)| *end == at) {
-                self.recovering = Some((start, self.runner.busy_until()));
-            }
+            self.drops.pop_front();
+            self.recovering = Some((from, self.runner.busy_until()));
         }
         while let Some(&r) = self.restarts.front() {
             match self.phase {
@@ -449,10 +437,9 @@ impl FaultyStreaming {
     fn restart(&mut self, r: Restart, keys: &KeyTable, stats: &mut ModelStats) {
         let mut runner = match self.snapshot.take() {
             Some(saved) => saved,
-            None => StreamingRunner::new(&self.spec, &self.query),
+            None => self.empty.clone(),
         };
         runner.restart_at(r.restart);
-        runner.set_capacity(self.capacity);
         self.runner = runner;
         self.restarts.pop_front();
         self.phase = Phase::Up;

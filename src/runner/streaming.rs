@@ -239,6 +239,8 @@ pub struct StreamingRunner {
     parallelism: usize,
     partition_of_key: Vec<u32>,
     cost_us: i64,
+    /// Periods `[from, to)` of processing time (µs) when a record costs more (or less).
+    slow_periods: Vec<(i64, i64, i64)>,
     fetch_hop: Dur,
     sample_every: Dur,
     next_sample: Option<Ts>,
@@ -293,6 +295,7 @@ impl StreamingRunner {
             parallelism,
             partition_of_key: Vec::new(),
             cost_us: cost_per_record_us(spec.capacity_per_second),
+            slow_periods: Vec::new(),
             fetch_hop: spec.hops.broker_to_processor,
             sample_every: spec.sample_every,
             next_sample: None,
@@ -327,6 +330,22 @@ impl StreamingRunner {
         self.cost_us = cost_per_record_us(capacity_per_second);
     }
 
+    /// Records each subtask processes per second while processing time is in `[from, to)`:
+    /// a record whose service starts then costs that much.
+    pub fn set_capacity_between(&mut self, from: Ts, to: Ts, capacity_per_second: f64) {
+        let cost = cost_per_record_us(Some(capacity_per_second));
+        self.slow_periods
+            .push((from.as_ms() * 1_000, to.as_ms() * 1_000, cost));
+    }
+
+    /// What a record whose service starts at `start_us` costs.
+    fn cost_at(&self, start_us: i64) -> i64 {
+        self.slow_periods
+            .iter()
+            .find(|(from, to, _)| (*from..*to).contains(&start_us))
+            .map_or(self.cost_us, |p| p.2)
+    }
+
     /// When every record read so far will have been processed: the backlog is gone then,
     /// unless more arrives.
     pub fn busy_until(&self) -> Ts {
@@ -346,13 +365,16 @@ impl StreamingRunner {
         self.ensure_routing(event, keys);
         let k = event.key.0 as usize;
         let subtask = self.servers.subtask_of_key[k] as usize;
-        // The record waits for its subtask, then costs `cost_us` (unlimited capacity: no wait).
-        let done = if self.cost_us == 0 {
+        // The record waits for its subtask, then costs what a record started then costs
+        // (unlimited capacity: no wait).
+        let done = if self.cost_us == 0 && self.slow_periods.is_empty() {
             self.now
         } else {
-            let s = &mut self.servers.subtasks[subtask];
             let now_us = self.now.as_ms() * 1_000;
-            let done = s.busy_until_us.max(now_us) + self.cost_us;
+            let start = self.servers.subtasks[subtask].busy_until_us.max(now_us);
+            let cost = self.cost_at(start);
+            let s = &mut self.servers.subtasks[subtask];
+            let done = start + cost;
             s.busy_until_us = done;
             while s.queue_us.front().is_some_and(|&t| t <= now_us) {
                 s.queue_us.pop_front();
