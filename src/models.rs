@@ -345,8 +345,9 @@ impl Running {
                 let live = live.close(truth, arrivals, scenario, keys);
                 let kept = retention.as_ms().min(horizon.as_ms().max(1)) as f64
                     / horizon.as_ms().max(1) as f64;
-                let retained_gb = arrivals as f64 * kept * BYTES_PER_EVENT / 1e9;
-                extra.push(("retention_gb", Some(retained_gb)));
+                let retained_bytes = arrivals as f64 * kept * BYTES_PER_EVENT;
+                let retained_gb = retained_bytes / 1e9;
+                extra.push(("retention_bytes", Some(retained_bytes)));
                 extra.extend(
                     live.extra
                         .iter()

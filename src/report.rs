@@ -268,7 +268,7 @@ pub const MODEL_METRICS: &[(&str, Unit, &str)] = &[
         Unit::Count,
         "records gone from the log at replay",
     ),
-    ("retention_gb", Unit::Count, "log kept for replay, GB"),
+    ("retention_bytes", Unit::Count, "log kept for replay, bytes"),
     ("reprocess_cost", Unit::Money, "one reprocessing run"),
 ];
 
