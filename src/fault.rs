@@ -697,7 +697,11 @@ mod tests {
         })
     }
 
-    fn run_with(fault: Fault, discarding: bool, events: &[Event]) -> (ModelStats, FaultFigures, ModelStats) {
+    fn run_with(
+        fault: Fault,
+        discarding: bool,
+        events: &[Event],
+    ) -> (ModelStats, FaultFigures, ModelStats) {
         let mut spec = StreamingSpec::with_delay(Dur::from_secs(5));
         spec.watermark_emit = WatermarkEmit::PerEvent;
         spec.capacity_per_second = Some(200.0);
@@ -713,7 +717,11 @@ mod tests {
         for k in ["a", "b", "c", "d"] {
             keys.intern(k);
         }
-        let mode = if discarding { SinkMode::Append } else { SinkMode::Upsert };
+        let mode = if discarding {
+            SinkMode::Append
+        } else {
+            SinkMode::Upsert
+        };
         let stats = || ModelStats::new(mode, window(), 1);
         let mut job = FaultyStreaming::new(&spec, &query, Ts(0), stats());
         let mut faulted = stats();

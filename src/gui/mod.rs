@@ -20,45 +20,43 @@ use crate::sweep::SweepPoint;
 use crate::validation::Problem;
 use worker::{Done, Job, Worker, lab_spec};
 
+/// A shipped scenario compiled into the app: its file name and text.
+macro_rules! built_in {
+    ($file:literal) => {
+        ($file, include_str!(concat!("../../scenarios/", $file)))
+    };
+}
+
 /// Scenarios built into the app, by file name.
 pub const BUILT_IN: &[(&str, &str)] = &[
     DEFAULT_SCENARIO,
-    (
-        "freshmart_finance_pnl.ron",
-        include_str!("../../scenarios/freshmart_finance_pnl.ron"),
-    ),
-    (
-        "freshmart_ops_dashboard.ron",
-        include_str!("../../scenarios/freshmart_ops_dashboard.ron"),
-    ),
-    (
-        "freshmart_fraud_check.ron",
-        include_str!("../../scenarios/freshmart_fraud_check.ron"),
-    ),
-    (
-        "freshmart_cancellation_dashboard.ron",
-        include_str!("../../scenarios/freshmart_cancellation_dashboard.ron"),
-    ),
-    (
-        "freshmart_daily_orders.ron",
-        include_str!("../../scenarios/freshmart_daily_orders.ron"),
-    ),
-    (
-        "mobile_offline_skew.ron",
-        include_str!("../../scenarios/mobile_offline_skew.ron"),
-    ),
-    (
-        "kafka_idle_partition_stall.ron",
-        include_str!("../../scenarios/kafka_idle_partition_stall.ron"),
-    ),
-    (
-        "kafka_idle_partition_fixed.ron",
-        include_str!("../../scenarios/kafka_idle_partition_fixed.ron"),
-    ),
-    (
-        "flash_sale_consumer_lag.ron",
-        include_str!("../../scenarios/flash_sale_consumer_lag.ron"),
-    ),
+    built_in!("freshmart_cancellation_dashboard.ron"),
+    built_in!("freshmart_daily_orders.ron"),
+    built_in!("freshmart_finance_pnl.ron"),
+    built_in!("freshmart_fraud_check.ron"),
+    built_in!("freshmart_ops_dashboard.ron"),
+    built_in!("batch_now_relative_rerun.ron"),
+    built_in!("checkpoint_incompatible_upgrade.ron"),
+    built_in!("consumer_lag_catch_up.ron"),
+    built_in!("crash_at_least_once.ron"),
+    built_in!("crash_auto_commit.ron"),
+    built_in!("crash_exactly_once.ron"),
+    built_in!("flash_sale_consumer_lag.ron"),
+    built_in!("flink_late_firings_append_sink.ron"),
+    built_in!("flink_late_firings_upsert_sink.ron"),
+    built_in!("flink_restart_forgets_watermark.ron"),
+    built_in!("kafka_idle_partition_fixed.ron"),
+    built_in!("kafka_idle_partition_stall.ron"),
+    built_in!("kafka_idle_partition_wakes_up.ron"),
+    built_in!("kafka_retention_expired.ron"),
+    built_in!("lambda_kappa_hybrid.ron"),
+    built_in!("mobile_offline_skew.ron"),
+    built_in!("processing_time_windows.ron"),
+    built_in!("spark_available_now_watermark.ron"),
+    built_in!("spark_no_data_batches_off.ron"),
+    built_in!("spark_two_streams_max_watermark.ron"),
+    built_in!("spark_two_streams_min_watermark.ron"),
+    built_in!("state_growth_watermark_delay.ron"),
 ];
 
 /// The views of the central area.

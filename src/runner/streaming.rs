@@ -366,7 +366,9 @@ impl StreamingRunner {
         if arrived < self.not_before {
             // A backlog read after a restart goes at the pace its subtask processes it
             // (backpressure), so periodic watermarks keep ticking through a replay.
-            let busy = self.servers.subtasks[subtask].busy_until_us.div_euclid(1_000);
+            let busy = self.servers.subtasks[subtask]
+                .busy_until_us
+                .div_euclid(1_000);
             source_time = source_time.max(Ts(busy));
         }
         self.advance_to(source_time, out);
