@@ -153,6 +153,8 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
             stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
         });
     }
+    // The report's column order.
+    models.sort_by_key(|m| crate::report::MODELS.iter().position(|n| *n == m.name));
     models
 }
 
