@@ -133,33 +133,26 @@ pub enum AdviseError {
 /// The candidates tried for `scenario`: each model over a small grid of its settings, the
 /// scenario's own models and architectures as written, each alone in its scenario.
 pub fn candidates(scenario: &Scenario) -> Vec<(String, Scenario)> {
-    let mut base = scenario.clone();
-    base.expect.clear();
-    base.batch = None;
-    base.plain_micro_batch = None;
-    base.micro_batch = None;
-    base.streaming = None;
-    base.lambda = None;
-    base.kappa = None;
-    base.hybrid = None;
+    let base = alone(scenario, None);
     let mut out = Vec::new();
     let mut push = |label: String, edit: &dyn Fn(&mut Scenario)| {
         let mut s = base.clone();
         edit(&mut s);
         out.push((label, s));
     };
-    // Batch: hourly or daily, run a little or long after the period ends.
+    // Batch: hourly or daily, run a little or long after the period ends; a period shorter
+    // than the window would upsert partial windows.
+    let window = scenario.query.window.length().unwrap_or(Dur::ZERO);
     for (every, name) in [
         (Dur::from_hours(1), "hourly"),
         (Dur::from_hours(24), "daily"),
     ] {
         for at in [Dur::from_mins(15), Dur::from_hours(4)] {
-            if at >= every {
-                continue;
+            if at < every && every >= window {
+                push(format!("batch {name} at +{at}"), &|s| {
+                    s.batch = Some(batch(every, at))
+                });
             }
-            push(format!("batch {name} at +{at}"), &|s| {
-                s.batch = Some(batch(every, at))
-            });
         }
     }
     // Micro-batch: Spark's processing-time triggers, with its per-batch overhead.
@@ -194,45 +187,20 @@ pub fn candidates(scenario: &Scenario) -> Vec<(String, Scenario)> {
         }
     }
     // The scenario's own choices, as written.
-    let own: [(&str, bool, &dyn Fn(&mut Scenario)); 7] = [
-        ("batch", scenario.batch.is_some(), &|s| {
-            s.batch = scenario.batch.clone()
-        }),
-        (
-            "plain micro-batch",
-            scenario.plain_micro_batch.is_some(),
-            &|s| s.plain_micro_batch = scenario.plain_micro_batch.clone(),
-        ),
-        ("micro-batch", scenario.micro_batch.is_some(), &|s| {
-            s.micro_batch = scenario.micro_batch.clone()
-        }),
-        ("streaming", scenario.streaming.is_some(), &|s| {
-            s.streaming = scenario.streaming.clone()
-        }),
-        ("lambda", scenario.lambda.is_some(), &|s| {
-            s.lambda = scenario.lambda.clone();
-            (s.streaming, s.batch) = (None, None);
-            fill_layers(s, scenario);
-        }),
-        ("kappa", scenario.kappa.is_some(), &|s| {
-            s.kappa = scenario.kappa.clone();
-            fill_layers(s, scenario);
-        }),
-        ("hybrid", scenario.hybrid.is_some(), &|s| {
-            s.hybrid = scenario.hybrid.clone();
-            fill_layers(s, scenario);
-        }),
-    ];
-    for (name, present, edit) in own {
-        if present {
-            push(format!("{name} as in the scenario"), edit);
+    for model in crate::report::MODELS {
+        let own = alone(scenario, Some(model));
+        if !crate::models::models_of(&own).is_empty() {
+            out.push((format!("{} as in the scenario", display_model(model)), own));
         }
     }
     out
 }
 
-/// An architecture alone in its scenario takes its layers from the original's sections.
-fn fill_layers(s: &mut Scenario, original: &Scenario) {
+/// `original` with only `keep` of its models and architectures (none: none of them), and no
+/// expectations; an architecture keeps the layers it took from the scenario's sections.
+fn alone(original: &Scenario, keep: Option<&str>) -> Scenario {
+    let mut s = original.clone();
+    s.expect.clear();
     if let Some(l) = &mut s.lambda {
         l.speed = l.speed.take().or_else(|| original.streaming.clone());
         l.batch = l.batch.take().or_else(|| original.batch.clone());
@@ -244,6 +212,29 @@ fn fill_layers(s: &mut Scenario, original: &Scenario) {
         h.streaming = h.streaming.take().or_else(|| original.streaming.clone());
         h.batch = h.batch.take().or_else(|| original.batch.clone());
     }
+    let drop = |name: &str| keep != Some(name);
+    if drop("batch") {
+        s.batch = None;
+    }
+    if drop("plain_micro_batch") {
+        s.plain_micro_batch = None;
+    }
+    if drop("micro_batch") {
+        s.micro_batch = None;
+    }
+    if drop("streaming") {
+        s.streaming = None;
+    }
+    if drop("lambda") {
+        s.lambda = None;
+    }
+    if drop("kappa") {
+        s.kappa = None;
+    }
+    if drop("hybrid") {
+        s.hybrid = None;
+    }
+    s
 }
 
 /// A batch job every `every`, `at` after each period, deduplicating, upserting.
