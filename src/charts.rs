@@ -113,63 +113,72 @@ pub fn write_charts(
 }
 
 /// The instructor's trade-off curves of a sweep, as SVG and PNG: the share of results right
-/// and the share of events dropped as late, against event latency p99, a line per model.
+/// and the share of events dropped as late, against result latency (window end to the correct
+/// result, median), a line per model the sweep moves, a dot per point.
 pub fn write_tradeoff_charts(dir: &Path, points: &[GridPoint]) -> io::Result<Vec<PathBuf>> {
     register_font();
-    let minutes = |ms: f64| ms / 60_000.0;
+    let mut models: Vec<&'static str> = points.iter().flat_map(|p| p.report.models()).collect();
+    models.sort_by_key(|m| crate::report::MODELS.iter().position(|n| n == m));
+    models.dedup();
     let curve = |metric: &str| {
-        let mut models: Vec<&'static str> = points.iter().flat_map(|p| p.report.models()).collect();
-        models.sort_by_key(|m| crate::report::MODELS.iter().position(|n| n == m));
-        models.dedup();
-        models
-            .into_iter()
-            .map(|model| {
+        let lines: Vec<_> = models
+            .iter()
+            .map(|&model| {
                 let mut line: Vec<(f64, f64)> = points
                     .iter()
                     .filter_map(|p| {
                         let get = |m: &str| p.report.get(&format!("{model}.{m}"));
-                        Some((minutes(get("event_latency_p99")?), get(metric)?))
+                        Some((get("final_delay_p50")? / 60_000.0, get(metric)?))
                     })
                     .collect();
                 line.sort_by(|a, b| a.0.total_cmp(&b.0));
                 (model, line)
             })
-            .collect::<Vec<_>>()
+            .collect();
+        // A model the swept settings do not touch is a single dot: leave it out when others move.
+        let moved: Vec<_> = lines
+            .iter()
+            .filter(|(_, l)| l.windows(2).any(|w| w[0] != w[1]))
+            .cloned()
+            .collect();
+        if moved.is_empty() { lines } else { moved }
     };
-    let x_max = points
-        .iter()
-        .flat_map(|p| p.report.models().into_iter().map(move |m| (p, m)))
-        .filter_map(|(p, m)| p.report.get(&format!("{m}.event_latency_p99")))
-        .fold(0.0, f64::max);
-    let x_max = minutes(x_max).max(0.01) * 1.05;
     let mut written = Vec::new();
     let charts = [
         (
             "tradeoff_correct",
-            "Right at the end, against latency",
+            "Right at the end, against result latency",
             "share of results right",
             "correct_share",
         ),
         (
             "tradeoff_dropped",
-            "Dropped as late, against latency",
+            "Dropped as late, against result latency",
             "share of events dropped",
             "dropped_late_share",
         ),
     ];
     for (name, caption, y_desc, metric) in charts {
-        let x_desc = "event time -> visible, p99 (minutes)";
+        let series = curve(metric);
+        let all = series.iter().flat_map(|(_, l)| l.iter().copied());
+        let (x, y) = (padded(all.clone().map(|p| p.0)), padded(all.map(|p| p.1)));
+        let frame = Frame {
+            caption,
+            x_desc: "window end -> correct result, median (minutes)",
+            y_desc,
+            x,
+            y: y.start.max(0.0)..y.end.min(1.0),
+            dots: true,
+        };
         let svg = dir.join(format!("{name}.svg"));
         let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
-        line_chart(&root, caption, x_desc, y_desc, x_max, curve(metric))
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        line_chart(&root, &frame, series.clone()).map_err(|e| io::Error::other(e.to_string()))?;
         root.present()
             .map_err(|e| io::Error::other(e.to_string()))?;
         drop(root);
         let png = dir.join(format!("{name}.png"));
         let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-        line_chart(&root, caption, x_desc, y_desc, x_max, curve(metric))
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        line_chart(&root, &frame, series).map_err(|e| io::Error::other(e.to_string()))?;
         root.present()
             .map_err(|e| io::Error::other(e.to_string()))?;
         drop(root);
@@ -177,6 +186,33 @@ pub fn write_tradeoff_charts(dir: &Path, points: &[GridPoint]) -> io::Result<Vec
         written.push(png);
     }
     Ok(written)
+}
+
+/// The span of `values` with a margin of a tenth on each side (one unit when they are equal).
+fn padded(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    let margin = if hi > lo {
+        (hi - lo) / 10.0
+    } else {
+        lo.abs().max(1e-3) / 10.0
+    };
+    lo - margin..hi + margin
+}
+
+/// Titles and ranges of a line chart.
+struct Frame<'a> {
+    caption: &'a str,
+    x_desc: &'a str,
+    y_desc: &'a str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    /// A dot on every point (few points, each one a run).
+    dots: bool,
 }
 
 /// Draws `chart` on `root` and writes it out.
@@ -197,13 +233,10 @@ where
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Lines, one per model, over `x` (0..`x_max`) and a share (0..1).
+/// Lines, one per model, in `frame`.
 fn line_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    caption: &str,
-    x_desc: &str,
-    y_desc: &str,
-    x_max: f64,
+    frame: &Frame,
     series: Vec<(&'static str, Vec<(f64, f64)>)>,
 ) -> DrawResult
 where
@@ -211,18 +244,21 @@ where
 {
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(root)
-        .caption(caption, ("sans-serif", 22))
+        .caption(frame.caption, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(50)
-        .build_cartesian_2d(0.0..x_max, 0.0..1.0)?;
+        .build_cartesian_2d(frame.x.clone(), frame.y.clone())?;
     chart
         .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
+        .x_desc(frame.x_desc)
+        .y_desc(frame.y_desc)
         .draw()?;
     for (name, points) in series {
         let colour = model_colour(name);
+        if frame.dots {
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
+        }
         chart
             .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
             .label(name)
@@ -261,14 +297,15 @@ where
             (m.name, points)
         })
         .collect();
-    line_chart(
-        root,
-        "Event time -> visible: share of events (CDF)",
-        "minutes after the event happened",
-        "share visible",
-        max,
-        series,
-    )
+    let frame = Frame {
+        caption: "Event time -> visible: share of events (CDF)",
+        x_desc: "minutes after the event happened",
+        y_desc: "share visible",
+        x: 0.0..max,
+        y: 0.0..1.0,
+        dots: false,
+    };
+    line_chart(root, &frame, series)
 }
 
 fn correctness_over_time<DB: DrawingBackend>(
@@ -309,14 +346,15 @@ where
             (m.name, points)
         })
         .collect();
-    line_chart(
-        root,
-        "Ended windows served correctly, over processing time",
-        "hours after the first window ended",
-        "share correct",
-        hours(to).max(0.01),
-        series,
-    )
+    let frame = Frame {
+        caption: "Ended windows served correctly, over processing time",
+        x_desc: "hours after the first window ended",
+        y_desc: "share correct",
+        x: 0.0..hours(to).max(0.01),
+        y: 0.0..1.0,
+        dots: false,
+    };
+    line_chart(root, &frame, series)
 }
 
 /// Bars, one per model, of `value`.

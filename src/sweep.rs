@@ -276,10 +276,11 @@ pub fn describe(vary: &[Vary], values: &[Dur]) -> String {
 }
 
 /// The figures a sweep shows per model.
-pub const SWEEP_METRICS: [&str; 7] = [
+pub const SWEEP_METRICS: [&str; 8] = [
     "dropped_late_share",
     "correct_share",
     "result_delay_p50",
+    "final_delay_p50",
     "event_latency_p99",
     "late_firings",
     "state_peak",
