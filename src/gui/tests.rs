@@ -102,3 +102,19 @@ fn an_invalid_value_shows_its_message_and_nothing_breaks() {
         "the bad text is not applied"
     );
 }
+
+#[test]
+fn a_faulted_job_shows_what_the_fault_cost_and_a_clean_one_does_not() {
+    let mut faulted = harness("crash_at_least_once.ron");
+    wait_for_run(&mut faulted);
+    assert!(
+        faulted
+            .query_by_label("counted beyond fault-free")
+            .is_some()
+    );
+    let duplicated = faulted.state().metric("streaming.fault_duplicated_events");
+    assert!(duplicated.unwrap() >= 3000.0);
+    let mut clean = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut clean);
+    assert!(clean.query_by_label("counted beyond fault-free").is_none());
+}

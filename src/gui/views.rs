@@ -70,6 +70,21 @@ const SUMMARY: &[(&str, &str, Unit)] = &[
     ("state peak", "state_peak", Unit::Count),
     ("consumer lag peak", "backlog_peak", Unit::Count),
     ("cost a year", "cost_per_year", Unit::Money),
+    // Shown only when some model has them: faults and architectures.
+    ("lost to faults", "fault_lost_events", Unit::Count),
+    (
+        "counted beyond fault-free",
+        "fault_duplicated_events",
+        Unit::Count,
+    ),
+    ("fault -> caught up", "fault_recovery_time", Unit::Ms),
+    (
+        "results the batch changed",
+        "layer_disagreements",
+        Unit::Count,
+    ),
+    ("replay caught up after", "catch_up_time", Unit::Ms),
+    ("lost to retention", "lost_to_retention", Unit::Count),
 ];
 
 /// The models side by side: a summary table and the plots.
@@ -88,9 +103,15 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             }
             ui.end_row();
             for (label, metric, unit) in SUMMARY {
+                let values: Vec<_> = models
+                    .iter()
+                    .map(|m| output.report.get(&format!("{m}.{metric}")))
+                    .collect();
+                if values.iter().all(Option::is_none) {
+                    continue;
+                }
                 ui.label(*label);
-                for m in &models {
-                    let value = output.report.get(&format!("{m}.{metric}"));
+                for value in values {
                     ui.label(display_value(value, *unit));
                 }
                 ui.end_row();
