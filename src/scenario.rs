@@ -290,6 +290,12 @@ impl Scenario {
                 problems,
             );
             kappa.validate("kappa", problems);
+            let replayed = self.streaming_layer(&kappa.streaming);
+            if kappa.reprocess_at.is_some() && replayed.is_some_and(|s| !s.faults.is_empty()) {
+                problems.check(false, "kappa", || {
+                    "the reprocessing pipeline runs without faults: give kappa its own `streaming` without them, and the old job's faults to `before`".to_owned()
+                });
+            }
         }
     }
 }

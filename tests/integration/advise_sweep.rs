@@ -32,6 +32,25 @@ fn advise_routes_the_three_freshmart_requirements_by_measurement() {
 }
 
 #[test]
+fn advice_is_the_same_on_one_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenarios_dir().join("freshmart_ops_dashboard.ron");
+    let advise = |threads: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tidemark"));
+        command
+            .args(["advise", file.to_str().unwrap()])
+            .current_dir(dir.path());
+        if let Some(n) = threads {
+            command.env("RAYON_NUM_THREADS", n);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    assert_eq!(advise(None), advise(Some("1")));
+}
+
+#[test]
 fn advise_without_a_requirement_says_what_to_add() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenarios_dir().join("flash_sale_consumer_lag.ron");
