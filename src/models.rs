@@ -289,6 +289,7 @@ impl Running {
             }
             Runner::Streaming(mut r) => {
                 r.finish(&mut self.stats);
+                extra.push(("lag_catch_up_time", Some(r.longest_lag().as_ms() as f64)));
                 always_on(&self.stats)
             }
             Runner::Faulty(mut r) => {

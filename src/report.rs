@@ -205,6 +205,11 @@ pub const MODEL_METRICS: &[(&str, Unit, &str)] = &[
         Unit::Count,
         "peak records waiting (consumer lag)",
     ),
+    (
+        "lag_catch_up_time",
+        Unit::Ms,
+        "longest lag, first wait -> drained",
+    ),
     ("cost_per_year", Unit::Money, "cost a year"),
     ("cost_per_run", Unit::Money, "cost per run"),
     (

@@ -241,6 +241,12 @@ pub struct StreamingRunner {
     cost_us: i64,
     /// Periods `[from, to)` of processing time (µs) when a record costs more (or less).
     slow_periods: Vec<(i64, i64, i64)>,
+    /// Consumer lag without a break: since when records have been queueing (µs), and the
+    /// latest any subtask is busy until.
+    lag_since_us: Option<i64>,
+    busy_max_us: i64,
+    /// The longest stretch of lag so far, from the first record that waited to an empty queue.
+    longest_lag: Dur,
     fetch_hop: Dur,
     sample_every: Dur,
     next_sample: Option<Ts>,
@@ -296,6 +302,9 @@ impl StreamingRunner {
             partition_of_key: Vec::new(),
             cost_us: cost_per_record_us(spec.capacity_per_second),
             slow_periods: Vec::new(),
+            lag_since_us: None,
+            busy_max_us: i64::MIN,
+            longest_lag: Dur::ZERO,
             fetch_hop: spec.hops.broker_to_processor,
             sample_every: spec.sample_every,
             next_sample: None,
@@ -346,6 +355,23 @@ impl StreamingRunner {
             .map_or(self.cost_us, |p| p.2)
     }
 
+    /// The longest time records queued without a break: from the first record that had to
+    /// wait until every subtask had worked through its queue (consumer lag's catch-up time).
+    pub fn longest_lag(&self) -> Dur {
+        self.longest_lag
+    }
+
+    /// Closes the stretch of lag if every queue had drained by `now_us`.
+    fn end_lag_by(&mut self, now_us: i64) {
+        if let Some(since) = self.lag_since_us
+            && self.busy_max_us <= now_us
+        {
+            let took = Dur((self.busy_max_us - since).div_euclid(1_000));
+            self.longest_lag = self.longest_lag.max(took);
+            self.lag_since_us = None;
+        }
+    }
+
     /// When every record read so far will have been processed: the backlog is gone then,
     /// unless more arrives.
     pub fn busy_until(&self) -> Ts {
@@ -380,11 +406,16 @@ impl StreamingRunner {
             self.now
         } else {
             let now_us = self.now.as_ms() * 1_000;
+            self.end_lag_by(now_us);
             let start = self.servers.subtasks[subtask].busy_until_us.max(now_us);
+            if start > now_us && self.lag_since_us.is_none() {
+                self.lag_since_us = Some(now_us);
+            }
             let cost = self.cost_at(start);
             let s = &mut self.servers.subtasks[subtask];
             let done = start + cost;
             s.busy_until_us = done;
+            self.busy_max_us = self.busy_max_us.max(done);
             while s.queue_us.front().is_some_and(|&t| t <= now_us) {
                 s.queue_us.pop_front();
             }
@@ -463,6 +494,7 @@ impl StreamingRunner {
         self.operator
             .on_finish(&mut self.servers.stamp(Timing::Watermark(now), out));
         let end = self.busy_until().max(now);
+        self.end_lag_by(end.as_ms() * 1_000);
         self.sample_until(end, out);
         out.sample(&self.sample_at(end));
     }
