@@ -129,11 +129,34 @@ pub struct TidemarkApp {
     open_path: String,
 }
 
-#[derive(Default)]
+/// Models switched off in the app, kept to switch back on; the architectures start with
+/// their defaults (layers from the scenario's own batch and streaming, a week of retention).
 struct Parked {
     batch: Option<crate::runner::batch::BatchSpec>,
     micro_batch: Option<crate::runner::micro_batch::MicroBatchSpec>,
     streaming: Option<crate::runner::streaming::StreamingSpec>,
+    lambda: Option<crate::architecture::LambdaSpec>,
+    kappa: Option<crate::architecture::KappaSpec>,
+    hybrid: Option<crate::architecture::HybridSpec>,
+}
+
+impl Default for Parked {
+    fn default() -> Self {
+        Parked {
+            batch: None,
+            micro_batch: None,
+            streaming: None,
+            lambda: Some(Default::default()),
+            kappa: Some(crate::architecture::KappaSpec {
+                streaming: None,
+                before: None,
+                retention: crate::time::Dur::from_hours(24 * 7),
+                reprocess_at: None,
+                replay_capacity_per_second: None,
+            }),
+            hybrid: Some(Default::default()),
+        }
+    }
 }
 
 /// Pause after the last edit before re-running, in seconds.

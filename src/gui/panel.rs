@@ -263,5 +263,10 @@ fn model_toggles(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
         toggle!(ui, "micro-batch", micro_batch);
         toggle!(ui, "streaming", streaming);
     });
+    ui.horizontal(|ui| {
+        toggle!(ui, "lambda", lambda);
+        toggle!(ui, "kappa", kappa);
+        toggle!(ui, "hybrid", hybrid);
+    });
     edited
 }

@@ -118,3 +118,17 @@ fn a_faulted_job_shows_what_the_fault_cost_and_a_clean_one_does_not() {
     wait_for_run(&mut clean);
     assert!(clean.query_by_label("counted beyond fault-free").is_none());
 }
+
+#[test]
+fn an_architecture_switched_on_runs_beside_the_models() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    assert_eq!(harness.state().metric("hybrid.correct_share"), None);
+    harness.get_by_label("hybrid").click();
+    harness.step();
+    std::thread::sleep(Duration::from_millis(400));
+    wait_for_run(&mut harness);
+    // The stream's speed with the batch's corrections: exact at the end.
+    assert_eq!(harness.state().metric("hybrid.correct_share"), Some(1.0));
+    assert!(harness.state().metric("streaming.correct_share").unwrap() < 1.0);
+}
