@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::report::{Unit, display_value};
 use crate::run::run_scenario;
-use crate::runner::batch::{BatchSpec, SinkMode};
+use crate::runner::batch::BatchSpec;
 use crate::runner::micro_batch::{MicroBatchSpec, OutputMode};
 use crate::runner::streaming::{Hops, StreamingSpec};
 use crate::scenario::Scenario;
@@ -150,7 +150,10 @@ pub fn candidates(scenario: &Scenario) -> Vec<(String, Scenario)> {
         for at in [Dur::from_mins(15), Dur::from_hours(4)] {
             if at < every && every >= window {
                 push(format!("batch {name} at +{at}"), &|s| {
-                    s.batch = Some(batch(every, at))
+                    s.batch = Some(BatchSpec {
+                        startup: Dur::from_mins(2),
+                        ..BatchSpec::every(every, at)
+                    })
                 });
             }
         }
@@ -235,22 +238,6 @@ fn alone(original: &Scenario, keep: Option<&str>) -> Scenario {
         s.hybrid = None;
     }
     s
-}
-
-/// A batch job every `every`, `at` after each period, deduplicating, upserting.
-fn batch(every: Dur, at: Dur) -> BatchSpec {
-    BatchSpec {
-        every,
-        at,
-        corrections: vec![],
-        startup: Dur::from_mins(2),
-        capacity_per_second: None,
-        sink: SinkMode::Upsert,
-        dedupe: true,
-        window_from_now: false,
-        sink_delay: Dur::ZERO,
-        backfill: None,
-    }
 }
 
 /// Measures every candidate (in parallel; the order of the result does not depend on the

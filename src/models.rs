@@ -501,18 +501,7 @@ mod tests {
             window,
             aggregations: vec![Aggregation::Count, Aggregation::Sum],
         };
-        s.batch = Some(BatchSpec {
-            every: Dur::from_hours(1),
-            at: Dur::from_mins(30),
-            corrections: vec![],
-            startup: Dur::ZERO,
-            capacity_per_second: None,
-            sink: SinkMode::Upsert,
-            dedupe: true,
-            window_from_now: false,
-            sink_delay: Dur::ZERO,
-            backfill: None,
-        });
+        s.batch = Some(BatchSpec::every(Dur::from_hours(1), Dur::from_mins(30)));
         s.plain_micro_batch = None;
         s.micro_batch = Some(MicroBatchSpec::replay(
             Dur::from_secs(10),

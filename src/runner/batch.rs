@@ -112,6 +112,23 @@ fn yes() -> bool {
 }
 
 impl BatchSpec {
+    /// A job every `every`, run `at` after each period ends, with no corrections, start-up
+    /// or capacity limit, deduplicating and upserting.
+    pub fn every(every: Dur, at: Dur) -> Self {
+        BatchSpec {
+            every,
+            at,
+            corrections: vec![],
+            startup: Dur::ZERO,
+            capacity_per_second: None,
+            sink: SinkMode::Upsert,
+            dedupe: true,
+            window_from_now: false,
+            sink_delay: Dur::ZERO,
+            backfill: None,
+        }
+    }
+
     /// Checks every field, recording problems under `path`.
     pub fn validate(&self, path: &str, problems: &mut Problems) {
         problems.check(self.every > Dur::ZERO, &format!("{path}.every"), || {

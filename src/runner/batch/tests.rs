@@ -35,16 +35,9 @@ fn hourly() -> QuerySpec {
 
 fn daily_at_6() -> BatchSpec {
     BatchSpec {
-        every: Dur::from_hours(24),
-        at: Dur::from_hours(6),
         corrections: vec![Dur::from_hours(4)],
         startup: Dur::from_mins(3),
-        capacity_per_second: None,
-        sink: SinkMode::Upsert,
-        dedupe: true,
-        window_from_now: false,
-        sink_delay: Dur::ZERO,
-        backfill: None,
+        ..BatchSpec::every(Dur::from_hours(24), Dur::from_hours(6))
     }
 }
 
