@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tidemark::aggregate::Aggregation;
-use tidemark::engine::WatermarkEmit;
+use tidemark::engine::{WatermarkEmit, WatermarkFormula};
 use tidemark::query::QuerySpec;
 use tidemark::replay::{replay_micro_batch, replay_streaming};
 use tidemark::report::Format;
@@ -110,6 +110,10 @@ struct ReplayArgs {
     /// per-event, or periodic:INTERVAL [default: periodic:200ms, Flink's auto-watermark interval].
     #[arg(long, value_parser = parse_watermark_emit)]
     watermark_emit: Option<WatermarkEmit>,
+    /// datastream (max − delay − 1 ms, `forBoundedOutOfOrderness`) or sql (max − delay, a Flink
+    /// SQL `WATERMARK FOR ts AS ts - INTERVAL` clause) [default: datastream].
+    #[arg(long, value_enum)]
+    watermark_formula: Option<WatermarkFormulaArg>,
     /// Kafka partitions the keys are spread over [default: 1].
     #[arg(long)]
     partitions: Option<u32>,
@@ -140,6 +144,22 @@ impl From<OutputModeArg> for OutputMode {
             OutputModeArg::Append => OutputMode::Append,
             OutputModeArg::Update => OutputMode::Update,
             OutputModeArg::Complete => OutputMode::Complete,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum WatermarkFormulaArg {
+    #[value(name = "datastream")]
+    DataStream,
+    Sql,
+}
+
+impl From<WatermarkFormulaArg> for WatermarkFormula {
+    fn from(f: WatermarkFormulaArg) -> WatermarkFormula {
+        match f {
+            WatermarkFormulaArg::DataStream => WatermarkFormula::DataStream,
+            WatermarkFormulaArg::Sql => WatermarkFormula::Sql,
         }
     }
 }
@@ -628,6 +648,9 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
                 watermark_delay: args.watermark_delay.unwrap_or(base.watermark_delay),
                 allowed_lateness: args.allowed_lateness.unwrap_or(base.allowed_lateness),
                 watermark_emit: args.watermark_emit.unwrap_or(base.watermark_emit),
+                watermark_formula: args
+                    .watermark_formula
+                    .map_or(base.watermark_formula, Into::into),
                 partitions: args.partitions.unwrap_or(base.partitions),
                 idle_timeout: args.idle_timeout.or(base.idle_timeout),
                 ..base

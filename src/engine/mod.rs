@@ -5,4 +5,4 @@ pub mod operator;
 pub mod watermark;
 
 pub use operator::{FiringMode, OperatorConfig, Output, ResultKind, WindowOperator, WindowResult};
-pub use watermark::{PartitionedWatermarks, WatermarkEmit};
+pub use watermark::{PartitionedWatermarks, WatermarkEmit, WatermarkFormula};

@@ -29,21 +29,48 @@ impl WatermarkEmit {
     }
 }
 
-/// Flink's `BoundedOutOfOrdernessWatermarks`: the watermark is the largest timestamp seen
-/// minus the bound minus one millisecond, and `Long.MIN_VALUE` before any event.
+/// Which of Flink's two bounded-out-of-orderness formulas the job uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum WatermarkFormula {
+    /// DataStream API, `WatermarkStrategy.forBoundedOutOfOrderness(d)`:
+    /// `BoundedOutOfOrdernessWatermarks` emits `max − d − 1 ms`.
+    #[default]
+    DataStream,
+    /// Flink SQL, `WATERMARK FOR ts AS ts - INTERVAL 'd'`: the expression's value, `max − d`.
+    Sql,
+}
+
+impl WatermarkFormula {
+    /// How far the watermark stays behind the largest event time for a bound of `bound`.
+    fn lag_ms(self, bound: Dur) -> i64 {
+        match self {
+            WatermarkFormula::DataStream => bound.as_ms() + 1,
+            WatermarkFormula::Sql => bound.as_ms(),
+        }
+    }
+}
+
+/// Flink's bounded-out-of-orderness watermark: the largest timestamp seen minus a lag (see
+/// `WatermarkFormula`), and `Long.MIN_VALUE` before any event.
 #[derive(Clone, Copy, Debug)]
 pub struct BoundedOutOfOrderness {
     max_timestamp: i64,
-    bound_ms: i64,
+    lag_ms: i64,
 }
 
 impl BoundedOutOfOrderness {
-    /// A generator tolerating events up to `bound` out of order.
+    /// A DataStream generator tolerating events up to `bound` out of order.
     pub fn new(bound: Dur) -> Self {
+        Self::with_formula(bound, WatermarkFormula::DataStream)
+    }
+
+    /// A generator with `bound` and the given formula.
+    pub fn with_formula(bound: Dur, formula: WatermarkFormula) -> Self {
+        let lag_ms = formula.lag_ms(bound);
         // Flink starts at Long.MIN_VALUE + bound + 1 so that the first watermark is MIN_VALUE.
         BoundedOutOfOrderness {
-            max_timestamp: i64::MIN + bound.as_ms() + 1,
-            bound_ms: bound.as_ms(),
+            max_timestamp: i64::MIN.saturating_add(lag_ms),
+            lag_ms,
         }
     }
 
@@ -52,9 +79,10 @@ impl BoundedOutOfOrderness {
         self.max_timestamp = self.max_timestamp.max(timestamp.as_ms());
     }
 
-    /// Flink's `onPeriodicEmit` value: `maxTimestamp - outOfOrdernessMillis - 1`.
+    /// Flink's `onPeriodicEmit` value: `maxTimestamp - outOfOrdernessMillis - 1` (DataStream)
+    /// or `maxTimestamp - d` (SQL).
     pub fn current(&self) -> Ts {
-        Ts(self.max_timestamp - self.bound_ms - 1)
+        Ts(self.max_timestamp.saturating_sub(self.lag_ms))
     }
 }
 
@@ -118,10 +146,16 @@ pub struct PartitionedWatermarks {
 }
 
 impl PartitionedWatermarks {
-    /// `partitions` partitions with bound `bound`; `idle_timeout` enables idleness.
-    pub fn new(partitions: usize, bound: Dur, idle_timeout: Option<Dur>) -> Self {
+    /// `partitions` partitions with bound `bound` and `formula`; `idle_timeout` enables
+    /// idleness.
+    pub fn new(
+        partitions: usize,
+        bound: Dur,
+        formula: WatermarkFormula,
+        idle_timeout: Option<Dur>,
+    ) -> Self {
         let partition = Partition {
-            generator: BoundedOutOfOrderness::new(bound),
+            generator: BoundedOutOfOrderness::with_formula(bound, formula),
             idleness: idle_timeout.map(IdlenessTimer::new),
             watermark: i64::MIN,
             idle: false,
@@ -269,8 +303,16 @@ mod tests {
     }
 
     #[test]
+    fn the_sql_formula_is_max_minus_bound_without_the_millisecond() {
+        let mut g = BoundedOutOfOrderness::with_formula(Dur::from_mins(5), WatermarkFormula::Sql);
+        assert_eq!(g.current(), Ts(i64::MIN));
+        g.on_event(at("2026-03-18T00:03:00Z"));
+        assert_eq!(g.current(), at("2026-03-17T23:58:00Z"));
+    }
+
+    #[test]
     fn the_combined_watermark_is_the_minimum_and_an_empty_partition_stalls_it() {
-        let mut w = PartitionedWatermarks::new(2, Dur::ZERO, None);
+        let mut w = PartitionedWatermarks::new(2, Dur::ZERO, WatermarkFormula::DataStream, None);
         assert_eq!(
             w.on_event(0, Ts(1_000), true),
             None,
@@ -285,7 +327,12 @@ mod tests {
     #[test]
     fn an_idle_partition_stops_holding_the_watermark_after_the_timeout() {
         // Partition 1 never sends; timeout 1 s; periodic emission every 200 ms.
-        let mut w = PartitionedWatermarks::new(2, Dur::ZERO, Some(Dur::from_secs(1)));
+        let mut w = PartitionedWatermarks::new(
+            2,
+            Dur::ZERO,
+            WatermarkFormula::DataStream,
+            Some(Dur::from_secs(1)),
+        );
         w.on_event(0, Ts(10_000), false);
         let mut advanced_at = None;
         for tick in 1..=10 {

@@ -335,10 +335,12 @@ impl MicroBatchRunner {
         late_watermark: i64,
         ctx: &mut BatchContext<'_, O>,
     ) -> Vec<(Window, KeyId)> {
-        let complete = self.spec.output_mode == OutputMode::Complete;
-        // WatermarkSupport: a window row is late when window.end <= watermark (complete mode
-        // keeps everything).
-        let late = |w: &Window| !complete && w.end.as_ms() <= late_watermark;
+        // WatermarkSupport: a window row is late when window.end <= watermark. Complete mode
+        // keeps every tumbling and sliding row, but session windows keep the predicate: the
+        // session-window path (SessionWindowStateStoreRestoreExec before MergingSessionsExec)
+        // drops a row whose own session [t, t + gap) ended, before any merging.
+        let filtered = self.spec.output_mode != OutputMode::Complete || self.window.is_merging();
+        let late = |w: &Window| filtered && w.end.as_ms() <= late_watermark;
         let mut touched = Vec::new();
         for event in events {
             let mut accepted = false;

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::{check_capacity, check_not_negative, cost_per_record_us};
 use crate::engine::watermark::kafka_partition;
 use crate::engine::{
-    FiringMode, OperatorConfig, Output, PartitionedWatermarks, WatermarkEmit, WindowOperator,
-    WindowResult,
+    FiringMode, OperatorConfig, Output, PartitionedWatermarks, WatermarkEmit, WatermarkFormula,
+    WindowOperator, WindowResult,
 };
 use crate::event::{Event, KeyTable};
 use crate::query::QuerySpec;
@@ -30,6 +30,9 @@ pub struct StreamingSpec {
     /// Per event, or periodic (Flink's auto-watermark interval, 200 ms by default).
     #[serde(default)]
     pub watermark_emit: WatermarkEmit,
+    /// DataStream's `max − delay − 1 ms` or Flink SQL's `max − delay`.
+    #[serde(default)]
+    pub watermark_formula: WatermarkFormula,
     /// Kafka partitions; each record goes to `murmur2(key) % partitions`.
     #[serde(default = "one")]
     pub partitions: u32,
@@ -90,6 +93,7 @@ impl StreamingSpec {
             watermark_delay,
             allowed_lateness: Dur::ZERO,
             watermark_emit: WatermarkEmit::Default,
+            watermark_formula: WatermarkFormula::DataStream,
             partitions: 1,
             idle_timeout: None,
             parallelism: 1,
@@ -286,8 +290,12 @@ impl StreamingRunner {
         let tick_every = periodic.or(spec
             .idle_timeout
             .map(|_| WatermarkEmit::Default.interval().expect("200 ms")));
-        let watermarks =
-            PartitionedWatermarks::new(partitions, spec.watermark_delay, spec.idle_timeout);
+        let watermarks = PartitionedWatermarks::new(
+            partitions,
+            spec.watermark_delay,
+            spec.watermark_formula,
+            spec.idle_timeout,
+        );
         StreamingRunner {
             operator,
             initial_watermarks: watermarks.clone(),

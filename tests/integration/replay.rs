@@ -200,3 +200,44 @@ fn a_micro_batch_replay_labels_each_result_with_its_batch() {
         stderr(&refused)
     );
 }
+
+#[test]
+fn the_sql_watermark_formula_drops_what_the_datastream_one_keeps() {
+    // Window [0, 10 min), delay 5 min. Event 2 at 14:59.999 sets the watermark to 9:59.998
+    // (DataStream: max - delay - 1 ms) or 9:59.999 (SQL: max - delay), the window's last
+    // millisecond: only SQL fires it, so event 3 (5 min) is late for SQL alone.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "id,key,value,event_time,arrival_time\n\
+         1,s1,1,0,0\n\
+         2,s1,1,899999,900000\n\
+         3,s1,1,300000,910000\n",
+    )
+    .unwrap();
+    let dropped = |formula: &str| {
+        let out = tidemark(
+            dir.path(),
+            &[
+                "replay",
+                "--trace",
+                "t.csv",
+                "--window",
+                "tumbling:10m",
+                "--watermark-delay",
+                "5m",
+                "--watermark-emit",
+                "per-event",
+                "--watermark-formula",
+                formula,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .filter(|l| l.contains(r#""type":"dropped""#))
+            .count()
+    };
+    assert_eq!(dropped("datastream"), 0);
+    assert_eq!(dropped("sql"), 1);
+}

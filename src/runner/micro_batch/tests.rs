@@ -230,3 +230,52 @@ fn spark_refuses_update_mode_on_session_windows() {
             .starts_with("Update output mode not supported for session window")
     );
 }
+
+#[test]
+fn complete_mode_still_drops_a_session_row_whose_own_session_ended() {
+    // Gap 3 min, watermark delay 1 min, trigger 1 min, complete mode. Key s2 (0) builds the
+    // session [14:02, 14:06) from rows at 14:02 and 14:03; rows of s1 (1) move the watermark:
+    // 14:10:06 read by the 14:11 batch gives 14:09:06, which the 14:12 batch runs with. The s2
+    // row at 14:02:30 arriving 14:12:18 is read by the 14:13 batch, whose late-row watermark
+    // is 14:09:06: its own session [14:02:30, 14:05:30) ended before it, so Spark drops it
+    // although [14:02, 14:06) is still stored and emitted every batch, with count 2.
+    let at = |clock: &str| Ts::parse(&format!("2026-03-17T{clock}Z")).unwrap();
+    let row = |id, key, event: &str, arrival: &str| Event {
+        id,
+        key: KeyId(key),
+        value: 1.0,
+        event_time: at(event),
+        arrival_time: at(arrival),
+        source: 0,
+    };
+    let events = [
+        row(1, 0, "14:02:00", "14:02:10"),
+        row(2, 0, "14:03:00", "14:03:10"),
+        row(3, 1, "14:10:06", "14:10:10"),
+        row(4, 1, "14:11:00", "14:11:30"),
+        row(5, 0, "14:02:30", "14:12:18"),
+    ];
+    let complete =
+        MicroBatchSpec::replay(Dur::from_mins(1), Dur::from_mins(1), OutputMode::Complete);
+    let sessions = WindowSpec::Session {
+        gap: Dur::from_mins(3),
+    };
+    let out = run(&complete, sessions, &events);
+    assert_eq!(
+        out.dropped,
+        vec![(events[4], at("14:13:00"))],
+        "row 5 is dropped by the 14:13 batch"
+    );
+    let last_s2 = out
+        .emissions
+        .iter()
+        .filter(|e| e.result.key == KeyId(0))
+        .next_back()
+        .unwrap();
+    assert_eq!(last_s2.emit_time, at("14:13:00"));
+    assert_eq!(
+        (last_s2.result.window.start, last_s2.result.window.end),
+        (at("14:02:00"), at("14:06:00"))
+    );
+    assert_eq!(last_s2.result.acc.count, 2);
+}

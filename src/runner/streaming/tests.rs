@@ -94,6 +94,40 @@ fn a_result_names_the_event_whose_watermark_fired_it_and_the_end_of_input_names_
 }
 
 #[test]
+fn the_sql_watermark_closes_a_window_one_millisecond_sooner() {
+    // Window [0, 10 s), delay 1 s. Event 2 at 10.999 s: DataStream's watermark is
+    // 10.999 - 1 - 0.001 = 9.998 s, short of the window's last millisecond (9.999 s), so
+    // event 3 (5 s) still counts; Flink SQL's is 10.999 - 1 = 9.999 s: the window fires on
+    // event 2 and event 3 is late.
+    let keys = keys(&["s1"]);
+    let events = [
+        event(1, 0, 1_000, 1_000),
+        event(2, 0, 10_999, 11_000),
+        event(3, 0, 5_000, 11_500),
+    ];
+    let data_stream = run(&per_event(1_000), tumbling(10_000), &keys, &events);
+    assert!(data_stream.dropped.is_empty());
+    assert_eq!(data_stream.emissions[0].result.acc.count, 2);
+    assert_eq!(data_stream.emissions[0].after_event_id, None);
+    let sql = StreamingSpec {
+        watermark_formula: WatermarkFormula::Sql,
+        ..per_event(1_000)
+    };
+    let sql = run(&sql, tumbling(10_000), &keys, &events);
+    assert_eq!(
+        sql.dropped.iter().map(|(e, _)| e.id).collect::<Vec<_>>(),
+        vec![3]
+    );
+    assert_eq!(
+        (
+            sql.emissions[0].after_event_id,
+            sql.emissions[0].result.acc.count
+        ),
+        (Some(2), 1)
+    );
+}
+
+#[test]
 fn periodic_watermarks_fire_on_the_200ms_grid() {
     let keys = keys(&["s1"]);
     let events = [
