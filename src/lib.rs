@@ -26,6 +26,7 @@ pub mod event;
 pub mod fault;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod id_set;
 pub mod lab;
 pub mod metrics;
 pub mod models;

@@ -230,6 +230,14 @@ impl<V> SessionSet<V> {
             .map(|(start, (end, v))| (Window::new(*start, *end), v))
     }
 
+    /// Keeps the windows `keep` accepts; returns how many were removed.
+    pub fn retain(&mut self, mut keep: impl FnMut(Window) -> bool) -> usize {
+        let before = self.by_start.len();
+        self.by_start
+            .retain(|start, (end, _)| keep(Window::new(*start, *end)));
+        before - self.by_start.len()
+    }
+
     /// Removes the window starting at `start`, returning its value.
     pub fn remove(&mut self, start: Ts) -> Option<V> {
         self.by_start.remove(&start).map(|(_, v)| v)

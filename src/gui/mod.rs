@@ -57,6 +57,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     built_in!("spark_two_streams_max_watermark.ron"),
     built_in!("spark_two_streams_min_watermark.ron"),
     built_in!("state_growth_watermark_delay.ron"),
+    built_in!("production_day_1000_per_second.ron"),
 ];
 
 /// The views of the central area.

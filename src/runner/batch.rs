@@ -1,22 +1,32 @@
 //! Scheduled jobs that re-read landed data: the domain text's daily batch (a run date, a
 //! delay, correction runs, an upsert or append sink, and the NOW()-relative window mistake),
 //! and its "plain micro-batch loop", which every interval re-reads the last interval plus a
-//! look-back by event time and upserts the re-aggregated windows. Neither keeps state nor a
-//! watermark: each run aggregates what has landed by the time it starts.
+//! look-back by event time and upserts the re-aggregated windows. Neither keeps a watermark:
+//! each run aggregates what has landed by the time it starts.
+//!
+//! A run of a period reads every event of the period that landed before it started, so the
+//! runner folds each event into its period's aggregate as it lands (in arrival order, as the
+//! run would read it) and a run takes that aggregate as it stands: memory grows with open
+//! periods and their cells, not with events. A trailing range (the plain loop, the NOW()
+//! mistake) moves with each run's start, so there the landed events themselves are kept, for
+//! as long as a future range can still reach them.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashSet;
 
 use serde::{Deserialize, Serialize};
 
 use super::{check_capacity, check_not_negative, cost_per_record_us};
 use crate::aggregate::Accumulator;
-use crate::engine::{ResultKind, WindowResult};
+use crate::engine::{ResultKind, WindowResult, WindowStore};
 use crate::event::{Event, KeyId};
+use crate::id_set::IdSet;
 use crate::query::QuerySpec;
 use crate::runner::streaming::{Emission, Sample, StreamOutput};
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
-use crate::window::{SessionSet, Window, WindowSpec};
+use crate::window::{Window, WindowSpec};
 
 /// How rows reach the serving table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -196,6 +206,35 @@ struct Run {
     correction: bool,
 }
 
+/// What has landed and a future run may still read.
+enum Landed {
+    /// Period ranges: each period with a run still to come, folded as its events land; and
+    /// events of periods whose last run is over (never read), in arrival order, until they
+    /// are reported as dropped.
+    Periods {
+        open: BTreeMap<i64, Period>,
+        unread: Vec<Event>,
+    },
+    /// Trailing ranges: the landed events (arrival order), and whether a run has read each.
+    Events(Vec<(Event, bool)>),
+}
+
+/// One period's landed data, in the form every later run of it reads.
+struct Period {
+    /// Its runs not yet done.
+    runs_left: usize,
+    /// When its last run starts: what lands from then on is never read.
+    last_start: Ts,
+    /// When its first event landed: runs scheduled by that event can start before it (a
+    /// period first seen late), and those read nothing.
+    first_arrival: Option<Ts>,
+    /// Events read (duplicates included): the work a run does.
+    read: i64,
+    /// Ids counted, when the job deduplicates.
+    ids: IdSet,
+    cells: WindowStore,
+}
+
 /// Runs a scheduled query over landed data.
 pub struct ScheduledRunner {
     every: Dur,
@@ -208,8 +247,7 @@ pub struct ScheduledRunner {
     dedupe: bool,
     sink_delay: Dur,
     window: WindowSpec,
-    /// Landed events (arrival order), and whether a run has read each.
-    landed: Vec<(Event, bool)>,
+    landed: Landed,
     runs: BTreeSet<Run>,
     /// Periods (or trailing runs) already scheduled.
     scheduled: BTreeSet<i64>,
@@ -246,7 +284,7 @@ impl ScheduledRunner {
             // Each period of the range is re-run when the backfill starts.
             let mut from = b.from.floor_to(spec.every);
             while from < b.to {
-                runner.runs.insert(Run {
+                runner.add_run(Run {
                     start: b.at,
                     from,
                     to: from + spec.every,
@@ -298,7 +336,13 @@ impl ScheduledRunner {
             dedupe,
             sink_delay,
             window: query.window,
-            landed: Vec::new(),
+            landed: match range {
+                Range::Period => Landed::Periods {
+                    open: BTreeMap::new(),
+                    unread: Vec::new(),
+                },
+                Range::Trailing(_) => Landed::Events(Vec::new()),
+            },
             runs: BTreeSet::new(),
             scheduled: BTreeSet::new(),
             runs_done: 0,
@@ -333,18 +377,48 @@ impl ScheduledRunner {
     pub fn on_event(&mut self, event: &Event, out: &mut impl StreamOutput) {
         self.run_until(event.arrival_time, out);
         self.schedule_for(event);
-        self.landed.push((*event, false));
+        let every = self.every.as_ms();
+        match &mut self.landed {
+            Landed::Periods { open, unread } => {
+                match open.get_mut(&event.event_time.as_ms().div_euclid(every)) {
+                    Some(period) if event.arrival_time < period.last_start => {
+                        period.first_arrival.get_or_insert(event.arrival_time);
+                        period.read += 1;
+                        if !self.dedupe || period.ids.insert(event.id) {
+                            period.cells.add_event(event);
+                        }
+                    }
+                    _ => unread.push(*event),
+                }
+            }
+            Landed::Events(events) => events.push((*event, false)),
+        }
     }
 
     /// The end of the input: every scheduled run still happens; events no run read are
     /// reported as dropped (they landed after the last run that covered them).
     pub fn finish(&mut self, out: &mut impl StreamOutput) {
         self.run_until(Ts(i64::MAX), out);
-        let end = self.last_run_end;
-        for (event, read) in std::mem::take(&mut self.landed) {
-            if !read {
-                out.dropped(&event, end);
-            }
+        self.forget(|_| false, out);
+    }
+
+    /// Schedules `run` unless it is already; a period's first run opens it.
+    fn add_run(&mut self, run: Run) {
+        if self.runs.insert(run)
+            && let Landed::Periods { open, .. } = &mut self.landed
+        {
+            let period = open
+                .entry(run.from.as_ms().div_euclid(self.every.as_ms()))
+                .or_insert_with(|| Period {
+                    runs_left: 0,
+                    last_start: run.start,
+                    first_arrival: None,
+                    read: 0,
+                    ids: IdSet::default(),
+                    cells: WindowStore::new(self.window),
+                });
+            period.runs_left += 1;
+            period.last_start = period.last_start.max(run.start);
         }
     }
 
@@ -358,15 +432,15 @@ impl ScheduledRunner {
                     let from = Ts(period * every);
                     let to = from + self.every;
                     let first = to + self.at;
-                    self.runs.insert(Run {
+                    self.add_run(Run {
                         start: first,
                         from,
                         to,
                         correction: false,
                     });
-                    for c in &self.corrections {
-                        self.runs.insert(Run {
-                            start: first + *c,
+                    for c in self.corrections.clone() {
+                        self.add_run(Run {
+                            start: first + c,
                             from,
                             to,
                             correction: true,
@@ -382,7 +456,7 @@ impl ScheduledRunner {
                 let mut start = first;
                 while start <= last.max(first) {
                     if self.scheduled.insert(start.as_ms()) {
-                        self.runs.insert(Run {
+                        self.add_run(Run {
                             start,
                             from: start - length,
                             to: start,
@@ -405,54 +479,76 @@ impl ScheduledRunner {
             self.execute(run, out);
             ran = true;
         }
-        // After runs, events before every range still to run will not be read again: forget
-        // them, reporting those no run ever read.
+        // After runs, events before every range still to run will not be read again.
         if ran && let Some(oldest) = self.runs.iter().map(|r| r.from).min() {
-            let end = self.last_run_end;
-            self.landed.retain(|(event, read)| {
-                let keep = event.event_time >= oldest;
+            self.forget(|event| event.event_time >= oldest, out);
+        }
+    }
+
+    /// Forgets the landed events `keep` refuses, reporting those no run ever read as dropped.
+    fn forget(&mut self, keep: impl Fn(&Event) -> bool, out: &mut impl StreamOutput) {
+        let end = self.last_run_end;
+        match &mut self.landed {
+            Landed::Periods { unread, .. } => unread.retain(|event| {
+                let keep = keep(event);
+                if !keep {
+                    out.dropped(event, end);
+                }
+                keep
+            }),
+            Landed::Events(events) => events.retain(|(event, read)| {
+                let keep = keep(event);
                 if !keep && !read {
                     out.dropped(event, end);
                 }
                 keep
-            });
+            }),
+        }
+    }
+
+    /// What `run` reads: its cells in (window, key) order, and how many events it read.
+    fn read(&mut self, run: Run) -> (Vec<(Window, KeyId, Accumulator)>, i64) {
+        let every = self.every.as_ms();
+        match &mut self.landed {
+            Landed::Periods { open, .. } => {
+                let index = run.from.as_ms().div_euclid(every);
+                let Some(period) = open.get_mut(&index) else {
+                    return (Vec::new(), 0);
+                };
+                let landed_before = period.first_arrival.is_some_and(|a| a < run.start);
+                let read = if landed_before {
+                    (period.cells.cells(), period.read)
+                } else {
+                    (Vec::new(), 0)
+                };
+                period.runs_left -= 1;
+                if period.runs_left == 0 {
+                    open.remove(&index);
+                }
+                read
+            }
+            Landed::Events(events) => {
+                let mut seen = FxHashSet::default();
+                let mut cells = WindowStore::new(self.window);
+                let mut read = 0;
+                for (event, was_read) in events {
+                    let in_range = event.event_time >= run.from && event.event_time < run.to;
+                    if event.arrival_time >= run.start || !in_range {
+                        continue;
+                    }
+                    *was_read = true;
+                    read += 1;
+                    if !self.dedupe || seen.insert(event.id) {
+                        cells.add_event(event);
+                    }
+                }
+                (cells.cells(), read)
+            }
         }
     }
 
     fn execute(&mut self, run: Run, out: &mut impl StreamOutput) {
-        let mut seen = HashSet::new();
-        let mut cells: BTreeMap<(Window, KeyId), Accumulator> = BTreeMap::new();
-        let mut sessions: BTreeMap<KeyId, SessionSet<Accumulator>> = BTreeMap::new();
-        let mut read = 0i64;
-        for (event, was_read) in &mut self.landed {
-            let in_range = event.event_time >= run.from && event.event_time < run.to;
-            if event.arrival_time >= run.start || !in_range {
-                continue;
-            }
-            *was_read = true;
-            read += 1;
-            if self.dedupe && !seen.insert(event.id) {
-                continue;
-            }
-            let window = self.window;
-            window.assign(event.event_time, |w| {
-                if window.is_merging() {
-                    sessions.entry(event.key).or_default().insert(
-                        w,
-                        Accumulator::of(event.value),
-                        |a, b| a.merge(&b),
-                        |_| {},
-                    );
-                } else {
-                    cells.entry((w, event.key)).or_default().add(event.value);
-                }
-            });
-        }
-        for (key, set) in &sessions {
-            for (w, acc) in set.iter() {
-                cells.insert((w, *key), *acc);
-            }
-        }
+        let (cells, read) = self.read(run);
         let duration = self.startup + Dur((read * self.cost_us).div_euclid(1_000));
         let end = run.start + duration;
         self.busy = self.busy + duration;
@@ -465,7 +561,7 @@ impl ScheduledRunner {
             backlog: read as usize,
             watermark: Ts(i64::MIN),
         });
-        for ((window, key), acc) in cells {
+        for (window, key, acc) in cells {
             let kind = if run.correction {
                 ResultKind::Late
             } else if window.end <= run.start {

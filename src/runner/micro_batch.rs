@@ -4,19 +4,17 @@
 //! (window, key) into the state store, emits according to the output mode, evicts state past
 //! the watermark, and then moves the watermark for the next batch.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::{check_capacity, check_not_negative, cost_per_record_us};
 use crate::aggregate::Accumulator;
-use crate::engine::{ResultKind, WindowResult};
+use crate::engine::{ResultKind, WindowResult, WindowStore};
 use crate::event::{Event, KeyId};
 use crate::query::QuerySpec;
 use crate::runner::streaming::{Emission, Sample, StreamOutput};
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
-use crate::window::{SessionSet, Window, WindowSpec};
+use crate::window::{Window, WindowSpec};
 
 /// When batches run.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
@@ -172,9 +170,8 @@ pub struct MicroBatchRunner {
     window: WindowSpec,
     /// Arrived, not yet read by a batch (all before `next_start`).
     pending: Vec<Event>,
-    state: BTreeMap<(Window, KeyId), Accumulator>,
-    sessions: Vec<SessionSet<Accumulator>>,
-    session_count: usize,
+    /// The state store: one accumulator per (window, key).
+    state: WindowStore,
     /// Per input stream: the watermark it reported (`operatorToWatermarkMap`), 0 until it
     /// has seen data.
     stream_watermarks: Vec<i64>,
@@ -198,9 +195,7 @@ impl MicroBatchRunner {
             spec: spec.clone(),
             window: query.window,
             pending: Vec::new(),
-            state: BTreeMap::new(),
-            sessions: Vec::new(),
-            session_count: 0,
+            state: WindowStore::new(query.window),
             stream_watermarks: vec![0; streams.max(1)],
             watermark: 0,
             previous_batch_watermark: None,
@@ -290,7 +285,7 @@ impl MicroBatchRunner {
         let every = self.spec.trigger.interval();
         out.sample(&Sample {
             time: start,
-            state_cells: self.state.len() + self.session_count,
+            state_cells: self.state.len(),
             backlog: events.len(),
             watermark: Ts(self.watermark),
         });
@@ -351,27 +346,8 @@ impl MicroBatchRunner {
                     rejected.push(w);
                 } else {
                     accepted = true;
-                    if window.is_merging() {
-                        let k = event.key.0 as usize;
-                        if k >= self.sessions.len() {
-                            self.sessions.resize_with(k + 1, SessionSet::default);
-                        }
-                        let mut absorbed = 0;
-                        let merged = self.sessions[k].insert(
-                            w,
-                            Accumulator::of(event.value),
-                            |a, b| a.merge(&b),
-                            |_| absorbed += 1,
-                        );
-                        self.session_count = self.session_count + 1 - absorbed;
-                        touched.push((merged, event.key));
-                    } else {
-                        self.state
-                            .entry((w, event.key))
-                            .or_default()
-                            .add(event.value);
-                        touched.push((w, event.key));
-                    }
+                    let cell = self.state.add(w, event.key, event.value);
+                    touched.push((cell, event.key));
                 }
             });
             if accepted {
@@ -399,9 +375,10 @@ impl MicroBatchRunner {
                 ResultKind::Early
             }
         };
-        let mut rows: Vec<(Window, KeyId, Accumulator)> = match self.spec.output_mode {
+        let rows: Vec<(Window, KeyId, Accumulator)> = match self.spec.output_mode {
             // StateStoreSaveExec, append: emit and remove the rows past the watermark.
             OutputMode::Append => self
+                .state
                 .cells()
                 .into_iter()
                 .filter(|(w, _, _)| ended(w))
@@ -412,13 +389,12 @@ impl MicroBatchRunner {
                 keys.sort();
                 keys.dedup();
                 keys.into_iter()
-                    .filter_map(|(w, k)| self.cell(w, k).map(|acc| (w, k, acc)))
+                    .filter_map(|(w, k)| self.state.get(w, k).map(|acc| (w, k, acc)))
                     .collect()
             }
             // Complete: the whole result table, nothing evicted.
-            OutputMode::Complete => self.cells(),
+            OutputMode::Complete => self.state.cells(),
         };
-        rows.sort_by_key(|(w, k, _)| (*w, *k));
         for (window, key, acc) in rows {
             ctx.emit(WindowResult {
                 window,
@@ -428,48 +404,7 @@ impl MicroBatchRunner {
             });
         }
         if self.spec.output_mode != OutputMode::Complete {
-            self.evict(wm);
-        }
-    }
-
-    /// Every (window, key) in state, in order.
-    fn cells(&self) -> Vec<(Window, KeyId, Accumulator)> {
-        let mut cells: Vec<_> = self
-            .state
-            .iter()
-            .map(|(&(w, k), &acc)| (w, k, acc))
-            .collect();
-        for (k, set) in self.sessions.iter().enumerate() {
-            cells.extend(set.iter().map(|(w, &acc)| (w, KeyId(k as u32), acc)));
-        }
-        cells
-    }
-
-    fn cell(&self, window: Window, key: KeyId) -> Option<Accumulator> {
-        if self.window.is_merging() {
-            self.sessions
-                .get(key.0 as usize)?
-                .iter()
-                .find(|(w, _)| *w == window)
-                .map(|(_, &acc)| acc)
-        } else {
-            self.state.get(&(window, key)).copied()
-        }
-    }
-
-    /// Drops state whose window ended at or before `wm`.
-    fn evict(&mut self, wm: i64) {
-        self.state.retain(|(w, _), _| w.end.as_ms() > wm);
-        for set in &mut self.sessions {
-            let ended: Vec<Ts> = set
-                .iter()
-                .filter(|(w, _)| w.end.as_ms() <= wm)
-                .map(|(w, _)| w.start)
-                .collect();
-            for start in ended {
-                set.remove(start);
-                self.session_count -= 1;
-            }
+            self.state.evict_ended(wm);
         }
     }
 
