@@ -1,6 +1,8 @@
 //! `Scenario -> Report`: the one call the CLI and the GUI both make.
 
-use crate::event::KeyTable;
+use rayon::prelude::*;
+
+use crate::event::{Event, KeyTable};
 use crate::metrics::WorkloadStats;
 use crate::models::{Outcome, Running, models_of};
 use crate::oracle::{Oracle, TruthCell};
@@ -21,8 +23,9 @@ pub struct RunOutput {
     pub models: Vec<Outcome>,
 }
 
-/// How many events pass between two progress reports.
-const PROGRESS_EVERY: u64 = 1 << 16;
+/// Events generated ahead and handed to every model at once: large enough that the
+/// hand-over costs nothing, small enough to stay in cache.
+const CHUNK: usize = 1 << 13;
 
 /// Runs `scenario`, calling `progress` with the share done (0..1) now and then.
 pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOutput {
@@ -34,21 +37,45 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
 }
 
 /// Like [`run_scenario`], but stops (returning `None`) as soon as `progress` returns false.
+///
+/// One pass over one arrival stream: the generator fills the next chunk while the workload
+/// statistics, the oracle and every model each take the current one on a thread of rayon's
+/// pool. Each consumer sees every event in arrival order, so the result is the same at any
+/// thread count.
 pub fn run_scenario_unless_cancelled(
     scenario: &Scenario,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<RunOutput> {
     let mut generator = Generator::new(&scenario.workload, scenario.seed);
+    // Keys are all interned when the generator is made.
+    let keys = generator.keys().clone();
     let mut stats = WorkloadStats::new(scenario.query.window.length());
     let mut oracle = Oracle::new(&scenario.query.window);
     let mut models: Vec<Running> = models_of(scenario);
-    while let Some(event) = generator.next() {
-        stats.observe(&event);
-        oracle.observe(&event);
-        for model in &mut models {
-            model.on_event(&event, generator.keys());
-        }
-        if stats.events.is_multiple_of(PROGRESS_EVERY) && !progress(generator.progress()) {
+    let mut chunk = next_chunk(&mut generator);
+    while !chunk.is_empty() {
+        let (next, ()) = rayon::join(
+            || next_chunk(&mut generator),
+            || {
+                rayon::join(
+                    || {
+                        for event in &chunk {
+                            stats.observe(event);
+                            oracle.observe(event);
+                        }
+                    },
+                    || {
+                        models.par_iter_mut().for_each(|model| {
+                            for event in &chunk {
+                                model.on_event(event, &keys);
+                            }
+                        })
+                    },
+                );
+            },
+        );
+        chunk = next;
+        if !progress(generator.progress()) {
             return None;
         }
     }
@@ -57,7 +84,7 @@ pub fn run_scenario_unless_cancelled(
     let mut values = figures(&stats, &oracle, &truth);
     let mut outcomes = Vec::new();
     for model in models {
-        let (figures, outcome) = model.finish(&truth, stats.events, scenario, generator.keys());
+        let (figures, outcome) = model.finish(&truth, stats.events, scenario, &keys);
         values.extend(figures);
         outcomes.push(outcome);
     }
@@ -65,9 +92,14 @@ pub fn run_scenario_unless_cancelled(
     Some(RunOutput {
         report,
         truth,
-        keys: generator.keys().clone(),
+        keys,
         models: outcomes,
     })
+}
+
+/// The next events in arrival order (none at the end).
+fn next_chunk(generator: &mut Generator) -> Vec<Event> {
+    generator.by_ref().take(CHUNK).collect()
 }
 
 /// The report's metric values, by name.

@@ -12,8 +12,14 @@ use crate::window::{SessionSet, Window, WindowSpec};
 #[derive(Clone, Debug)]
 pub struct WindowStore {
     spec: WindowSpec,
-    /// Tumbling, sliding and global windows: one accumulator per cell.
-    fixed: FxHashMap<(Window, KeyId), Accumulator>,
+    /// Tumbling, sliding and global windows: per window, one accumulator per key (the keys
+    /// of one window sit together, so the window being filled stays in cache).
+    fixed: Vec<(Window, FxHashMap<KeyId, Accumulator>)>,
+    /// Where each window of `fixed` is.
+    window_index: FxHashMap<Window, usize>,
+    /// The window added to last: consecutive events mostly share one.
+    last: Option<(Window, usize)>,
+    fixed_count: usize,
     /// Session windows: the sessions of each key id.
     sessions: Vec<SessionSet<Accumulator>>,
     session_count: usize,
@@ -24,7 +30,10 @@ impl WindowStore {
     pub fn new(spec: WindowSpec) -> Self {
         WindowStore {
             spec,
-            fixed: FxHashMap::default(),
+            fixed: Vec::new(),
+            window_index: FxHashMap::default(),
+            last: None,
+            fixed_count: 0,
             sessions: Vec::new(),
             session_count: 0,
         }
@@ -34,7 +43,13 @@ impl WindowStore {
     /// session merged with every session of the key it meets. Returns the cell now holding it.
     pub fn add(&mut self, window: Window, key: KeyId, value: f64) -> Window {
         if !self.spec.is_merging() {
-            self.fixed.entry((window, key)).or_default().add(value);
+            let index = self.window_slot(window);
+            let cells = &mut self.fixed[index].1;
+            let acc = cells.entry(key).or_insert_with(|| {
+                self.fixed_count += 1;
+                Accumulator::default()
+            });
+            acc.add(value);
             return window;
         }
         let k = key.0 as usize;
@@ -50,6 +65,22 @@ impl WindowStore {
         );
         self.session_count = self.session_count + 1 - absorbed;
         merged
+    }
+
+    /// Where `window` is in `fixed`, made if new.
+    fn window_slot(&mut self, window: Window) -> usize {
+        if let Some((w, index)) = self.last
+            && w == window
+        {
+            return index;
+        }
+        let next = self.fixed.len();
+        let index = *self.window_index.entry(window).or_insert(next);
+        if index == next {
+            self.fixed.push((window, FxHashMap::default()));
+        }
+        self.last = Some((window, index));
+        index
     }
 
     /// Adds `event` to every window the spec assigns it.
@@ -69,13 +100,14 @@ impl WindowStore {
                 .find(|(w, _)| *w == window)
                 .map(|(_, &acc)| acc)
         } else {
-            self.fixed.get(&(window, key)).copied()
+            let index = *self.window_index.get(&window)?;
+            self.fixed[index].1.get(&key).copied()
         }
     }
 
     /// Cells held.
     pub fn len(&self) -> usize {
-        self.fixed.len() + self.session_count
+        self.fixed_count + self.session_count
     }
 
     /// True when no cell is held.
@@ -88,7 +120,7 @@ impl WindowStore {
         let mut cells: Vec<_> = self
             .fixed
             .iter()
-            .map(|(&(w, k), &acc)| (w, k, acc))
+            .flat_map(|(w, by_key)| by_key.iter().map(|(&k, &acc)| (*w, k, acc)))
             .collect();
         for (k, set) in self.sessions.iter().enumerate() {
             cells.extend(set.iter().map(|(w, &acc)| (w, KeyId(k as u32), acc)));
@@ -99,7 +131,20 @@ impl WindowStore {
 
     /// Drops every cell whose window ended at or before `watermark_ms`.
     pub fn evict_ended(&mut self, watermark_ms: i64) {
-        self.fixed.retain(|(w, _), _| w.end.as_ms() > watermark_ms);
+        let before = self.fixed.len();
+        self.fixed.retain(|(w, by_key)| {
+            let keep = w.end.as_ms() > watermark_ms;
+            if !keep {
+                self.fixed_count -= by_key.len();
+            }
+            keep
+        });
+        if self.fixed.len() != before {
+            self.last = None;
+            self.window_index = (self.fixed.iter().enumerate())
+                .map(|(index, (w, _))| (*w, index))
+                .collect();
+        }
         for set in &mut self.sessions {
             self.session_count -= set.retain(|w| w.end.as_ms() > watermark_ms);
         }
