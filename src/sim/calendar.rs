@@ -21,6 +21,9 @@ pub struct CalendarQueue<T> {
     ends: Vec<[u32; 2]>,
     /// One bit per bucket: set when the bucket holds anything.
     occupied: Vec<u64>,
+    /// One bit per word of `occupied`: set when the word is not zero, so that finding the
+    /// next item after a quiet stretch reads 64 words, not 4,096.
+    summary: Vec<u64>,
     nodes: Vec<Node<T>>,
     free: Vec<u32>,
     /// Items due at or after `base + RING_MS`.
@@ -43,6 +46,7 @@ impl<T> CalendarQueue<T> {
             base: start.as_ms(),
             ends: vec![[NONE; 2]; RING_MS],
             occupied: vec![0; RING_MS / 64],
+            summary: vec![0; RING_MS / 64 / 64],
             nodes: Vec::new(),
             free: Vec::new(),
             later: EventQueue::new(),
@@ -104,6 +108,7 @@ impl<T> CalendarQueue<T> {
         }
         ends[1] = index;
         self.occupied[bucket / 64] |= 1 << (bucket % 64);
+        self.summary[bucket / 64 / 64] |= 1 << (bucket / 64 % 64);
     }
 
     /// The time of the earliest item, if any.
@@ -133,6 +138,9 @@ impl<T> CalendarQueue<T> {
         if node.next == NONE {
             self.ends[bucket][1] = NONE;
             self.occupied[bucket / 64] &= !(1 << (bucket % 64));
+            if self.occupied[bucket / 64] == 0 {
+                self.summary[bucket / 64 / 64] &= !(1 << (bucket / 64 % 64));
+            }
             self.first = None;
         }
         self.free.push(index);
@@ -140,25 +148,34 @@ impl<T> CalendarQueue<T> {
         Some((Ts(t), item))
     }
 
-    /// The time of the first occupied ring bucket, scanning the bitmap from `base`.
+    /// The time of the first occupied ring bucket at or after `base`, going round the ring.
     fn first_occupied(&self) -> Option<i64> {
-        let words = self.occupied.len();
         let start = self.base as usize % RING_MS;
-        for step in 0..=words {
-            let word_index = (start / 64 + step) % words;
-            let mut word = self.occupied[word_index];
-            if step == 0 {
-                word &= !0u64 << (start % 64);
-            } else if step == words {
-                word &= !(!0u64 << (start % 64));
-            }
-            if word != 0 {
-                let bucket = word_index * 64 + word.trailing_zeros() as usize;
-                let distance = (bucket + RING_MS - start) % RING_MS;
-                return Some(self.base + distance as i64);
-            }
+        let bucket = self
+            .first_occupied_from(start)
+            .or_else(|| self.first_occupied_from(0))?;
+        let distance = (bucket + RING_MS - start) % RING_MS;
+        Some(self.base + distance as i64)
+    }
+
+    /// The first occupied bucket at or after `from`, without going round.
+    fn first_occupied_from(&self, from: usize) -> Option<usize> {
+        let word_index = from / 64;
+        let word = self.occupied[word_index] & (!0u64 << (from % 64));
+        if word != 0 {
+            return Some(word_index * 64 + word.trailing_zeros() as usize);
         }
-        None
+        let next_word = word_index + 1;
+        let mut group = next_word / 64;
+        let mut words = self.summary.get(group)? & (!0u64 << (next_word % 64));
+        loop {
+            if words != 0 {
+                let w = group * 64 + words.trailing_zeros() as usize;
+                return Some(w * 64 + self.occupied[w].trailing_zeros() as usize);
+            }
+            group += 1;
+            words = *self.summary.get(group)?;
+        }
     }
 
     /// Moves `base` to `t` and brings the items that came within the ring's reach into it,
