@@ -1,8 +1,11 @@
 //! The standard benchmark workloads, shared by `tidemark bench` and the criterion benches:
-//! (a) the engine's hot path on events already in memory, (b) the whole streaming simulation
-//! end to end. Both run on one thread.
+//! a bare hash-map loop as the reference, the engine's hot path on events already in memory,
+//! the whole streaming simulation end to end on one thread, the default scenario, the
+//! production day and its memory at 2 and 8 hours, and the replay of a CSV trace.
 
 use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -16,11 +19,12 @@ use crate::run::run_scenario;
 use crate::runner::streaming::StreamingSpec;
 use crate::scenario::Scenario;
 use crate::time::{Dur, Ts};
+use crate::trace::TimeFormat;
 use crate::window::WindowSpec;
-use crate::workload::WorkloadSpec;
 use crate::workload::spec::{
     DelayDist, KeySpec, Offline, Popularity, RateProfile, SourceSpec, ValueDist,
 };
+use crate::workload::{Generator, WorkloadSpec};
 
 /// Keys in the benchmark workloads.
 pub const KEYS: u32 = 1_000;
@@ -151,11 +155,124 @@ pub fn end_to_end_scenario(n: u64) -> Scenario {
     }
 }
 
+/// The figures `tidemark bench` prints, each measured in a process of its own so that its
+/// peak memory is its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// A bare hash-map tumbling-window loop over events in memory: the reference.
+    Reference,
+    /// The engine's hot path over the same events.
+    Engine,
+    /// The whole streaming simulation on one thread.
+    EndToEnd,
+    /// The default scenario, the whole run (the median of several).
+    DefaultScenario,
+    /// 1-hour windows at 1,000 events/s for 2 hours: memory against the 8-hour run.
+    HourlyWindows2h,
+    /// The same for 8 hours.
+    HourlyWindows8h,
+    /// The shipped production day: 86 million events through three models.
+    ProductionDay,
+    /// Replay of a 1-million-row CSV trace, streaming runner, per-event watermarks.
+    ReplayCsv,
+}
+
+impl Measure {
+    /// Every figure, in the order printed.
+    pub const ALL: [Measure; 8] = [
+        Measure::Reference,
+        Measure::Engine,
+        Measure::EndToEnd,
+        Measure::DefaultScenario,
+        Measure::HourlyWindows2h,
+        Measure::HourlyWindows8h,
+        Measure::ProductionDay,
+        Measure::ReplayCsv,
+    ];
+
+    /// The name on the command line (`tidemark bench --only NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Reference => "reference",
+            Measure::Engine => "engine",
+            Measure::EndToEnd => "end-to-end",
+            Measure::DefaultScenario => "default-scenario",
+            Measure::HourlyWindows2h => "hourly-2h",
+            Measure::HourlyWindows8h => "hourly-8h",
+            Measure::ProductionDay => "production-day",
+            Measure::ReplayCsv => "replay-csv",
+        }
+    }
+
+    /// What the figure measures, for the printed table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Reference => "reference: bare hash-map tumbling loop",
+            Measure::Engine => "engine hot path",
+            Measure::EndToEnd => "streaming end to end, one thread",
+            Measure::DefaultScenario => "default scenario, whole run (median of 9)",
+            Measure::HourlyWindows2h => "1-hour windows, 1,000 events/s, 2 h",
+            Measure::HourlyWindows8h => "1-hour windows, 1,000 events/s, 8 h",
+            Measure::ProductionDay => "production day, 3 models (all threads)",
+            Measure::ReplayCsv => "replay of a 1 M-row CSV, per-event watermarks",
+        }
+    }
+
+    /// Measures this figure in this process; `events` sizes the in-memory workloads.
+    pub fn run(self, events: u64) -> Figure {
+        let figure = match self {
+            Measure::Reference => {
+                let input = events_in_memory(events as usize, 7);
+                reset_peak_memory();
+                timed(events, || reference_loop(&input))
+            }
+            Measure::Engine => {
+                let input = events_in_memory(events as usize, 7);
+                reset_peak_memory();
+                timed(events, || {
+                    let mut out = Counter::default();
+                    engine_hot_path(&input, &mut out);
+                    out.results
+                })
+            }
+            Measure::EndToEnd => one_thread(|| run_measured(&end_to_end_scenario(events))),
+            Measure::DefaultScenario => {
+                let scenario = Scenario::default_scenario();
+                let mut runs: Vec<Figure> = (0..9).map(|_| run_measured(&scenario)).collect();
+                runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+                runs.swap_remove(4)
+            }
+            Measure::HourlyWindows2h => run_measured(&production_hours(Dur::from_hours(2))),
+            Measure::HourlyWindows8h => run_measured(&production_hours(Dur::from_hours(8))),
+            Measure::ProductionDay => run_measured(&production_day()),
+            Measure::ReplayCsv => replay_csv(1_000_000),
+        };
+        Figure {
+            name: self.name().to_owned(),
+            ..figure
+        }
+    }
+}
+
+impl std::str::FromStr for Measure {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Measure::ALL
+            .into_iter()
+            .find(|m| m.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<_> = Measure::ALL.iter().map(|m| m.name()).collect();
+                format!("no figure \"{text}\": one of {}", names.join(", "))
+            })
+    }
+}
+
 /// One measured figure.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
-    /// What was measured.
-    pub name: &'static str,
+    /// What was measured ([`Measure::name`]).
+    pub name: String,
     /// Events processed.
     pub events: u64,
     /// Wall-clock seconds.
@@ -171,48 +288,102 @@ impl Figure {
     }
 }
 
-impl std::fmt::Display for Figure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {:.1} M events/s, peak {:.0} MiB",
-            self.name,
-            self.million_per_second(),
-            self.peak_mib
-        )
+/// Times `work` over `events` events; the peak is read after it.
+fn timed<T>(events: u64, work: impl FnOnce() -> T) -> Figure {
+    let started = Instant::now();
+    std::hint::black_box(work());
+    Figure {
+        name: String::new(),
+        events,
+        seconds: started.elapsed().as_secs_f64(),
+        peak_mib: peak_memory_mib(),
     }
 }
 
-/// Measures (a): `n` events generated into memory first, then timed through the hot path.
-/// The peak includes the input held in memory (`n` × 40 bytes).
-pub fn measure_engine(n: usize) -> Figure {
-    let events = events_in_memory(n, 7);
+/// Runs `work` on a rayon pool of one thread.
+fn one_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool")
+        .install(work)
+}
+
+/// A whole run of `scenario`, counting the events it generated.
+fn run_measured(scenario: &Scenario) -> Figure {
     reset_peak_memory();
     let started = Instant::now();
-    let mut out = Counter::default();
-    engine_hot_path(&events, &mut out);
+    let output = run_scenario(scenario, &mut |_| {});
     let seconds = started.elapsed().as_secs_f64();
-    std::hint::black_box(&out);
     Figure {
-        name: "engine hot path",
-        events: n as u64,
+        name: String::new(),
+        events: output.report.get("workload.events").unwrap_or(0.0) as u64,
         seconds,
         peak_mib: peak_memory_mib(),
     }
 }
 
-/// Measures (b): a scenario of about `n` events, generated in arrival order, run through the
-/// discrete-event clock, the streaming runner, the oracle and the metrics.
-pub fn measure_end_to_end(n: u64) -> Figure {
-    let scenario = end_to_end_scenario(n);
+/// The reference: per event, a hash-map entry per (1-minute window, key) gets its count and
+/// sum; no watermark, no firing, no eviction. Returns the cells.
+pub fn reference_loop(events: &[Event]) -> usize {
+    let size = Dur::from_mins(1).as_ms();
+    let mut cells: rustc_hash::FxHashMap<(i64, KeyId), (u64, f64)> = Default::default();
+    for event in events {
+        let t = event.event_time.as_ms();
+        let cell = cells
+            .entry((t - t.rem_euclid(size), event.key))
+            .or_default();
+        cell.0 += 1;
+        cell.1 += event.value;
+    }
+    cells.len()
+}
+
+/// The shipped production day: 1,000 events/s, 1-minute windows, 1,000 Zipf keys, batch +
+/// micro-batch + streaming.
+pub fn production_day() -> Scenario {
+    Scenario::from_ron(
+        include_str!("../scenarios/production_day_1000_per_second.ron"),
+        "production_day_1000_per_second.ron",
+    )
+    .expect("the shipped scenario is valid")
+}
+
+/// The production day cut to `hours`, with 1-hour windows: about 1,000 results an hour, so
+/// memory should not grow with the hours.
+pub fn production_hours(hours: Dur) -> Scenario {
+    let mut scenario = production_day();
+    scenario.workload.duration = hours;
+    scenario.query.window = WindowSpec::Tumbling {
+        size: Dur::from_hours(1),
+        offset: Dur::ZERO,
+    };
+    scenario.expect.clear();
+    scenario
+}
+
+/// Writes `rows` events of the end-to-end workload as a CSV trace in the temporary folder,
+/// then times their replay through the streaming runner with per-event watermarks, results
+/// written as JSON Lines to nowhere.
+fn replay_csv(rows: u64) -> Figure {
+    let scenario = end_to_end_scenario(rows);
+    let path = std::env::temp_dir().join(format!("tidemark-bench-{}.csv", std::process::id()));
+    let mut generator = Generator::new(&scenario.workload, scenario.seed);
+    let events: Vec<Event> = generator.by_ref().take(rows as usize).collect();
+    crate::trace::write_file(&path, events, generator.keys(), TimeFormat::EpochMs)
+        .expect("the temporary folder is writable");
+    let spec = StreamingSpec {
+        watermark_emit: WatermarkEmit::PerEvent,
+        ..StreamingSpec::with_delay(BOUND)
+    };
     reset_peak_memory();
     let started = Instant::now();
-    let output = run_scenario(&scenario, &mut |_| {});
+    let summary = crate::replay::replay_streaming(&path, &query(), &spec, std::io::sink());
     let seconds = started.elapsed().as_secs_f64();
-    let events = output.report.get("workload.events").unwrap_or(0.0) as u64;
+    let _ = std::fs::remove_file(&path);
     Figure {
-        name: "streaming end to end",
-        events,
+        name: String::new(),
+        events: summary.map_or(0, |s| s.events),
         seconds,
         peak_mib: peak_memory_mib(),
     }

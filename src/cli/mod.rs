@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tidemark::aggregate::Aggregation;
+use tidemark::bench::Measure;
 use tidemark::engine::{WatermarkEmit, WatermarkFormula};
 use tidemark::query::QuerySpec;
 use tidemark::replay::{replay_micro_batch, replay_streaming};
@@ -75,12 +76,22 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Measure speed and peak memory on one thread: the engine's hot path, and the whole
-    /// streaming simulation end to end.
+    /// Measure speed and peak memory beside a bare hash-map loop measured in the same run:
+    /// the engine's hot path, the streaming simulation end to end, the default scenario, the
+    /// production day, memory at 2 and 8 hours, and the replay of a CSV trace. Each figure is
+    /// measured in a process of its own (about a minute in all).
     Bench {
-        /// Events per measurement (the hot path holds them all in memory first).
+        /// Events for the reference, hot-path and end-to-end figures (the first two hold
+        /// them all in memory first).
         #[arg(long, default_value_t = 10_000_000)]
         events: u64,
+        /// Measure only this figure (repeat for several): reference, engine, end-to-end,
+        /// default-scenario, hourly-2h, hourly-8h, production-day, replay-csv.
+        #[arg(long, value_name = "NAME")]
+        only: Vec<Measure>,
+        /// Measure one figure here and print it as JSON (how `bench` runs each figure).
+        #[arg(long, hide = true)]
+        child: bool,
     },
 }
 
@@ -338,10 +349,11 @@ pub fn main() -> ExitCode {
         Command::Gui { scenario } => open_app(scenario.as_deref()),
         Command::Sweep(args) => sweep(&args),
         Command::Advise { scenario, seed } => advise(&scenario, seed),
-        Command::Bench { events } => {
-            bench(events.max(1));
-            Ok(())
-        }
+        Command::Bench {
+            events,
+            only,
+            child,
+        } => bench(events.clamp(1, MAX_BENCH_EVENTS), &only, child),
     };
     finish(result)
 }
@@ -593,14 +605,81 @@ fn open_app(scenario: Option<&Path>) -> Result<(), Failure> {
 }
 
 /// Prints the two headline figures, one line each.
-fn bench(events: u64) {
-    let input_mib = (events as usize * std::mem::size_of::<tidemark::event::Event>()) as f64
-        / (1u64 << 20) as f64;
-    eprintln!(
-        "single thread; the hot path reads {events} events held in memory ({input_mib:.0} MiB of its peak)"
+/// The most events `bench` holds in memory (40 bytes each).
+const MAX_BENCH_EVENTS: u64 = 200_000_000;
+
+/// Measures each figure in a child process (so each peak memory is its own) and prints
+/// them with their ratio to the reference loop.
+fn bench(events: u64, only: &[Measure], child: bool) -> Result<(), Failure> {
+    let chosen = if only.is_empty() {
+        Measure::ALL.to_vec()
+    } else {
+        only.to_vec()
+    };
+    if child {
+        for measure in chosen {
+            println!(
+                "{}",
+                serde_json::to_string(&measure.run(events)).expect("a figure serializes")
+            );
+        }
+        return Ok(());
+    }
+    let me = std::env::current_exe()
+        .map_err(|e| Failure::bad_input(format!("error: cannot find this program: {e}")))?;
+    let mut reference: Option<f64> = None;
+    println!(
+        "{:<48} {:>12} {:>14} {:>10} {:>12}",
+        "figure", "events", "time", "M ev/s", "peak MiB"
     );
-    println!("{}", tidemark::bench::measure_engine(events as usize));
-    println!("{}", tidemark::bench::measure_end_to_end(events));
+    for measure in chosen {
+        eprint!("measuring {} ...\r", measure.name());
+        let output = std::process::Command::new(&me)
+            .args([
+                "bench",
+                "--child",
+                "--events",
+                &events.to_string(),
+                "--only",
+                measure.name(),
+            ])
+            .output()
+            .map_err(|e| Failure::bad_input(format!("error: cannot run {}: {e}", me.display())))?;
+        let figure: tidemark::bench::Figure =
+            serde_json::from_slice(&output.stdout).map_err(|e| {
+                Failure::bad_input(format!(
+                    "error: measuring {} failed ({e}): {}",
+                    measure.name(),
+                    String::from_utf8_lossy(&output.stderr)
+                ))
+            })?;
+        let rate = figure.million_per_second();
+        let ratio = match (measure, reference) {
+            (Measure::Reference, _) => {
+                reference = Some(rate);
+                String::new()
+            }
+            (Measure::Engine | Measure::EndToEnd, Some(r)) => {
+                format!("  {:.2}x reference", rate / r)
+            }
+            _ => String::new(),
+        };
+        let time = if figure.seconds < 1.0 {
+            format!("{:.1} ms", figure.seconds * 1e3)
+        } else {
+            format!("{:.2} s", figure.seconds)
+        };
+        println!(
+            "{:<48} {:>12} {:>14} {:>10.2} {:>12.0}{ratio}",
+            measure.label(),
+            figure.events,
+            time,
+            rate,
+            figure.peak_mib
+        );
+    }
+    eprintln!("{:<40}", "");
+    Ok(())
 }
 
 /// The file at `path`, or standard output for `-`.
