@@ -1,5 +1,8 @@
 //! `Scenario -> Report`: the one call the CLI and the GUI both make.
 
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+
 use rayon::prelude::*;
 
 use crate::event::{Event, KeyTable};
@@ -23,9 +26,12 @@ pub struct RunOutput {
     pub models: Vec<Outcome>,
 }
 
-/// Events generated ahead and handed to every model at once: large enough that the
+/// Events generated ahead and handed to every consumer at once: large enough that the
 /// hand-over costs nothing, small enough to stay in cache.
 const CHUNK: usize = 1 << 13;
+
+/// Chunks a consumer may lag behind the generator (bounds the memory in flight).
+const CHUNKS_IN_FLIGHT: usize = 4;
 
 /// Runs `scenario`, calling `progress` with the share done (0..1) now and then.
 pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOutput {
@@ -36,12 +42,37 @@ pub fn run_scenario(scenario: &Scenario, progress: &mut dyn FnMut(f64)) -> RunOu
     .expect("never cancelled")
 }
 
+/// What takes the arrival stream: the truth (workload statistics and the oracle), or one
+/// model.
+enum Consumer {
+    Truth(Box<(WorkloadStats, Oracle)>),
+    Model(Box<Running>),
+}
+
+impl Consumer {
+    fn take(&mut self, chunk: &[Event], keys: &KeyTable) {
+        match self {
+            Consumer::Truth(truth) => {
+                let (stats, oracle) = &mut **truth;
+                for event in chunk {
+                    stats.observe(event);
+                    oracle.observe(event);
+                }
+            }
+            Consumer::Model(model) => {
+                for event in chunk {
+                    model.on_event(event, keys);
+                }
+            }
+        }
+    }
+}
+
 /// Like [`run_scenario`], but stops (returning `None`) as soon as `progress` returns false.
 ///
-/// One pass over one arrival stream: the generator fills the next chunk while the workload
-/// statistics, the oracle and every model each take the current one on a thread of rayon's
-/// pool. Each consumer sees every event in arrival order, so the result is the same at any
-/// thread count.
+/// One pass over one arrival stream: this thread generates it chunk by chunk, and the
+/// truth and every model each take every chunk, in order, on a thread of their own. Each
+/// sees every event in arrival order, so the result is the same however the threads run.
 pub fn run_scenario_unless_cancelled(
     scenario: &Scenario,
     progress: &mut dyn FnMut(f64) -> bool,
@@ -49,42 +80,37 @@ pub fn run_scenario_unless_cancelled(
     let mut generator = Generator::new(&scenario.workload, scenario.seed);
     // Keys are all interned when the generator is made.
     let keys = generator.keys().clone();
-    let mut stats = WorkloadStats::new(scenario.query.window.length());
-    let mut oracle = Oracle::new(&scenario.query.window);
-    let mut models: Vec<Running> = models_of(scenario);
-    let mut chunk = next_chunk(&mut generator);
-    while !chunk.is_empty() {
-        let (next, ()) = rayon::join(
-            || next_chunk(&mut generator),
-            || {
-                rayon::join(
-                    || {
-                        for event in &chunk {
-                            stats.observe(event);
-                            oracle.observe(event);
-                        }
-                    },
-                    || {
-                        models.par_iter_mut().for_each(|model| {
-                            for event in &chunk {
-                                model.on_event(event, &keys);
-                            }
-                        })
-                    },
-                );
-            },
-        );
-        chunk = next;
-        if !progress(generator.progress()) {
-            return None;
-        }
-    }
+    let truth = Consumer::Truth(Box::new((
+        WorkloadStats::new(scenario.query.window.length()),
+        Oracle::new(&scenario.query.window),
+    )));
+    let consumers = std::iter::once(truth)
+        .chain(
+            models_of(scenario)
+                .into_iter()
+                .map(|m| Consumer::Model(Box::new(m))),
+        )
+        .collect();
+    let mut consumers = fan_out(consumers, &keys, &mut generator, progress)?.into_iter();
+    let Some(Consumer::Truth(truth)) = consumers.next() else {
+        unreachable!("the truth comes first");
+    };
+    let (stats, oracle) = *truth;
+    let models: Vec<Running> = consumers
+        .map(|c| match c {
+            Consumer::Model(m) => *m,
+            Consumer::Truth(_) => unreachable!("one truth"),
+        })
+        .collect();
     progress(1.0);
     let truth = oracle.cells();
     let mut values = figures(&stats, &oracle, &truth);
+    let finished: Vec<_> = models
+        .into_par_iter()
+        .map(|model| model.finish(&truth, stats.events, scenario, &keys))
+        .collect();
     let mut outcomes = Vec::new();
-    for model in models {
-        let (figures, outcome) = model.finish(&truth, stats.events, scenario, &keys);
+    for (figures, outcome) in finished {
         values.extend(figures);
         outcomes.push(outcome);
     }
@@ -94,6 +120,52 @@ pub fn run_scenario_unless_cancelled(
         truth,
         keys,
         models: outcomes,
+    })
+}
+
+/// Generates the arrival stream and hands each chunk to every consumer, each on a thread of
+/// its own; returns the consumers once all is taken, or `None` when `progress` cancels.
+fn fan_out(
+    consumers: Vec<Consumer>,
+    keys: &KeyTable,
+    generator: &mut Generator,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Option<Vec<Consumer>> {
+    std::thread::scope(|scope| {
+        let (senders, threads): (Vec<_>, Vec<_>) = consumers
+            .into_iter()
+            .map(|mut consumer| {
+                let (send, receive) = sync_channel::<Arc<[Event]>>(CHUNKS_IN_FLIGHT);
+                let thread = scope.spawn(move || {
+                    for chunk in receive {
+                        consumer.take(&chunk, keys);
+                    }
+                    consumer
+                });
+                (send, thread)
+            })
+            .unzip();
+        let mut cancelled = false;
+        loop {
+            let chunk: Arc<[Event]> = next_chunk(generator).into();
+            // A send fails only when a consumer has panicked: the join below passes it on.
+            if chunk.is_empty() || senders.iter().any(|s| s.send(chunk.clone()).is_err()) {
+                break;
+            }
+            if !progress(generator.progress()) {
+                cancelled = true;
+                break;
+            }
+        }
+        drop(senders);
+        let consumers: Vec<Consumer> = threads
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect();
+        (!cancelled).then_some(consumers)
     })
 }
 
