@@ -5,6 +5,7 @@
 //! Traces let users inspect a generated workload, replay it elsewhere, or replay a real log
 //! through tidemark. Rows are read and written one at a time, never the whole file at once.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -187,7 +188,9 @@ pub struct TraceReader {
 
 enum Rows {
     Csv {
-        records: csv::StringRecordsIntoIter<File>,
+        reader: csv::Reader<File>,
+        /// One record, reused for every row (no allocation per row).
+        record: csv::ByteRecord,
         /// Column index of each of [`FIELDS`].
         columns: [usize; 5],
         /// Column of the optional `source` field.
@@ -213,8 +216,9 @@ impl TraceReader {
                 line: 0,
             },
             TraceFormat::Csv => {
+                // Fields are trimmed as they are read (a slice, no copy).
                 let mut reader = csv::ReaderBuilder::new()
-                    .trim(csv::Trim::All)
+                    .trim(csv::Trim::Headers)
                     .from_reader(file);
                 let headers = reader
                     .headers()
@@ -235,7 +239,8 @@ impl TraceReader {
                 }
                 let source_column = headers.iter().position(|h| h == "source");
                 Rows::Csv {
-                    records: reader.into_records(),
+                    reader,
+                    record: csv::ByteRecord::new(),
                     columns,
                     source_column,
                 }
@@ -258,15 +263,15 @@ impl TraceReader {
         self.keys
     }
 
-    fn parse(
-        &mut self,
+    fn parse<'a>(
+        file: &Path,
+        keys: &mut KeyTable,
         line: u64,
-        cells: [Option<Cell>; 5],
-        source: Option<Cell>,
+        cells: [Option<Cell<'a>>; 5],
+        source: Option<Cell<'a>>,
     ) -> Result<Event, TraceError> {
-        let file = &self.file;
         let [id, key, value, event_time, arrival_time] = cells.map(Some);
-        let need = |cell: Option<Option<Cell>>, field: &str| {
+        let need = |cell: Option<Option<Cell<'a>>>, field: &str| {
             cell.flatten()
                 .ok_or_else(|| row_error(file, line, field, "the field is missing".to_owned()))
         };
@@ -282,11 +287,11 @@ impl TraceReader {
             })?,
         };
         let key = match need(key, "key")? {
-            Cell::Text(s) if !s.is_empty() => self.keys.intern(&s),
+            Cell::Text(s) if !s.is_empty() => keys.intern(&s),
             Cell::Text(_) => {
                 return Err(row_error(file, line, "key", "the key is empty".to_owned()));
             }
-            other => self.keys.intern(&other.text()),
+            other => keys.intern(&other.text()),
         };
         let value = match need(value, "value")? {
             Cell::Int(n) => n as f64,
@@ -326,31 +331,31 @@ impl TraceReader {
     }
 }
 
-/// A field as found in a row, before it is checked.
-enum Cell {
-    Text(String),
+/// A field as found in a row, before it is checked; text is borrowed from the row.
+enum Cell<'a> {
+    Text(Cow<'a, str>),
     Int(i64),
     Float(f64),
 }
 
-impl Cell {
-    fn text(&self) -> String {
+impl<'a> Cell<'a> {
+    fn text(&self) -> Cow<'_, str> {
         match self {
-            Cell::Text(s) => s.clone(),
-            Cell::Int(n) => n.to_string(),
-            Cell::Float(x) => x.to_string(),
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Int(n) => Cow::Owned(n.to_string()),
+            Cell::Float(x) => Cow::Owned(x.to_string()),
         }
     }
 
-    fn from_json(value: &serde_json::Value) -> Option<Cell> {
+    fn from_json(value: &'a serde_json::Value) -> Option<Cell<'a>> {
         match value {
-            serde_json::Value::String(s) => Some(Cell::Text(s.clone())),
+            serde_json::Value::String(s) => Some(Cell::Text(Cow::Borrowed(s))),
             serde_json::Value::Number(n) => n
                 .as_i64()
                 .map(Cell::Int)
                 .or_else(|| n.as_f64().map(Cell::Float)),
             serde_json::Value::Null => None,
-            other => Some(Cell::Text(other.to_string())),
+            other => Some(Cell::Text(Cow::Owned(other.to_string()))),
         }
     }
 }
@@ -370,24 +375,36 @@ impl Iterator for TraceReader {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.rows {
             Rows::Csv {
-                records,
+                reader,
+                record,
                 columns,
                 source_column,
             } => {
-                let (columns, source_column) = (*columns, *source_column);
-                let record = match records.next()? {
-                    Ok(r) => r,
+                match reader.read_byte_record(record) {
+                    Ok(true) => {}
+                    Ok(false) => return None,
                     Err(e) => {
                         let line = e.position().map_or(0, |p| p.line());
                         return Some(Err(row_error(&self.file, line, "row", e.to_string())));
                     }
-                };
+                }
                 let line = record.position().map_or(0, |p| p.line());
-                let cells = columns.map(|c| record.get(c).map(|s| Cell::Text(s.to_owned())));
-                let source = source_column
-                    .and_then(|c| record.get(c))
-                    .map(|s| Cell::Text(s.to_owned()));
-                Some(self.parse(line, cells, source))
+                let mut cells = [None, None, None, None, None];
+                let mut source = None;
+                let slots = cells.iter_mut().zip(FIELDS).zip(columns.map(Some));
+                for ((slot, field), column) in
+                    slots.chain([((&mut source, "source"), *source_column)])
+                {
+                    match column.and_then(|c| record.get(c)).map(std::str::from_utf8) {
+                        None => {}
+                        Some(Ok(text)) => *slot = Some(Cell::Text(Cow::Borrowed(text.trim()))),
+                        Some(Err(_)) => {
+                            let message = "the field is not UTF-8 text".to_owned();
+                            return Some(Err(row_error(&self.file, line, field, message)));
+                        }
+                    }
+                }
+                Some(Self::parse(&self.file, &mut self.keys, line, cells, source))
             }
             Rows::Jsonl { lines, line } => loop {
                 *line += 1;
@@ -418,7 +435,7 @@ impl Iterator for TraceReader {
                     };
                 let cells = FIELDS.map(|f| object.get(f).and_then(Cell::from_json));
                 let source = object.get("source").and_then(Cell::from_json);
-                return Some(self.parse(n, cells, source));
+                return Some(Self::parse(&self.file, &mut self.keys, n, cells, source));
             },
         }
     }
@@ -469,6 +486,27 @@ mod tests {
         assert_eq!(
             events[0].arrival_time - events[0].event_time,
             crate::time::Dur::from_mins(5)
+        );
+    }
+
+    #[test]
+    fn padded_fields_are_trimmed_and_bytes_that_are_not_text_name_their_field() {
+        let path = temp(
+            "padded.csv",
+            "id , key,value,event_time,arrival_time\n 1 , s1 , 2.5 , 0 ,0\n",
+        );
+        let events = read(&path).unwrap();
+        assert_eq!((events[0].id, events[0].value), (1, 2.5));
+        let path = std::env::temp_dir().join(format!("tidemark-{}-latin1.csv", std::process::id()));
+        std::fs::write(
+            &path,
+            b"id,key,value,event_time,arrival_time\n1,caf\xe9,1,0,0\n",
+        )
+        .unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("latin1.csv:2: field `key`: the field is not UTF-8 text"),
+            "{err}"
         );
     }
 
