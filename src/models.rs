@@ -206,6 +206,11 @@ impl Running {
         }
     }
 
+    /// The model's report name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
     /// The next event in arrival order.
     pub fn on_event(&mut self, event: &Event, keys: &KeyTable) {
         self.stats.input(event);

@@ -336,6 +336,8 @@ impl MicroBatchRunner {
         // drops a row whose own session [t, t + gap) ended, before any merging.
         let filtered = self.spec.output_mode != OutputMode::Complete || self.window.is_merging();
         let late = |w: &Window| filtered && w.end.as_ms() <= late_watermark;
+        // Only update mode emits the cells a batch changed.
+        let track = self.spec.output_mode == OutputMode::Update;
         let mut touched = Vec::new();
         for event in events {
             let mut accepted = false;
@@ -347,7 +349,9 @@ impl MicroBatchRunner {
                 } else {
                     accepted = true;
                     let cell = self.state.add(w, event.key, event.value);
-                    touched.push((cell, event.key));
+                    if track {
+                        touched.push((cell, event.key));
+                    }
                 }
             });
             if accepted {
