@@ -1,6 +1,6 @@
 //! The standard benchmark workloads, shared by `tidemark bench` and the criterion benches:
 //! a bare hash-map loop as the reference, the engine's hot path on events already in memory,
-//! the whole streaming simulation end to end on one thread, the default scenario, the
+//! the whole streaming simulation end to end, the default scenario, the
 //! production day and its memory at 2 and 8 hours, and the replay of a CSV trace.
 
 use std::time::Instant;
@@ -163,7 +163,8 @@ pub enum Measure {
     Reference,
     /// The engine's hot path over the same events.
     Engine,
-    /// The whole streaming simulation on one thread.
+    /// The whole streaming simulation: the generator, the truth and the runner, each on a
+    /// thread of its own.
     EndToEnd,
     /// The default scenario, the whole run (the median of several).
     DefaultScenario,
@@ -209,11 +210,11 @@ impl Measure {
         match self {
             Measure::Reference => "reference: bare hash-map tumbling loop",
             Measure::Engine => "engine hot path",
-            Measure::EndToEnd => "streaming end to end, one thread",
+            Measure::EndToEnd => "streaming end to end (generator, truth, runner)",
             Measure::DefaultScenario => "default scenario, whole run (median of 9)",
             Measure::HourlyWindows2h => "1-hour windows, 1,000 events/s, 2 h",
             Measure::HourlyWindows8h => "1-hour windows, 1,000 events/s, 8 h",
-            Measure::ProductionDay => "production day, 3 models (all threads)",
+            Measure::ProductionDay => "production day, batch + micro-batch + streaming",
             Measure::ReplayCsv => "replay of a 1 M-row CSV, per-event watermarks",
         }
     }
@@ -235,7 +236,7 @@ impl Measure {
                     out.results
                 })
             }
-            Measure::EndToEnd => one_thread(|| run_measured(&end_to_end_scenario(events))),
+            Measure::EndToEnd => run_measured(&end_to_end_scenario(events)),
             Measure::DefaultScenario => {
                 let scenario = Scenario::default_scenario();
                 let mut runs: Vec<Figure> = (0..9).map(|_| run_measured(&scenario)).collect();
@@ -298,15 +299,6 @@ fn timed<T>(events: u64, work: impl FnOnce() -> T) -> Figure {
         seconds: started.elapsed().as_secs_f64(),
         peak_mib: peak_memory_mib(),
     }
-}
-
-/// Runs `work` on a rayon pool of one thread.
-fn one_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("a one-thread pool")
-        .install(work)
 }
 
 /// A whole run of `scenario`, counting the events it generated.
