@@ -11,6 +11,7 @@ use crate::event::{Event, KeyTable};
 use crate::metrics::ModelStats;
 use crate::query::QuerySpec;
 use crate::runner::streaming::{Emission, Sample, StreamOutput, StreamingRunner, StreamingSpec};
+use crate::runner::{Billing, Closing, Runner};
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
 use crate::window::{Window, WindowSpec};
@@ -473,6 +474,39 @@ impl FaultyStreaming {
             lost,
             duplicated,
             ..self.figures
+        }
+    }
+}
+
+impl Runner<ModelStats> for FaultyStreaming {
+    fn on_event(&mut self, event: &Event, keys: &KeyTable, stats: &mut ModelStats) {
+        FaultyStreaming::on_event(self, event, keys, stats);
+    }
+
+    /// Faults act on arrivals, so the job catches up on what is due when the next record
+    /// comes (or at the end): nothing runs early.
+    fn advance_to(&mut self, _time: Ts, _stats: &mut ModelStats) {}
+
+    fn finish(&mut self, keys: &KeyTable, stats: &mut ModelStats) -> Closing {
+        let f = FaultyStreaming::finish(self, keys, stats);
+        let p99 = |s: &ModelStats| s.event_latency_ms.quantile(0.99);
+        let extra_p99 = p99(stats)
+            .zip(p99(&self.twin_stats))
+            .map(|(a, b)| (a - b) as f64);
+        Closing {
+            billing: Billing::AlwaysOn,
+            figures: vec![
+                ("fault_lost_events", Some(f.lost as f64)),
+                ("fault_duplicated_events", Some(f.duplicated as f64)),
+                ("fault_replayed_events", Some(f.replayed as f64)),
+                ("fault_unread_events", Some(f.unread as f64)),
+                ("fault_misattributed_events", Some(f.misattributed as f64)),
+                (
+                    "fault_recovery_time",
+                    f.recovery_time.map(|d| d.as_ms() as f64),
+                ),
+                ("fault_extra_latency_p99", extra_p99),
+            ],
         }
     }
 }

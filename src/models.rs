@@ -9,8 +9,9 @@ use crate::fault::FaultyStreaming;
 use crate::metrics::{ModelStats, SignedHistogram};
 use crate::oracle::TruthCell;
 use crate::runner::batch::{BatchSpec, ScheduledRunner, SinkMode};
-use crate::runner::micro_batch::{MicroBatchRunner, Trigger};
+use crate::runner::micro_batch::MicroBatchRunner;
 use crate::runner::streaming::{StreamingRunner, StreamingSpec};
+use crate::runner::{Billing, Runner};
 use crate::scenario::Scenario;
 use crate::sink::ServingTable;
 use crate::time::Dur;
@@ -23,12 +24,10 @@ pub const BYTES_PER_STATE_CELL: f64 = 96.0;
 /// compressed), for storage cost.
 pub const BYTES_PER_EVENT: f64 = 40.0;
 
-/// A runner of any model or architecture.
-enum Runner {
-    Scheduled(Box<ScheduledRunner>),
-    MicroBatch(Box<MicroBatchRunner>),
-    Streaming(Box<StreamingRunner>),
-    Faulty(Box<FaultyStreaming>),
+/// A model's runner, or an architecture: a composition of them.
+enum Model {
+    /// One runner (batch, micro-batch, streaming, with or without faults).
+    Runner(Box<dyn Runner<ModelStats> + Send>),
     /// Lambda or hybrid: a streaming and a batch layer, combined at the serving layer.
     Layers {
         speed: Box<Running>,
@@ -57,7 +56,7 @@ pub struct Outcome {
 /// One model being run: its report name, its runner and what it produced so far.
 pub struct Running {
     name: &'static str,
-    runner: Runner,
+    model: Model,
     stats: ModelStats,
 }
 
@@ -79,7 +78,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
     if let Some(spec) = &scenario.plain_micro_batch {
         models.push(Running {
             name: "plain_micro_batch",
-            runner: Runner::Scheduled(Box::new(ScheduledRunner::plain_micro_batch(
+            model: Model::Runner(Box::new(ScheduledRunner::plain_micro_batch(
                 spec,
                 &scenario.query,
             ))),
@@ -90,7 +89,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
         let streams = scenario.workload.sources.len();
         models.push(Running {
             name: "micro_batch",
-            runner: Runner::MicroBatch(Box::new(MicroBatchRunner::new(
+            model: Model::Runner(Box::new(MicroBatchRunner::new(
                 spec,
                 &scenario.query,
                 streams,
@@ -120,7 +119,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
         {
             models.push(Running {
                 name,
-                runner: Runner::Layers {
+                model: Model::Layers {
                     speed: Box::new(Running::streaming("speed", speed, scenario, stride)),
                     batch: Box::new(Running::batch("batch", batch_spec, scenario, stride)),
                     lambda: name == "lambda",
@@ -145,7 +144,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
         });
         models.push(Running {
             name: "kappa",
-            runner: Runner::Kappa {
+            model: Model::Kappa {
                 live: Box::new(Running::streaming("live", live_spec, scenario, stride)),
                 replay,
                 retention: kappa.retention,
@@ -176,7 +175,7 @@ impl Running {
     fn batch(name: &'static str, spec: &BatchSpec, scenario: &Scenario, stride: u64) -> Self {
         Running {
             name,
-            runner: Runner::Scheduled(Box::new(ScheduledRunner::batch(spec, &scenario.query))),
+            model: Model::Runner(Box::new(ScheduledRunner::batch(spec, &scenario.query))),
             stats: ModelStats::new(spec.sink, scenario.query.window, stride),
         }
     }
@@ -189,19 +188,19 @@ impl Running {
         stride: u64,
     ) -> Self {
         let stats = ModelStats::new(sink_of(spec), scenario.query.window, stride);
-        let runner = if spec.faults.is_empty() {
-            Runner::Streaming(Box::new(StreamingRunner::new(spec, &scenario.query)))
+        let runner: Box<dyn Runner<ModelStats> + Send> = if spec.faults.is_empty() {
+            Box::new(StreamingRunner::new(spec, &scenario.query))
         } else {
-            Runner::Faulty(Box::new(FaultyStreaming::new(
+            Box::new(FaultyStreaming::new(
                 spec,
                 &scenario.query,
                 scenario.workload.start,
                 stats.clone(),
-            )))
+            ))
         };
         Running {
             name,
-            runner,
+            model: Model::Runner(runner),
             stats,
         }
     }
@@ -214,16 +213,13 @@ impl Running {
     /// The next event in arrival order.
     pub fn on_event(&mut self, event: &Event, keys: &KeyTable) {
         self.stats.input(event);
-        match &mut self.runner {
-            Runner::Scheduled(r) => r.on_event(event, &mut self.stats),
-            Runner::MicroBatch(r) => r.on_event(event, &mut self.stats),
-            Runner::Streaming(r) => r.on_event(event, keys, &mut self.stats),
-            Runner::Faulty(r) => r.on_event(event, keys, &mut self.stats),
-            Runner::Layers { speed, batch, .. } => {
+        match &mut self.model {
+            Model::Runner(r) => r.on_event(event, keys, &mut self.stats),
+            Model::Layers { speed, batch, .. } => {
                 speed.on_event(event, keys);
                 batch.on_event(event, keys);
             }
-            Runner::Kappa { live, replay, .. } => {
+            Model::Kappa { live, replay, .. } => {
                 live.on_event(event, keys);
                 if let Some(r) = replay {
                     r.on_event(event, keys);
@@ -276,48 +272,18 @@ impl Running {
             })
         };
         let mut extra = Vec::new();
-        let cost = match self.runner {
-            Runner::Scheduled(mut r) => {
-                r.finish(&mut self.stats);
-                prices.map_or((None, None), |c| {
-                    runs_cost(c, r.run_lengths(), horizon, arrivals)
-                })
-            }
-            Runner::MicroBatch(mut r) => {
-                r.finish(&mut self.stats);
-                match (prices, r.trigger()) {
-                    (Some(c), Trigger::AvailableNow { .. }) => {
-                        runs_cost(c, r.batch_lengths(), horizon, arrivals)
+        let cost = match self.model {
+            Model::Runner(mut r) => {
+                let closing = r.finish(keys, &mut self.stats);
+                extra = closing.figures;
+                match closing.billing {
+                    Billing::PerRun(lengths) => {
+                        prices.map_or((None, None), |c| runs_cost(c, &lengths, horizon, arrivals))
                     }
-                    _ => always_on(&self.stats),
+                    Billing::AlwaysOn => always_on(&self.stats),
                 }
             }
-            Runner::Streaming(mut r) => {
-                r.finish(&mut self.stats);
-                extra.push(("lag_catch_up_time", Some(r.longest_lag().as_ms() as f64)));
-                always_on(&self.stats)
-            }
-            Runner::Faulty(mut r) => {
-                let f = r.finish(keys, &mut self.stats);
-                let p99 = |s: &ModelStats| s.event_latency_ms.quantile(0.99);
-                let extra_p99 = p99(&self.stats)
-                    .zip(p99(&r.twin_stats))
-                    .map(|(a, b)| (a - b) as f64);
-                extra.extend([
-                    ("fault_lost_events", Some(f.lost as f64)),
-                    ("fault_duplicated_events", Some(f.duplicated as f64)),
-                    ("fault_replayed_events", Some(f.replayed as f64)),
-                    ("fault_unread_events", Some(f.unread as f64)),
-                    ("fault_misattributed_events", Some(f.misattributed as f64)),
-                    (
-                        "fault_recovery_time",
-                        f.recovery_time.map(|d| d.as_ms() as f64),
-                    ),
-                    ("fault_extra_latency_p99", extra_p99),
-                ]);
-                always_on(&self.stats)
-            }
-            Runner::Layers {
+            Model::Layers {
                 speed,
                 batch,
                 lambda,
@@ -345,7 +311,7 @@ impl Running {
                 let add = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a + b);
                 (add(speed.cost.0, batch.cost.0), batch.cost.1)
             }
-            Runner::Kappa {
+            Model::Kappa {
                 live,
                 replay,
                 retention,

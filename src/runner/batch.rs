@@ -17,10 +17,10 @@ use rustc_hash::FxHashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_capacity, check_not_negative, cost_per_record_us};
+use super::{Billing, Closing, Runner, check_capacity, check_not_negative, cost_per_record_us};
 use crate::aggregate::Accumulator;
 use crate::engine::{ResultKind, WindowResult, WindowStore};
-use crate::event::{Event, KeyId};
+use crate::event::{Event, KeyId, KeyTable};
 use crate::id_set::IdSet;
 use crate::query::QuerySpec;
 use crate::runner::streaming::{Emission, Sample, StreamOutput};
@@ -581,6 +581,24 @@ impl ScheduledRunner {
                     acc,
                 },
             });
+        }
+    }
+}
+
+impl<O: StreamOutput> Runner<O> for ScheduledRunner {
+    fn on_event(&mut self, event: &Event, _keys: &KeyTable, out: &mut O) {
+        ScheduledRunner::on_event(self, event, out);
+    }
+
+    fn advance_to(&mut self, time: Ts, out: &mut O) {
+        self.run_until(time, out);
+    }
+
+    fn finish(&mut self, _keys: &KeyTable, out: &mut O) -> Closing {
+        ScheduledRunner::finish(self, out);
+        Closing {
+            billing: Billing::PerRun(self.run_lengths.clone()),
+            figures: Vec::new(),
         }
     }
 }

@@ -6,10 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_capacity, check_not_negative, cost_per_record_us};
+use super::{Billing, Closing, Runner, check_capacity, check_not_negative, cost_per_record_us};
 use crate::aggregate::Accumulator;
 use crate::engine::{ResultKind, WindowResult, WindowStore};
-use crate::event::{Event, KeyId};
+use crate::event::{Event, KeyId, KeyTable};
 use crate::query::QuerySpec;
 use crate::runner::streaming::{Emission, Sample, StreamOutput};
 use crate::time::{Dur, Ts};
@@ -433,6 +433,30 @@ impl MicroBatchRunner {
         };
         if let Some(chosen) = chosen {
             self.watermark = self.watermark.max(chosen);
+        }
+    }
+}
+
+impl<O: StreamOutput> Runner<O> for MicroBatchRunner {
+    fn on_event(&mut self, event: &Event, _keys: &KeyTable, out: &mut O) {
+        MicroBatchRunner::on_event(self, event, out);
+    }
+
+    fn advance_to(&mut self, time: Ts, out: &mut O) {
+        self.run_due(time, out);
+    }
+
+    fn finish(&mut self, _keys: &KeyTable, out: &mut O) -> Closing {
+        MicroBatchRunner::finish(self, out);
+        let billing = match self.spec.trigger {
+            // A scheduled available-now job pays for its runs; a processing-time trigger
+            // keeps the cluster on.
+            Trigger::AvailableNow { .. } => Billing::PerRun(self.batch_lengths.clone()),
+            Trigger::ProcessingTime(_) => Billing::AlwaysOn,
+        };
+        Closing {
+            billing,
+            figures: Vec::new(),
         }
     }
 }

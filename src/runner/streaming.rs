@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_capacity, check_not_negative, cost_per_record_us};
+use super::{Billing, Closing, Runner, check_capacity, check_not_negative, cost_per_record_us};
 use crate::engine::watermark::kafka_partition;
 use crate::engine::{
     FiringMode, OperatorConfig, Output, PartitionedWatermarks, WatermarkEmit, WatermarkFormula,
@@ -558,6 +558,24 @@ impl StreamingRunner {
             next += every;
         }
         self.next_sample = Some(next);
+    }
+}
+
+impl<O: StreamOutput> Runner<O> for StreamingRunner {
+    fn on_event(&mut self, event: &Event, keys: &KeyTable, out: &mut O) {
+        StreamingRunner::on_event(self, event, keys, out);
+    }
+
+    fn advance_to(&mut self, time: Ts, out: &mut O) {
+        StreamingRunner::advance_to(self, time, out);
+    }
+
+    fn finish(&mut self, _keys: &KeyTable, out: &mut O) -> Closing {
+        StreamingRunner::finish(self, out);
+        Closing {
+            billing: Billing::AlwaysOn,
+            figures: vec![("lag_catch_up_time", Some(self.longest_lag().as_ms() as f64))],
+        }
     }
 }
 
