@@ -385,21 +385,23 @@ fn figures(
     let correctness = stats.table.correctness(truth, None);
     let mut first_delay = SignedHistogram::default();
     let mut final_delay = SignedHistogram::default();
-    let mut truth_at = truth
-        .iter()
-        .map(|c| ((c.window, c.key), c.acc))
-        .collect::<std::collections::BTreeMap<_, _>>();
+    // Both are ordered by (window, key): walk the truth beside the table.
+    let mut truth = truth.iter().peekable();
     for (&(window, key), history) in stats.table.cells() {
+        while truth
+            .next_if(|c| (c.window, c.key) < (window, key))
+            .is_some()
+        {}
+        let true_cell = truth.next_if(|c| (c.window, c.key) == (window, key));
         if window.end.as_ms() == i64::MAX {
             continue;
         }
         if let Some(first) = history.first_visible() {
             first_delay.record((first - window.end).as_ms());
         }
-        let right = truth_at
-            .remove(&(window, key))
+        let right = true_cell
             .zip(history.last())
-            .is_some_and(|(t, v)| crate::sink::same_value(&t, &v));
+            .is_some_and(|(t, v)| crate::sink::same_value(&t.acc, &v));
         if right && let Some(settled) = history.settled_at() {
             final_delay.record((settled - window.end).as_ms());
         }

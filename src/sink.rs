@@ -104,6 +104,10 @@ impl ServingTable {
     pub fn write(&mut self, visible: Ts, window: Window, key: KeyId, acc: Accumulator) {
         self.writes += 1;
         let cell = self.cells.entry((window, key)).or_default();
+        if cell.versions.capacity() == 0 {
+            // Most cells are written once: room for one version, not the four a push reserves.
+            cell.versions.reserve_exact(1);
+        }
         // Versions arrive nearly in time order; insert in place when one is out of order.
         let at = cell.versions.partition_point(|(t, _)| *t <= visible);
         let value = match self.mode {
