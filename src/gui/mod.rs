@@ -27,7 +27,8 @@ macro_rules! built_in {
     };
 }
 
-/// Scenarios built into the app, by file name.
+/// Scenarios built into the app, by file name. The production day is not among them yet: the
+/// lab replays the workload on the UI thread, seconds at 86 million events.
 pub const BUILT_IN: &[(&str, &str)] = &[
     DEFAULT_SCENARIO,
     built_in!("freshmart_cancellation_dashboard.ron"),
@@ -57,7 +58,6 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     built_in!("spark_two_streams_max_watermark.ron"),
     built_in!("spark_two_streams_min_watermark.ron"),
     built_in!("state_growth_watermark_delay.ron"),
-    built_in!("production_day_1000_per_second.ron"),
 ];
 
 /// The views of the central area.
