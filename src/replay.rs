@@ -60,16 +60,23 @@ pub fn replay_streaming(
 
 /// Replays `trace` through the Spark micro-batch runner and writes JSON Lines to `out`;
 /// results carry their `batch`, and rows a sliding window refused while another window took
-/// the event are written as `dropped_from_window`.
+/// the event are written as `dropped_from_window`. `streams` is how many input streams the
+/// query reads; none: as many as the trace's `source` column numbers (read once first).
 pub fn replay_micro_batch(
     trace: &Path,
     query: &QuerySpec,
     spec: &MicroBatchSpec,
+    streams: Option<usize>,
     out: impl Write,
 ) -> Result<ReplaySummary, ReplayError> {
+    // Spark knows every source of the query from the first batch: a stream that has sent
+    // nothing yet holds the watermark (min policy) from the start, not from its first row.
+    let streams = match streams {
+        Some(n) => n,
+        None => streams_in(trace)?,
+    };
     let mut reader = TraceReader::open(trace)?;
-    // One input stream per `source` value; a trace without the column is one stream.
-    let mut runner = MicroBatchRunner::new(spec, query, 1);
+    let mut runner = MicroBatchRunner::new(spec, query, streams);
     let mut writer = JsonLines::new(out, &query.aggregations);
     let mut events = 0;
     while let Some(event) = reader.next() {
@@ -79,6 +86,15 @@ pub fn replay_micro_batch(
     }
     runner.finish(&mut writer.with_keys(reader.keys()));
     writer.finish(events)
+}
+
+/// Input streams in `trace`: one more than the largest `source` (one without the column).
+fn streams_in(trace: &Path) -> Result<usize, ReplayError> {
+    let mut most = 1;
+    for event in TraceReader::open(trace)? {
+        most = most.max(event?.source as usize + 1);
+    }
+    Ok(most)
 }
 
 /// Writes results and dropped events as JSON Lines.

@@ -277,7 +277,7 @@ impl TraceReader {
         };
         let id = match need(id, "id")? {
             Cell::Int(n) if n >= 0 => n as u64,
-            other => other.text().parse().map_err(|_| {
+            other => other.text().trim().parse().map_err(|_| {
                 row_error(
                     file,
                     line,
@@ -286,6 +286,7 @@ impl TraceReader {
                 )
             })?,
         };
+        // A key is taken exactly as written (numbers and times may be padded).
         let key = match need(key, "key")? {
             Cell::Text(s) if !s.is_empty() => keys.intern(&s),
             Cell::Text(_) => {
@@ -297,6 +298,7 @@ impl TraceReader {
             Cell::Int(n) => n as f64,
             Cell::Float(x) => x,
             Cell::Text(s) => s
+                .trim()
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite())
@@ -311,7 +313,7 @@ impl TraceReader {
         let source = match source {
             None => 0,
             Some(Cell::Int(n)) if (0..=u16::MAX as i64).contains(&n) => n as u16,
-            Some(other) => other.text().parse().map_err(|_| {
+            Some(other) => other.text().trim().parse().map_err(|_| {
                 row_error(
                     file,
                     line,
@@ -397,7 +399,7 @@ impl Iterator for TraceReader {
                 {
                     match column.and_then(|c| record.get(c)).map(std::str::from_utf8) {
                         None => {}
-                        Some(Ok(text)) => *slot = Some(Cell::Text(Cow::Borrowed(text.trim()))),
+                        Some(Ok(text)) => *slot = Some(Cell::Text(Cow::Borrowed(text))),
                         Some(Err(_)) => {
                             let message = "the field is not UTF-8 text".to_owned();
                             return Some(Err(row_error(&self.file, line, field, message)));
@@ -490,13 +492,18 @@ mod tests {
     }
 
     #[test]
-    fn padded_fields_are_trimmed_and_bytes_that_are_not_text_name_their_field() {
+    fn padded_numbers_are_read_keys_are_kept_exactly_and_bytes_that_are_not_text_are_named() {
         let path = temp(
             "padded.csv",
-            "id , key,value,event_time,arrival_time\n 1 , s1 , 2.5 , 0 ,0\n",
+            "id , key,value,event_time,arrival_time\n 1 ,a, 2.5 , 0 ,0\n2, a,1,0,0\n3,a ,1,0,0\n",
         );
-        let events = read(&path).unwrap();
+        let mut reader = TraceReader::open(&path).unwrap();
+        let events: Vec<Event> = reader.by_ref().map(Result::unwrap).collect();
         assert_eq!((events[0].id, events[0].value), (1, 2.5));
+        // `a`, ` a` and `a ` are three keys.
+        let keys = reader.into_keys();
+        let names: Vec<&str> = events.iter().map(|e| keys.name(e.key)).collect();
+        assert_eq!(names, ["a", " a", "a "]);
         let path = std::env::temp_dir().join(format!("tidemark-{}-latin1.csv", std::process::id()));
         std::fs::write(
             &path,
@@ -508,6 +515,33 @@ mod tests {
             err.contains("latin1.csv:2: field `key`: the field is not UTF-8 text"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn keys_with_spaces_round_trip_exactly_in_both_formats() {
+        let mut keys = KeyTable::new();
+        let names = [" a", "a", "a ", "b, c"];
+        let events: Vec<Event> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Event {
+                id: i as u64,
+                key: keys.intern(name),
+                value: 1.0,
+                event_time: Ts(0),
+                arrival_time: Ts(0),
+                source: 0,
+            })
+            .collect();
+        for file in ["keys.csv", "keys.jsonl"] {
+            let path = temp(file, "");
+            write_file(&path, events.clone(), &keys, TimeFormat::EpochMs).unwrap();
+            let mut reader = TraceReader::open(&path).unwrap();
+            let read: Vec<Event> = reader.by_ref().map(Result::unwrap).collect();
+            let keys = reader.into_keys();
+            let got: Vec<&str> = read.iter().map(|e| keys.name(e.key)).collect();
+            assert_eq!(got, names, "{file}");
+        }
     }
 
     #[test]

@@ -740,6 +740,7 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             replay_streaming(&args.trace, &query, &spec, out)
         }
         RunnerKind::MicroBatch => {
+            let streams = scenario.as_ref().map(|s| s.workload.sources.len());
             let base = scenario.and_then(|s| s.micro_batch).unwrap_or_else(|| {
                 MicroBatchSpec::replay(Dur::from_mins(1), Dur::ZERO, OutputMode::Append)
             });
@@ -752,7 +753,7 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             spec.validate(&query, "micro_batch", &mut problems);
             refuse(problems)?;
             out = create_output(&args.emit)?;
-            replay_micro_batch(&args.trace, &query, &spec, out)
+            replay_micro_batch(&args.trace, &query, &spec, streams, out)
         }
     }
     .map_err(|e| Failure::bad_input(error_lines(&e)))?;

@@ -241,3 +241,60 @@ fn the_sql_watermark_formula_drops_what_the_datastream_one_keeps() {
     assert_eq!(dropped("datastream"), 0);
     assert_eq!(dropped("sql"), 1);
 }
+
+#[test]
+fn a_micro_batch_replay_knows_every_input_stream_from_the_start() {
+    // One stream runs 20 minutes behind: with Spark's min policy its silence holds the
+    // watermark from the first batch, so the replay drops what `run` drops (nothing), with the
+    // scenario or with the streams counted from the trace's `source` column.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenarios_dir().join("spark_two_streams_min_watermark.ron");
+    let scenario = scenario.to_str().unwrap();
+    let generate = tidemark(dir.path(), &["generate", scenario, "--out", "trace.csv"]);
+    assert_eq!(generate.status.code(), Some(0), "{}", stderr(&generate));
+    let run = tidemark(dir.path(), &["run", scenario, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+    let run_dropped = report["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "micro_batch.dropped_late")
+        .unwrap()["value"]
+        .as_f64()
+        .unwrap();
+    let base = ["replay", "--trace", "trace.csv", "--runner", "micro-batch"];
+    let with_scenario: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--scenario", scenario])
+        .collect();
+    let text = std::fs::read_to_string(scenario).unwrap();
+    for setting in [
+        "Tumbling(size: \"5m\")",
+        "ProcessingTime(\"1m\")",
+        "watermark_delay: \"1m\"",
+    ] {
+        assert!(text.contains(setting), "the flags below mirror {setting}");
+    }
+    let from_trace: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain([
+            "--window",
+            "tumbling:5m",
+            "--watermark-delay",
+            "1m",
+            "--trigger",
+            "1m",
+        ])
+        .collect();
+    for args in [with_scenario, from_trace] {
+        let out = tidemark(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let dropped = stdout(&out)
+            .lines()
+            .filter(|l| l.contains(r#""type":"dropped""#))
+            .count();
+        assert_eq!(dropped as f64, run_dropped, "{args:?}");
+    }
+}
