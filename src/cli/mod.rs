@@ -486,7 +486,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("sweep-{}", scenario.name)));
+        .unwrap_or_else(|| PathBuf::from(format!("sweep-{}", file_name_part(&scenario.name))));
     let write = || -> io::Result<()> {
         fs::create_dir_all(&dir)?;
         fs::write(dir.join("sweep.txt"), &table)?;
@@ -557,7 +557,8 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
         Times::Ms => TimeFormat::EpochMs,
     };
     let to_stdout = args.out.as_os_str() == "-";
-    let out = create_output(&args.out)?;
+    let inputs: Vec<&Path> = args.scenario.as_deref().into_iter().collect();
+    let out = create_output(&args.out, &inputs)?;
     let write_error =
         |e: io::Error| Failure::bad_input(format!("error: writing {}: {e}", args.out.display()));
     let mut writer =
@@ -682,10 +683,39 @@ fn bench(events: u64, only: &[Measure], child: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The file at `path`, or standard output for `-`.
-fn create_output(path: &Path) -> Result<Box<dyn Write>, Failure> {
+/// `name` as one part of a file name, in the working folder whatever it says: letters,
+/// digits, `-` and `_` are kept, anything else (`/`, `.`, spaces) becomes `_`.
+fn file_name_part(name: &str) -> String {
+    let part: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if part.is_empty() {
+        "scenario".to_owned()
+    } else {
+        part
+    }
+}
+
+/// The file at `path`, or standard output for `-`; refused when it is one of the `inputs`
+/// (creating it would empty the file before it is read).
+fn create_output(path: &Path, inputs: &[&Path]) -> Result<Box<dyn Write>, Failure> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(io::stdout().lock()));
+    }
+    let same = |input: &Path| matches!((fs::canonicalize(path), fs::canonicalize(input)), (Ok(a), Ok(b)) if a == b);
+    if let Some(input) = inputs.iter().find(|input| same(input)) {
+        return Err(Failure::bad_input(format!(
+            "error: {} is also an input ({}): writing it would destroy it; name another file",
+            path.display(),
+            input.display()
+        )));
     }
     let file = fs::File::create(path)
         .map_err(|e| Failure::bad_input(format!("error: cannot create {}: {e}", path.display())))?;
@@ -717,6 +747,9 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     };
     let mut problems = Problems::default();
     query.validate("query", &mut problems);
+    let inputs: Vec<&Path> = std::iter::once(args.trace.as_path())
+        .chain(args.scenario.as_deref())
+        .collect();
     let out;
     let summary = match args.runner {
         RunnerKind::Streaming => {
@@ -736,7 +769,7 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             };
             spec.validate("streaming", &mut problems);
             refuse(problems)?;
-            out = create_output(&args.emit)?;
+            out = create_output(&args.emit, &inputs)?;
             replay_streaming(&args.trace, &query, &spec, out)
         }
         RunnerKind::MicroBatch => {
@@ -752,7 +785,7 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             };
             spec.validate(&query, "micro_batch", &mut problems);
             refuse(problems)?;
-            out = create_output(&args.emit)?;
+            out = create_output(&args.emit, &inputs)?;
             replay_micro_batch(&args.trace, &query, &spec, streams, out)
         }
     }
@@ -785,5 +818,12 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_scenario_name_never_leaves_the_working_folder() {
+        assert_eq!(file_name_part("/../../escaped"), "_______escaped");
+        assert_eq!(file_name_part("freshmart_ops-1"), "freshmart_ops-1");
+        assert_eq!(file_name_part(""), "scenario");
     }
 }

@@ -167,3 +167,49 @@ fn junit_lists_every_expectation_and_the_measured_value_of_a_failure() {
         assert!(svg.contains("<svg"), "{chart}.svg is an SVG");
     }
 }
+
+#[test]
+fn an_output_that_is_also_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = "id,key,value,event_time,arrival_time\n1,a,1,0,0\n";
+    std::fs::write(dir.path().join("t.csv"), trace).unwrap();
+    let scenario = scenario_text("mobile_offline_skew.ron");
+    std::fs::write(dir.path().join("s.ron"), &scenario).unwrap();
+    for args in [
+        &[
+            "replay",
+            "--trace",
+            "t.csv",
+            "--window",
+            "tumbling:1m",
+            "--emit",
+            "t.csv",
+        ][..],
+        &[
+            "replay",
+            "--trace",
+            "t.csv",
+            "--scenario",
+            "s.ron",
+            "--emit",
+            "./s.ron",
+        ][..],
+        &["generate", "s.ron", "--out", "s.ron"][..],
+    ] {
+        let out = tidemark(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("is also an input"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("t.csv")).unwrap(),
+        trace
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("s.ron")).unwrap(),
+        scenario
+    );
+}
