@@ -65,6 +65,13 @@ impl Requirement {
             &format!("{path}.max_latency"),
             || format!("max_latency {} must be positive", self.max_latency),
         );
+        if let Some(budget) = self.budget_per_year {
+            problems.check(
+                budget.is_finite() && budget >= 0.0,
+                &format!("{path}.budget_per_year"),
+                || format!("budget_per_year {budget} must be an amount of 0 or more"),
+            );
+        }
         problems.check(
             (0.0..=1.0).contains(&self.min_correct_share),
             &format!("{path}.min_correct_share"),

@@ -391,12 +391,14 @@ impl Expectation {
     }
 }
 
+/// A number, a share (`99%`) or a duration (`10m`, as milliseconds); never NaN or infinite.
 fn parse_threshold(value: &str) -> Option<f64> {
-    if let Ok(x) = value.parse::<f64>() {
+    let number = |text: &str| text.parse::<f64>().ok().filter(|x| x.is_finite());
+    if let Some(x) = number(value) {
         return Some(x);
     }
     if let Some(percent) = value.strip_suffix('%') {
-        return percent.trim().parse::<f64>().ok().map(|p| p / 100.0);
+        return number(percent.trim()).map(|p| p / 100.0);
     }
     Dur::parse(value).ok().map(|d| d.as_ms() as f64)
 }
@@ -435,6 +437,13 @@ mod tests {
         assert_eq!(Expectation::parse("a < 5").unwrap().op, Comparison::Lt);
         assert!(Expectation::parse("a is 5").is_err());
         assert!(Expectation::parse("a <= soon").is_err());
+    }
+
+    #[test]
+    fn a_threshold_that_is_not_a_finite_number_is_refused() {
+        for text in ["a.b >= NaN", "a.b < inf", "a.b <= -inf%", "a.b == nan%"] {
+            assert!(Expectation::parse(text).is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -254,9 +254,9 @@ impl SourceSpec {
         match &self.rate {
             RateProfile::Constant { per_minute } => {
                 problems.check(
-                    *per_minute > 0.0,
+                    per_minute.is_finite() && *per_minute > 0.0,
                     &format!("{path}.rate.per_minute"),
-                    || format!("rate {per_minute} events per minute must be positive"),
+                    || format!("rate {per_minute} events per minute must be a positive number"),
                 );
             }
             RateProfile::Diurnal {
@@ -265,12 +265,16 @@ impl SourceSpec {
                 peak_at,
             } => {
                 problems.check(
-                    *mean_per_minute > 0.0,
+                    mean_per_minute.is_finite() && *mean_per_minute > 0.0,
                     &format!("{path}.rate.mean_per_minute"),
-                    || format!("rate {mean_per_minute} events per minute must be positive"),
+                    || {
+                        format!(
+                            "rate {mean_per_minute} events per minute must be a positive number"
+                        )
+                    },
                 );
                 problems.check(
-                    *peak_to_trough >= 1.0,
+                    peak_to_trough.is_finite() && *peak_to_trough >= 1.0,
                     &format!("{path}.rate.peak_to_trough"),
                     || format!("peak_to_trough {peak_to_trough} must be at least 1 (the peak over the trough)"),
                 );
@@ -286,12 +290,16 @@ impl SourceSpec {
             problems.check(burst.duration > Dur::ZERO, &format!("{p}.duration"), || {
                 format!("burst duration {} must be positive", burst.duration)
             });
-            problems.check(burst.factor > 0.0, &format!("{p}.factor"), || {
-                format!(
-                    "burst factor {} must be positive (10.0 for a ×10 flash sale)",
-                    burst.factor
-                )
-            });
+            problems.check(
+                burst.factor.is_finite() && burst.factor > 0.0,
+                &format!("{p}.factor"),
+                || {
+                    format!(
+                        "burst factor {} must be positive (10.0 for a ×10 flash sale)",
+                        burst.factor
+                    )
+                },
+            );
             problems.check(burst.at >= Dur::ZERO, &format!("{p}.at"), || {
                 format!(
                     "burst start {} must not be before the workload start",
@@ -309,14 +317,28 @@ impl SourceSpec {
                 || format!("zipf exponent {exponent} must be 0 or more (1.0 is classic Zipf)"),
             );
         }
+        // Every value is a finite number: an infinite or NaN one has no sum to report.
+        let finite = |problems: &mut Problems, value: f64, field: &str| {
+            problems.check(value.is_finite(), &format!("{path}.values.{field}"), || {
+                format!("value {value} must be a finite number")
+            });
+        };
         match self.values {
-            ValueDist::Constant(_) => {}
+            ValueDist::Constant(v) => {
+                problems.check(v.is_finite(), &format!("{path}.values"), || {
+                    format!("constant value {v} must be a finite number")
+                })
+            }
             ValueDist::Uniform { min, max } => {
+                finite(problems, min, "min");
+                finite(problems, max, "max");
                 problems.check(min <= max, &format!("{path}.values.max"), || {
                     format!("uniform values: max {max} is below min {min}")
                 });
             }
             ValueDist::LogNormal { median, p99 } => {
+                finite(problems, median, "median");
+                finite(problems, p99, "p99");
                 problems.check(median > 0.0, &format!("{path}.values.median"), || {
                     format!("lognormal values: median {median} must be positive")
                 });
@@ -348,9 +370,15 @@ impl SourceSpec {
                 problems.check(scale > Dur::ZERO, &format!("{delay}.scale"), || {
                     format!("pareto delay: scale {scale} must be positive")
                 });
-                problems.check(shape > 0.0, &format!("{delay}.shape"), || {
-                    format!("pareto delay: shape {shape} must be positive (1.5 is a heavy tail)")
-                });
+                problems.check(
+                    shape.is_finite() && shape > 0.0,
+                    &format!("{delay}.shape"),
+                    || {
+                        format!(
+                            "pareto delay: shape {shape} must be positive (1.5 is a heavy tail)"
+                        )
+                    },
+                );
             }
         }
         let offline = &self.offline;

@@ -51,10 +51,35 @@ fn a_slide_larger_than_the_size_is_refused() {
 }
 
 #[test]
+fn infinite_and_nan_numbers_are_refused_where_they_are_written() {
+    let (err, at) = bad_scenario("mean_per_minute: 32.4", "mean_per_minute: inf");
+    assert!(
+        err.contains(&at) && err.contains("must be a positive number"),
+        "{err}"
+    );
+    let (err, at) = bad_scenario(
+        "values: LogNormal(median: 24.0, p99: 180.0)",
+        "values: Uniform(min: -inf, max: inf)",
+    );
+    assert!(
+        err.contains(&at) && err.contains("value -inf must be a finite number"),
+        "{err}"
+    );
+    let (err, _) = bad_scenario(
+        "values: LogNormal(median: 24.0, p99: 180.0)",
+        "values: Constant(NaN)",
+    );
+    assert!(
+        err.contains("constant value NaN must be a finite number"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_negative_rate_is_refused() {
     let (err, _) = bad_scenario("mean_per_minute: 32.4", "mean_per_minute: -5.0");
     assert!(
-        err.contains("rate -5 events per minute must be positive"),
+        err.contains("rate -5 events per minute must be a positive number"),
         "{err}"
     );
 }
