@@ -28,6 +28,7 @@ pub mod fault;
 pub mod gui;
 pub mod id_set;
 pub mod lab;
+pub mod limits;
 pub mod metrics;
 pub mod models;
 pub mod oracle;

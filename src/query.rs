@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Aggregation;
+use crate::limits::MAX_WINDOWS_PER_EVENT;
 use crate::time::Dur;
 use crate::validation::Problems;
 use crate::window::WindowSpec;
@@ -51,6 +52,16 @@ impl QuerySpec {
                 problems.check(slide <= size, &at("slide"), || {
                     format!("sliding window slide {slide} is larger than its size {size}: events between windows would be lost; make the slide at most {size}")
                 });
+                let per_event = size.as_ms() / slide.as_ms().max(1);
+                problems.check(
+                    slide <= Dur::ZERO || per_event <= MAX_WINDOWS_PER_EVENT,
+                    &at("slide"),
+                    || {
+                        format!(
+                            "every event falls in {per_event} windows ({size} by {slide}); the limit is {MAX_WINDOWS_PER_EVENT}: widen the slide"
+                        )
+                    },
+                );
                 // Flink's SlidingEventTimeWindows requires |offset| < slide.
                 problems.check(
                     slide <= Dur::ZERO || offset.as_ms().abs() < slide.as_ms(),
@@ -73,6 +84,37 @@ impl QuerySpec {
             !self.aggregations.is_empty(),
             &format!("{path}.aggregations"),
             || "name at least one aggregation: Count, Sum, Min, Max or Avg".to_owned(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sliding_window_may_put_an_event_in_ten_thousand_windows_and_no_more() {
+        let problems = |size: Dur, slide: Dur| {
+            let query = QuerySpec {
+                window: WindowSpec::Sliding {
+                    size,
+                    slide,
+                    offset: Dur::ZERO,
+                },
+                aggregations: vec![Aggregation::Count],
+            };
+            let mut problems = Problems::default();
+            query.validate("query", &mut problems);
+            problems.into_vec()
+        };
+        assert!(problems(Dur::from_secs(10_000), Dur::from_secs(1)).is_empty());
+        let day_by_ms = problems(Dur::from_hours(24), Dur(1));
+        assert_eq!(day_by_ms.len(), 1);
+        assert_eq!(day_by_ms[0].path, "query.window.slide");
+        assert!(
+            day_by_ms[0]
+                .message
+                .starts_with("every event falls in 86400000 windows")
         );
     }
 }

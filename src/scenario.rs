@@ -203,6 +203,7 @@ impl Scenario {
             cost.validate("cost", &mut problems);
         }
         self.validate_architectures(&mut problems);
+        crate::limits::check(self, &mut problems);
         if let Some(requirement) = &self.requirement {
             requirement.validate("requirement", &mut problems);
         }
@@ -234,6 +235,33 @@ impl Scenario {
         own: &'a Option<StreamingSpec>,
     ) -> Option<&'a StreamingSpec> {
         own.as_ref().or(self.streaming.as_ref())
+    }
+
+    /// Every streaming job the scenario declares, with its path: the plain model's and the
+    /// architectures' own layers.
+    pub fn streaming_jobs(&self) -> Vec<(&'static str, &StreamingSpec)> {
+        let own = [
+            ("streaming", self.streaming.as_ref()),
+            (
+                "lambda.speed",
+                self.lambda.as_ref().and_then(|l| l.speed.as_ref()),
+            ),
+            (
+                "hybrid.streaming",
+                self.hybrid.as_ref().and_then(|h| h.streaming.as_ref()),
+            ),
+            (
+                "kappa.streaming",
+                self.kappa.as_ref().and_then(|k| k.streaming.as_ref()),
+            ),
+            (
+                "kappa.before",
+                self.kappa.as_ref().and_then(|k| k.before.as_ref()),
+            ),
+        ];
+        own.into_iter()
+            .filter_map(|(path, spec)| spec.map(|s| (path, s)))
+            .collect()
     }
 
     /// An architecture's batch layer: its own, or the scenario's.

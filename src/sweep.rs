@@ -155,6 +155,9 @@ pub struct Vary {
 /// The most points one `--vary` may produce.
 const MAX_VALUES: usize = 1_000;
 
+/// The most points a grid (the product of the values) may have: each is a whole run.
+const MAX_POINTS: usize = 10_000;
+
 impl std::str::FromStr for Vary {
     type Err = String;
 
@@ -220,6 +223,14 @@ pub fn run_grid(
     vary: &[Vary],
     done: &(dyn Fn() + Sync),
 ) -> Result<Vec<GridPoint>, String> {
+    let points: f64 = vary.iter().map(|v| v.values.len() as f64).product();
+    if points > MAX_POINTS as f64 {
+        let sizes: Vec<String> = vary.iter().map(|v| v.values.len().to_string()).collect();
+        return Err(format!(
+            "the grid has {} = {points} points; at most {MAX_POINTS}: vary fewer settings or use coarser steps",
+            sizes.join(" × ")
+        ));
+    }
     let mut grid: Vec<Vec<Dur>> = vec![Vec::new()];
     for v in vary {
         grid = grid

@@ -353,7 +353,10 @@ pub fn main() -> ExitCode {
             events,
             only,
             child,
-        } => bench(events.clamp(1, MAX_BENCH_EVENTS), &only, child),
+        } if (1..=MAX_BENCH_EVENTS).contains(&events) => bench(events, &only, child),
+        Command::Bench { events, .. } => Err(Failure::bad_input(format!(
+            "error: --events {events}: between 1 and {MAX_BENCH_EVENTS} (the hot path holds them all in memory, 40 bytes each)"
+        ))),
     };
     finish(result)
 }
@@ -466,7 +469,7 @@ fn write_outputs(dir: &Path, output: &RunOutput) -> io::Result<()> {
 
 fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let scenario = load(Some(&args.scenario), args.seed)?;
-    let points: usize = args.vary.iter().map(|v| v.values.len()).product();
+    let points = (args.vary.iter()).fold(1usize, |n, v| n.saturating_mul(v.values.len()));
     let progress = Mutex::new((Progress::new(&format!("sweeping {points} points")), 0usize));
     let done = || {
         let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());

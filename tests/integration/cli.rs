@@ -238,3 +238,36 @@ fn an_output_that_is_also_an_input_is_refused_and_the_input_kept() {
         scenario
     );
 }
+
+#[test]
+fn work_beyond_the_limits_is_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = crate::scenarios_dir().join("freshmart_ops_dashboard.ron");
+    let scenario = scenario.to_str().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "sweep",
+                scenario,
+                "--vary",
+                "watermark_delay=0s..999s/1s",
+                "--vary",
+                "trigger=1s..999s/1s",
+            ],
+            "the grid has 1000 × 999 = 999000 points; at most 10000",
+        ),
+        (
+            &["bench", "--events", "18446744073709551615"],
+            "--events 18446744073709551615: between 1 and",
+        ),
+        (
+            &["replay", "--trace", "t.csv", "--window", "sliding:1d,1ms"],
+            "every event falls in 86400000 windows",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = tidemark(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    }
+}

@@ -1,0 +1,166 @@
+//! What one run may ask for, so that `validate` refuses what `run` could not finish in
+//! bounded time and memory, naming the limit and the figure the input implies.
+
+use chrono::Datelike;
+
+use crate::scenario::Scenario;
+use crate::time::{Dur, Ts};
+use crate::validation::Problems;
+use crate::workload::spec::{DelayDist, SourceSpec};
+
+/// Events one run may generate: about half an hour at the production day's pace.
+pub const MAX_EVENTS: f64 = 1e10;
+/// Keys one source may have (each is named and held in memory).
+pub const MAX_KEYS: u32 = 10_000_000;
+/// Windows one event may fall in (a sliding window's size over its slide), checked with
+/// the query.
+pub const MAX_WINDOWS_PER_EVENT: i64 = 10_000;
+/// The longest simulated span of a workload.
+pub const MAX_SPAN: Dur = Dur::from_hours(24 * 3_660);
+/// The longest delay a distribution may be set to (offline flushes, retries, tails).
+pub const MAX_DELAY: Dur = Dur::from_hours(24 * 365);
+/// Steps (watermark ticks, state samples) of one streaming job's processing time.
+pub const MAX_STEPS: f64 = 1e8;
+/// Workloads start between these years (so that every time stays far from the clock's ends).
+pub const YEARS: (i32, i32) = (1900, 2200);
+
+/// Records every limit `scenario` goes past.
+pub fn check(scenario: &Scenario, problems: &mut Problems) {
+    let workload = &scenario.workload;
+    let events = workload.expected_events();
+    problems.check(events <= MAX_EVENTS, "workload", || {
+        format!(
+            "this workload generates about {events:.1e} events; the limit is {MAX_EVENTS:.0e}: shorten the duration or lower the rates"
+        )
+    });
+    problems.check(workload.duration <= MAX_SPAN, "workload.duration", || {
+        format!(
+            "duration {} is longer than the limit, {MAX_SPAN}",
+            workload.duration
+        )
+    });
+    let year = |t: Ts| chrono::DateTime::from_timestamp_millis(t.as_ms()).map(|d| d.year_ce());
+    let in_range =
+        year(workload.start).is_some_and(|(ad, y)| ad && (YEARS.0..=YEARS.1).contains(&(y as i32)));
+    problems.check(in_range, "workload.start", || {
+        format!(
+            "start {} must fall between the years {} and {}",
+            workload.start, YEARS.0, YEARS.1
+        )
+    });
+    for (i, source) in workload.sources.iter().enumerate() {
+        check_source(source, &format!("workload.sources[{i}]"), problems);
+    }
+    for (path, spec) in scenario.streaming_jobs() {
+        // The job runs until its backlog is gone (the horizon, or longer when a small
+        // capacity leaves a backlog), stepping at every watermark tick and state sample.
+        let capacity =
+            spec.capacity_per_second.unwrap_or(f64::INFINITY) * f64::from(spec.parallelism.max(1));
+        let span_ms = (workload.duration.as_ms() as f64).max(events / capacity * 1e3);
+        let step = spec
+            .watermark_emit
+            .interval()
+            .map_or(spec.sample_every, |tick| tick.min(spec.sample_every));
+        let steps = span_ms / step.as_ms().max(1) as f64;
+        problems.check(steps <= MAX_STEPS, path, || {
+            format!(
+                "this job runs for {:.1e} ms of processing time in steps of {step} (watermark ticks, samples): {steps:.1e} steps; the limit is {MAX_STEPS:.0e}: give it more capacity or sample less often",
+                span_ms
+            )
+        });
+    }
+}
+
+fn check_source(source: &SourceSpec, path: &str, problems: &mut Problems) {
+    problems.check(
+        source.keys.count <= MAX_KEYS,
+        &format!("{path}.keys.count"),
+        || {
+            format!(
+                "{} keys is more than the limit, {MAX_KEYS}",
+                source.keys.count
+            )
+        },
+    );
+    let delays = [
+        ("offline.max", Some(source.offline.max)),
+        (
+            "duplicates.retry_after",
+            Some(source.duplicates.retry_after),
+        ),
+        (
+            "delay",
+            match source.delay {
+                DelayDist::None => None,
+                DelayDist::Fixed(d) => Some(d),
+                DelayDist::Exponential { mean } => Some(mean),
+                DelayDist::LogNormal { p99, .. } => Some(p99),
+                DelayDist::Pareto { scale, .. } => Some(scale),
+            },
+        ),
+    ];
+    for (field, delay) in delays {
+        if let Some(delay) = delay {
+            problems.check(delay <= MAX_DELAY, &format!("{path}.{field}"), || {
+                format!("{field} {delay} is longer than the limit, {MAX_DELAY}")
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems_of(edit: impl FnOnce(&mut Scenario)) -> Vec<String> {
+        let mut scenario = Scenario::default_scenario();
+        edit(&mut scenario);
+        let mut problems = Problems::default();
+        check(&scenario, &mut problems);
+        problems
+            .into_vec()
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn the_default_scenario_is_well_inside_every_limit() {
+        assert!(problems_of(|_| {}).is_empty());
+    }
+
+    #[test]
+    fn each_limit_names_the_figure_the_input_implies() {
+        // A million days of FreshMart orders at 32.4 a minute: 4.7×10¹⁰ events.
+        let million_days = problems_of(|s| s.workload.duration = Dur::from_hours(24_000_000));
+        assert!(
+            million_days.iter().any(|p| p.starts_with(
+                "workload: this workload generates about 4.7e10 events; the limit is 1e10"
+            )),
+            "{million_days:?}"
+        );
+        assert!(
+            million_days
+                .iter()
+                .any(|p| p.starts_with("workload.duration"))
+        );
+        let keys = problems_of(|s| s.workload.sources[0].keys.count = 4_000_000_000);
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert!(keys[0].starts_with("workload.sources[0].keys.count: 4000000000 keys"));
+        let ancient = problems_of(|s| s.workload.start = Ts(i64::MIN / 2));
+        assert!(ancient[0].starts_with("workload.start"), "{ancient:?}");
+        let slow = problems_of(|s| {
+            s.streaming.as_mut().unwrap().capacity_per_second = Some(0.0001);
+        });
+        assert!(
+            slow[0].starts_with("streaming: this job runs for 4.9e11 ms"),
+            "{slow:?}"
+        );
+        let offline =
+            problems_of(|s| s.workload.sources[0].offline.max = Dur::from_hours(24 * 1_000));
+        assert!(
+            offline[0].starts_with("workload.sources[0].offline.max"),
+            "{offline:?}"
+        );
+    }
+}
