@@ -1,8 +1,6 @@
 //! What one run may ask for, so that `validate` refuses what `run` could not finish in
 //! bounded time and memory, naming the limit and the figure the input implies.
 
-use chrono::Datelike;
-
 use crate::scenario::Scenario;
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
@@ -21,8 +19,16 @@ pub const MAX_SPAN: Dur = Dur::from_hours(24 * 3_660);
 pub const MAX_DELAY: Dur = Dur::from_hours(24 * 365);
 /// Steps (watermark ticks, state samples) of one streaming job's processing time.
 pub const MAX_STEPS: f64 = 1e8;
-/// Workloads start between these years (so that every time stays far from the clock's ends).
-pub const YEARS: (i32, i32) = (1900, 2200);
+/// Workloads start, and trace times fall, in the years 1900 to 2200 (so that every time
+/// stays far from the ends of the clock): 1900-01-01T00:00Z, inclusive.
+pub const EARLIEST: Ts = Ts::from_ms(-2_208_988_800_000);
+/// 2201-01-01T00:00Z, exclusive.
+pub const LATEST: Ts = Ts::from_ms(7_289_654_400_000);
+
+/// True when `t` is in the years the limits allow.
+pub fn in_years(t: Ts) -> bool {
+    (EARLIEST..LATEST).contains(&t)
+}
 
 /// Records every limit `scenario` goes past.
 pub fn check(scenario: &Scenario, problems: &mut Problems) {
@@ -39,13 +45,10 @@ pub fn check(scenario: &Scenario, problems: &mut Problems) {
             workload.duration
         )
     });
-    let year = |t: Ts| chrono::DateTime::from_timestamp_millis(t.as_ms()).map(|d| d.year_ce());
-    let in_range =
-        year(workload.start).is_some_and(|(ad, y)| ad && (YEARS.0..=YEARS.1).contains(&(y as i32)));
-    problems.check(in_range, "workload.start", || {
+    problems.check(in_years(workload.start), "workload.start", || {
         format!(
-            "start {} must fall between the years {} and {}",
-            workload.start, YEARS.0, YEARS.1
+            "start {} must fall in the years 1900 to 2200",
+            workload.start
         )
     });
     for (i, source) in workload.sources.iter().enumerate() {

@@ -306,9 +306,16 @@ impl TraceReader {
                     row_error(file, line, "value", format!("\"{s}\" is not a number"))
                 })?,
         };
-        let time = |cell: Cell, field: &str| match cell {
-            Cell::Int(ms) => Ok(Ts(ms)),
-            other => Ts::parse(&other.text()).map_err(|m| row_error(file, line, field, m)),
+        let time = |cell: Cell, field: &str| {
+            let t = match cell {
+                Cell::Int(ms) => Ts(ms),
+                other => Ts::parse(&other.text()).map_err(|m| row_error(file, line, field, m))?,
+            };
+            if !crate::limits::in_years(t) {
+                let message = format!("{} ms is outside the years 1900 to 2200", t.as_ms());
+                return Err(row_error(file, line, field, message));
+            }
+            Ok(t)
         };
         let source = match source {
             None => 0,
@@ -542,6 +549,17 @@ mod tests {
             let got: Vec<&str> = read.iter().map(|e| keys.name(e.key)).collect();
             assert_eq!(got, names, "{file}");
         }
+    }
+
+    #[test]
+    fn times_near_the_ends_of_the_clock_are_refused_with_their_field() {
+        let path = temp(
+            "edge.csv",
+            "id,key,value,event_time,arrival_time\n1,a,1,0,0\n2,a,1,5,9223372036854775807\n",
+        );
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("edge.csv:3: field `arrival_time`"), "{err}");
+        assert!(err.contains("outside the years 1900 to 2200"), "{err}");
     }
 
     #[test]
