@@ -223,8 +223,51 @@ impl Scenario {
                     )
                 },
             );
+            if let Some((model, _)) = expectation.metric.split_once('.')
+                && report::MODELS.contains(&model)
+            {
+                let running = self.models_run();
+                problems.check(running.contains(&model), &format!("expect[{i}]"), || {
+                    format!(
+                        "`{}` is about {model}, which this scenario does not run (it runs {}); add a `{model}` section or check another model",
+                        expectation.metric,
+                        running.join(", ")
+                    )
+                });
+            }
         }
         problems.into_vec()
+    }
+
+    /// The models and architectures a run of this scenario reports, in report order.
+    pub fn models_run(&self) -> Vec<&'static str> {
+        let layered = |speed: &Option<StreamingSpec>, batch: &Option<BatchSpec>| {
+            self.streaming_layer(speed).is_some() && self.batch_layer(batch).is_some()
+        };
+        let runs = [
+            ("batch", self.batch.is_some()),
+            ("plain_micro_batch", self.plain_micro_batch.is_some()),
+            ("micro_batch", self.micro_batch.is_some()),
+            ("streaming", self.streaming.is_some()),
+            (
+                "lambda",
+                self.lambda
+                    .as_ref()
+                    .is_some_and(|l| layered(&l.speed, &l.batch)),
+            ),
+            (
+                "kappa",
+                (self.kappa.as_ref()).is_some_and(|k| self.streaming_layer(&k.streaming).is_some()),
+            ),
+            (
+                "hybrid",
+                (self.hybrid.as_ref()).is_some_and(|h| layered(&h.streaming, &h.batch)),
+            ),
+        ];
+        runs.into_iter()
+            .filter(|(_, runs)| *runs)
+            .map(|(name, _)| name)
+            .collect()
     }
 }
 

@@ -772,6 +772,12 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             };
             spec.validate("streaming", &mut problems);
             refuse(problems)?;
+            if !spec.faults.is_empty() {
+                eprintln!(
+                    "warning: replay runs the job without the scenario's {} fault(s); `tidemark run` simulates them",
+                    spec.faults.len()
+                );
+            }
             out = create_output(&args.emit, &inputs)?;
             replay_streaming(&args.trace, &query, &spec, out)
         }

@@ -271,3 +271,13 @@ fn work_beyond_the_limits_is_refused_before_it_starts() {
         assert!(stderr(&out).contains(message), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn an_expectation_about_a_model_the_scenario_does_not_run_is_refused() {
+    let (err, at) = bad_scenario("expect: [", "expect: [\"batch.correct_share == 100%\",");
+    assert!(
+        err.contains(&at)
+            && err.contains("is about batch, which this scenario does not run (it runs streaming)"),
+        "{err}"
+    );
+}

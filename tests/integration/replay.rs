@@ -298,3 +298,30 @@ fn a_micro_batch_replay_knows_every_input_stream_from_the_start() {
         assert_eq!(dropped as f64, run_dropped, "{args:?}");
     }
 }
+
+#[test]
+fn a_replay_says_when_it_leaves_the_scenarios_faults_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "id,key,value,event_time,arrival_time\n1,a,1,0,0\n",
+    )
+    .unwrap();
+    let scenario = scenarios_dir().join("crash_exactly_once.ron");
+    let out = tidemark(
+        dir.path(),
+        &[
+            "replay",
+            "--trace",
+            "t.csv",
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("without the scenario's 1 fault(s)"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -25,6 +25,8 @@ fn every_shipped_scenario_meets_its_expectations() {
             continue;
         }
         let output = run_scenario(&scenario, &mut |_| {});
+        let ran: Vec<&str> = output.models.iter().map(|m| m.name).collect();
+        assert_eq!(ran, scenario.models_run(), "{}", file.display());
         let failed: Vec<_> = output
             .report
             .expectations
