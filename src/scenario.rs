@@ -149,6 +149,8 @@ impl Scenario {
 
     /// Parses and validates RON `text`; `file` names it in errors.
     pub fn from_ron(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        // Editors on Windows may open the file with a byte-order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // Optional sections are written without `Some(...)`.
         let options = ron::Options::default()
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
@@ -508,6 +510,12 @@ mod tests {
         assert_eq!(Expectation::parse("a < 5").unwrap().op, Comparison::Lt);
         assert!(Expectation::parse("a is 5").is_err());
         assert!(Expectation::parse("a <= soon").is_err());
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_scenario_is_read_past() {
+        let text = format!("\u{feff}{}", DEFAULT_SCENARIO.1);
+        assert!(Scenario::from_ron(&text, "bom.ron").is_ok());
     }
 
     #[test]

@@ -427,11 +427,17 @@ impl Iterator for TraceReader {
                         }));
                     }
                 };
+                // A byte-order mark may open the file, as it may a CSV one.
+                let text = if n == 1 {
+                    text.strip_prefix('\u{feff}').unwrap_or(&text)
+                } else {
+                    &text
+                };
                 if text.trim().is_empty() {
                     continue;
                 }
                 let object: serde_json::Map<String, serde_json::Value> =
-                    match serde_json::from_str(&text) {
+                    match serde_json::from_str(text) {
                         Ok(o) => o,
                         Err(e) => {
                             return Some(Err(row_error(
@@ -560,6 +566,23 @@ mod tests {
         let err = read(&path).unwrap_err().to_string();
         assert!(err.contains("edge.csv:3: field `arrival_time`"), "{err}");
         assert!(err.contains("outside the years 1900 to 2200"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_past_in_both_formats() {
+        for (file, body) in [
+            (
+                "bom.csv",
+                "\u{feff}id,key,value,event_time,arrival_time\n1,a,1,0,0\n",
+            ),
+            (
+                "bom.jsonl",
+                "\u{feff}{\"id\":1,\"key\":\"a\",\"value\":1,\"event_time\":0,\"arrival_time\":0}\n",
+            ),
+        ] {
+            let events = read(&temp(file, body)).unwrap();
+            assert_eq!(events.len(), 1, "{file}");
+        }
     }
 
     #[test]

@@ -73,7 +73,7 @@ enum Command {
         /// Scenario file (RON) with a `requirement` and a `cost` section.
         scenario: PathBuf,
         /// Override the scenario's seed.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
     },
     /// Measure speed and peak memory beside a bare hash-map loop measured in the same run:
@@ -113,10 +113,10 @@ struct ReplayArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_aggregation)]
     aggs: Option<Vec<Aggregation>>,
     /// Bounded out-of-orderness of the watermark [default: 0s].
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_non_negative_duration, allow_hyphen_values = true)]
     watermark_delay: Option<Dur>,
     /// Flink's allowed lateness [default: 0s].
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_non_negative_duration, allow_hyphen_values = true)]
     allowed_lateness: Option<Dur>,
     /// per-event, or periodic:INTERVAL [default: periodic:200ms, Flink's auto-watermark interval].
     #[arg(long, value_parser = parse_watermark_emit)]
@@ -129,10 +129,10 @@ struct ReplayArgs {
     #[arg(long)]
     partitions: Option<u32>,
     /// A partition without records this long stops holding the watermark back.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_non_negative_duration, allow_hyphen_values = true)]
     idle_timeout: Option<Dur>,
     /// Micro-batch: the processing-time trigger interval [default: 1m].
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_non_negative_duration, allow_hyphen_values = true)]
     trigger: Option<Dur>,
     /// Micro-batch: Spark's output mode [default: append].
     #[arg(long, value_enum)]
@@ -191,8 +191,19 @@ fn parse_aggregation(text: &str) -> Result<Aggregation, String> {
     text.parse()
 }
 
-fn parse_duration(text: &str) -> Result<Dur, String> {
-    Dur::parse(text)
+/// A duration flag: never negative (a negative one is read, then refused with the rule).
+fn parse_non_negative_duration(text: &str) -> Result<Dur, String> {
+    let d = Dur::parse(text)?;
+    if d < Dur::ZERO {
+        return Err(format!("{d} must not be negative, e.g. 5m"));
+    }
+    Ok(d)
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("a seed is a whole number from 0 to {}", u64::MAX))
 }
 
 fn parse_watermark_emit(text: &str) -> Result<WatermarkEmit, String> {
@@ -216,7 +227,7 @@ struct RunArgs {
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Override the scenario's seed.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     seed: Option<u64>,
     /// Write the expectations as JUnit XML (one test case each) for CI dashboards.
     #[arg(long, value_name = "FILE")]
@@ -236,7 +247,7 @@ struct SweepArgs {
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Override the scenario's seed.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     seed: Option<u64>,
 }
 
@@ -258,7 +269,7 @@ struct GenerateArgs {
     #[arg(long, value_enum, default_value_t = Times::Rfc3339)]
     times: Times,
     /// Override the scenario's seed.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     seed: Option<u64>,
 }
 

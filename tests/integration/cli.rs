@@ -281,3 +281,35 @@ fn an_expectation_about_a_model_the_scenario_does_not_run_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_negative_flag_value_is_read_and_refused_with_the_flag_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "replay",
+                "--trace",
+                "t.csv",
+                "--window",
+                "tumbling:1m",
+                "--watermark-delay",
+                "-5s",
+            ],
+            "-5s must not be negative",
+        ),
+        (
+            &["run", "--seed", "-1"],
+            "a seed is a whole number from 0 to 18446744073709551615",
+        ),
+        (
+            &["run", "--seed", "18446744073709551616"],
+            "a seed is a whole number",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = tidemark(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    }
+}
