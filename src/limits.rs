@@ -4,7 +4,7 @@
 use crate::scenario::Scenario;
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
-use crate::workload::spec::{DelayDist, SourceSpec};
+use crate::workload::spec::{DelayDist, SourceSpec, ValueDist};
 
 /// Events one run may generate: about half an hour at the production day's pace.
 pub const MAX_EVENTS: f64 = 1e10;
@@ -15,6 +15,9 @@ pub const MAX_KEYS: u32 = 10_000_000;
 pub const MAX_WINDOWS_PER_EVENT: i64 = 10_000;
 /// The longest simulated span of a workload.
 pub const MAX_SPAN: Dur = Dur::from_hours(24 * 3_660);
+/// The largest event value, either sign: 10¹⁰ of them still sum within f64's exact range
+/// of a cent.
+pub const MAX_VALUE: f64 = 1e15;
 /// The longest delay a distribution may be set to (offline flushes, retries, tails).
 pub const MAX_DELAY: Dur = Dur::from_hours(24 * 365);
 /// Steps (watermark ticks, state samples) of one streaming job's processing time.
@@ -85,6 +88,18 @@ fn check_source(source: &SourceSpec, path: &str, problems: &mut Problems) {
             )
         },
     );
+    let values = match source.values {
+        ValueDist::Constant(v) => vec![("values", v)],
+        ValueDist::Uniform { min, max } => vec![("values.min", min), ("values.max", max)],
+        ValueDist::LogNormal { median, p99 } => {
+            vec![("values.median", median), ("values.p99", p99)]
+        }
+    };
+    for (field, value) in values {
+        problems.check(value.abs() <= MAX_VALUE, &format!("{path}.{field}"), || {
+            format!("value {value:e} is beyond ±{MAX_VALUE:.0e}, where sums stop being exact")
+        });
+    }
     let delays = [
         ("offline.max", Some(source.offline.max)),
         (

@@ -447,6 +447,18 @@ impl Expectation {
             .filter_map(|(symbol, op)| text.find(symbol).map(|i| (i, *symbol, *op)))
             .min_by_key(|(i, symbol, _)| (*i, std::cmp::Reverse(symbol.len())))
             .ok_or_else(|| format!("expectation \"{text}\" has no comparison; {hint}"))?;
+        // The comparison is the whole run of comparison characters around the one found:
+        // `=<` is a malformed operator, not a metric named `x =`.
+        let is_op = |c: char| "<>=!".contains(c);
+        let start = text[..index].trim_end_matches(is_op).len();
+        let end = index + symbol.len();
+        let end = end + (text[end..].len() - text[end..].trim_start_matches(is_op).len());
+        if &text[start..end] != symbol {
+            return Err(format!(
+                "expectation \"{text}\": `{}` is not a comparison; {hint}",
+                &text[start..end]
+            ));
+        }
         let metric = text[..index].trim();
         let value = text[index + symbol.len()..].trim();
         if metric.is_empty() || value.is_empty() {
@@ -516,6 +528,19 @@ mod tests {
     fn a_byte_order_mark_before_the_scenario_is_read_past() {
         let text = format!("\u{feff}{}", DEFAULT_SCENARIO.1);
         assert!(Scenario::from_ron(&text, "bom.ron").is_ok());
+    }
+
+    #[test]
+    fn a_malformed_comparison_is_named_as_such() {
+        for (text, op) in [("a.b =< 5", "=<"), ("a.b => 5", "=>"), ("a.b <<= 5", "<<=")] {
+            let err = Expectation::parse(text).unwrap_err();
+            assert!(
+                err.contains(&format!("`{op}` is not a comparison")),
+                "{err}"
+            );
+        }
+        assert_eq!(Expectation::parse("a.b>=5").unwrap().op, Comparison::Ge);
+        assert_eq!(Expectation::parse("a.b != -5").unwrap().threshold, -5.0);
     }
 
     #[test]

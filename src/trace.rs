@@ -306,6 +306,13 @@ impl TraceReader {
                     row_error(file, line, "value", format!("\"{s}\" is not a number"))
                 })?,
         };
+        if value.abs() > crate::limits::MAX_VALUE {
+            let message = format!(
+                "{value:e} is beyond ±{:.0e}, where sums stop being exact",
+                crate::limits::MAX_VALUE
+            );
+            return Err(row_error(file, line, "value", message));
+        }
         let time = |cell: Cell, field: &str| {
             let t = match cell {
                 Cell::Int(ms) => Ts(ms),
@@ -583,6 +590,19 @@ mod tests {
             let events = read(&temp(file, body)).unwrap();
             assert_eq!(events.len(), 1, "{file}");
         }
+    }
+
+    #[test]
+    fn a_value_whose_sums_would_overflow_is_refused() {
+        let path = temp(
+            "huge.csv",
+            "id,key,value,event_time,arrival_time\n1,a,1e308,0,0\n",
+        );
+        let err = read(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("huge.csv:2: field `value`: 1e308 is beyond"),
+            "{err}"
+        );
     }
 
     #[test]
