@@ -158,7 +158,7 @@ impl Scenario {
             file: file.to_owned(),
             line: e.span.start.line,
             column: e.span.start.col,
-            message: syntax_message(&e.code),
+            message: syntax_message(&e.code, field_at(text, e.span.start.line, e.span.start.col)),
         })?;
         let problems = scenario.problems();
         if problems.is_empty() {
@@ -374,14 +374,44 @@ impl Scenario {
 }
 
 /// ron's messages, with a hint where the usual fix is known.
-fn syntax_message(code: &ron::Error) -> String {
+fn syntax_message(code: &ron::Error, field: Option<&str>) -> String {
     let message = code.to_string();
     match code {
         ron::Error::NoSuchStructField { .. } | ron::Error::NoSuchEnumVariant { .. } => {
             format!("{message}; check the spelling against scenarios/ or README.md")
         }
+        ron::Error::IntegerOutOfBounds | ron::Error::InvalidIntegerDigit { .. } => {
+            let range = match field {
+                Some("seed") => "a whole number from 0 to 18446744073709551615".to_owned(),
+                Some("count") => format!(
+                    "a whole number of keys from 1 to {}",
+                    crate::limits::MAX_KEYS
+                ),
+                _ => "a whole number, not negative, written without a decimal point or exponent"
+                    .to_owned(),
+            };
+            match field {
+                Some(field) => format!("`{field}`: {message}; write {range}"),
+                None => format!("{message}; write {range}"),
+            }
+        }
         _ => message,
     }
+}
+
+/// The field whose value stands at `line`:`column` (1-based): the last `name:` before it on
+/// that line.
+fn field_at(text: &str, line: usize, column: usize) -> Option<&str> {
+    let row = text.lines().nth(line.checked_sub(1)?)?;
+    let before: String = row.chars().take(column.saturating_sub(1)).collect();
+    let colon = before.rfind(':')?;
+    let name = before[..colon].trim_end();
+    let start = name
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let field = &name[start..];
+    let offset = row.find(field)?;
+    (!field.is_empty()).then(|| &row[offset..offset + field.len()])
 }
 
 /// A check on one metric of the report: `metric op threshold`.
@@ -528,6 +558,23 @@ mod tests {
     fn a_byte_order_mark_before_the_scenario_is_read_past() {
         let text = format!("\u{feff}{}", DEFAULT_SCENARIO.1);
         assert!(Scenario::from_ron(&text, "bom.ron").is_ok());
+    }
+
+    #[test]
+    fn an_integer_out_of_range_names_its_field_and_the_range() {
+        let text = DEFAULT_SCENARIO.1.replacen("seed: 17,", "seed: -1,", 1);
+        let err = Scenario::from_ron(&text, "s.ron").unwrap_err().to_string();
+        assert!(
+            err.contains("`seed`: ")
+                && err.contains("write a whole number from 0 to 18446744073709551615"),
+            "{err}"
+        );
+        let text = DEFAULT_SCENARIO.1.replacen("count: 40,", "count: 1e12,", 1);
+        let err = Scenario::from_ron(&text, "s.ron").unwrap_err().to_string();
+        assert!(
+            err.contains("`count`: ") && err.contains("keys from 1 to 10000000"),
+            "{err}"
+        );
     }
 
     #[test]
