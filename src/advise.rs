@@ -5,91 +5,22 @@
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::report::{Unit, display_value};
+use crate::catalogue::{Model, ModelMetric, Unit};
+use crate::report::display_value;
+use crate::requirement::Requirement;
 use crate::run::run_scenario;
 use crate::runner::batch::BatchSpec;
 use crate::runner::micro_batch::{MicroBatchSpec, OutputMode};
 use crate::runner::streaming::{Hops, StreamingSpec};
 use crate::scenario::Scenario;
 use crate::time::Dur;
-use crate::validation::Problems;
-
-/// What the business needs from the results.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Requirement {
-    /// The latency that matters, a model metric such as `event_latency_p99` (an event on
-    /// screen) or `result_delay_max` (a window's report after the window ends).
-    #[serde(default = "event_latency_p99")]
-    pub latency: String,
-    /// The most that latency may be.
-    pub max_latency: Dur,
-    /// The least share of results that must end exactly right.
-    #[serde(default = "all_but_one_percent")]
-    pub min_correct_share: f64,
-    /// The most a year may cost ($); none: no budget.
-    #[serde(default)]
-    pub budget_per_year: Option<f64>,
-}
-
-fn event_latency_p99() -> String {
-    "event_latency_p99".to_owned()
-}
-
-fn all_but_one_percent() -> f64 {
-    0.99
-}
-
-impl Requirement {
-    /// Checks the values, recording problems under `path`.
-    pub fn validate(&self, path: &str, problems: &mut Problems) {
-        let known = crate::report::MODEL_METRICS
-            .iter()
-            .any(|(m, unit, _)| *m == self.latency && *unit == Unit::Ms);
-        problems.check(known, &format!("{path}.latency"), || {
-            format!(
-                "`{}` is not a latency metric; use one of: {}",
-                self.latency,
-                crate::report::MODEL_METRICS
-                    .iter()
-                    .filter(|(_, unit, _)| *unit == Unit::Ms)
-                    .map(|(m, _, _)| *m)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        });
-        problems.check(
-            self.max_latency > Dur::ZERO,
-            &format!("{path}.max_latency"),
-            || format!("max_latency {} must be positive", self.max_latency),
-        );
-        if let Some(budget) = self.budget_per_year {
-            problems.check(
-                budget.is_finite() && budget >= 0.0,
-                &format!("{path}.budget_per_year"),
-                || format!("budget_per_year {budget} must be an amount of 0 or more"),
-            );
-        }
-        problems.check(
-            (0.0..=1.0).contains(&self.min_correct_share),
-            &format!("{path}.min_correct_share"),
-            || {
-                format!(
-                    "min_correct_share {} must be a share between 0 and 1",
-                    self.min_correct_share
-                )
-            },
-        );
-    }
-}
 
 /// One candidate measured.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
-    /// Model or architecture, as the report names it.
-    pub model: &'static str,
+    /// Model or architecture.
+    pub model: Model,
     /// Its settings, for people.
     pub settings: String,
     /// The required latency metric.
@@ -103,14 +34,14 @@ pub struct Verdict {
 }
 
 /// Simplicity order on equal cost: fewer moving parts first.
-const SIMPLICITY: [&str; 7] = [
-    "batch",
-    "plain_micro_batch",
-    "micro_batch",
-    "streaming",
-    "hybrid",
-    "kappa",
-    "lambda",
+const SIMPLICITY: [Model; 7] = [
+    Model::Batch,
+    Model::PlainMicroBatch,
+    Model::MicroBatch,
+    Model::Streaming,
+    Model::Hybrid,
+    Model::Kappa,
+    Model::Lambda,
 ];
 
 /// The advice: every candidate measured, cheapest meeting the requirement first.
@@ -197,7 +128,7 @@ pub fn candidates(scenario: &Scenario) -> Vec<(String, Scenario)> {
         }
     }
     // The scenario's own choices, as written.
-    for model in crate::report::MODELS {
+    for model in Model::ALL {
         let own = alone(scenario, Some(model));
         if !crate::models::models_of(&own).is_empty() {
             out.push((format!("{} as in the scenario", display_model(model)), own));
@@ -208,7 +139,7 @@ pub fn candidates(scenario: &Scenario) -> Vec<(String, Scenario)> {
 
 /// `original` with only `keep` of its models and architectures (none: none of them), and no
 /// expectations; an architecture keeps the layers it took from the scenario's sections.
-fn alone(original: &Scenario, keep: Option<&str>) -> Scenario {
+fn alone(original: &Scenario, keep: Option<Model>) -> Scenario {
     let mut s = original.clone();
     s.expect.clear();
     if let Some(l) = &mut s.lambda {
@@ -222,26 +153,26 @@ fn alone(original: &Scenario, keep: Option<&str>) -> Scenario {
         h.streaming = h.streaming.take().or_else(|| original.streaming.clone());
         h.batch = h.batch.take().or_else(|| original.batch.clone());
     }
-    let drop = |name: &str| keep != Some(name);
-    if drop("batch") {
+    let drop = |model: Model| keep != Some(model);
+    if drop(Model::Batch) {
         s.batch = None;
     }
-    if drop("plain_micro_batch") {
+    if drop(Model::PlainMicroBatch) {
         s.plain_micro_batch = None;
     }
-    if drop("micro_batch") {
+    if drop(Model::MicroBatch) {
         s.micro_batch = None;
     }
-    if drop("streaming") {
+    if drop(Model::Streaming) {
         s.streaming = None;
     }
-    if drop("lambda") {
+    if drop(Model::Lambda) {
         s.lambda = None;
     }
-    if drop("kappa") {
+    if drop(Model::Kappa) {
         s.kappa = None;
     }
-    if drop("hybrid") {
+    if drop(Model::Hybrid) {
         s.hybrid = None;
     }
     s
@@ -273,25 +204,20 @@ pub fn advise(
                 total,
             );
             let model = *report.models().first()?;
-            let get = |m: &str| report.get(&format!("{model}.{m}"));
+            let get = |m| report.model(model, m);
             let mut verdict = Verdict {
                 model,
                 settings: settings.clone(),
-                latency_ms: get(&requirement.latency),
-                correct_share: get("correct_share"),
-                cost_per_year: get("cost_per_year"),
+                latency_ms: requirement.latency_metric().and_then(get),
+                correct_share: get(ModelMetric::CorrectShare),
+                cost_per_year: get(ModelMetric::CostPerYear),
                 failures: Vec::new(),
             };
             verdict.failures = failures(&verdict, &requirement);
             Some(verdict)
         })
         .collect();
-    let simplicity = |m: &str| {
-        SIMPLICITY
-            .iter()
-            .position(|s| *s == m)
-            .unwrap_or(SIMPLICITY.len())
-    };
+    let simplicity = |m: Model| SIMPLICITY.iter().position(|s| *s == m);
     verdicts.sort_by(|a, b| {
         (!a.failures.is_empty())
             .cmp(&!b.failures.is_empty())
@@ -441,6 +367,6 @@ impl Advice {
 }
 
 /// The model's name in prose.
-fn display_model(model: &str) -> String {
-    model.replace('_', "-")
+fn display_model(model: Model) -> String {
+    model.name().replace('_', "-")
 }

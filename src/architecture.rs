@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, KeyTable};
 use crate::metrics::ModelStats;
 use crate::query::QuerySpec;
-use crate::runner::batch::{BatchSpec, SinkMode};
+use crate::runner::batch::BatchSpec;
 use crate::runner::streaming::{StreamingRunner, StreamingSpec};
 use crate::sink::ServingTable;
+use crate::sink::SinkMode;
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
 
@@ -243,6 +244,7 @@ fn layered(speed: &ModelStats, batch: &ModelStats, table: ServingTable) -> Model
 mod tests {
     use super::*;
     use crate::aggregate::Aggregation;
+    use crate::catalogue::{Model, ModelMetric};
     use crate::engine::WatermarkEmit;
     use crate::event::KeyId;
     use crate::run::run_scenario;
@@ -344,11 +346,21 @@ mod tests {
         s.expect.clear();
         s.lambda = Some(LambdaSpec::default());
         let out = run_scenario(&s, &mut |_| {});
-        let model = |name: &str| &out.models.iter().find(|m| m.name == name).unwrap().stats;
-        let (lambda, speed) = (model("lambda"), model("streaming"));
+        let model = |name| &out.models.iter().find(|m| m.name == name).unwrap().stats;
+        let (lambda, speed) = (model(Model::Lambda), model(Model::Streaming));
         // The speed layer alone drops hours-late orders and counts retries twice.
-        assert!(out.report.get("lambda.speed_correct_share").unwrap() < 0.9);
-        assert!(out.report.get("lambda.layer_disagreements").unwrap() > 0.0);
+        assert!(
+            out.report
+                .model(Model::Lambda, ModelMetric::SpeedCorrectShare)
+                .unwrap()
+                < 0.9
+        );
+        assert!(
+            out.report
+                .model(Model::Lambda, ModelMetric::LayerDisagreements)
+                .unwrap()
+                > 0.0
+        );
         // Before the nightly run readers see the speed view; after the correction, the truth.
         let evening = s.workload.start + Dur::from_hours(23);
         assert_eq!(
@@ -360,7 +372,10 @@ mod tests {
             lambda.table.correct_share_at(&out.truth, next_noon),
             Some(1.0)
         );
-        assert_eq!(out.report.get("lambda.correct_share"), Some(1.0));
+        assert_eq!(
+            out.report.model(Model::Lambda, ModelMetric::CorrectShare),
+            Some(1.0)
+        );
     }
 
     #[test]
@@ -370,12 +385,20 @@ mod tests {
         s.expect.clear();
         s.hybrid = Some(HybridSpec::default());
         let report = run_scenario(&s, &mut |_| {}).report;
-        assert!(report.get("streaming.correct_share").unwrap() < 1.0);
-        assert_eq!(report.get("hybrid.correct_share"), Some(1.0));
+        assert!(
+            report
+                .model(Model::Streaming, ModelMetric::CorrectShare)
+                .unwrap()
+                < 1.0
+        );
+        assert_eq!(
+            report.model(Model::Hybrid, ModelMetric::CorrectShare),
+            Some(1.0)
+        );
         // The stream's first results stay: the hybrid is as fresh as the stream.
         assert_eq!(
-            report.get("hybrid.result_delay_p50"),
-            report.get("streaming.result_delay_p50")
+            report.model(Model::Hybrid, ModelMetric::ResultDelayP50),
+            report.model(Model::Streaming, ModelMetric::ResultDelayP50)
         );
     }
 }

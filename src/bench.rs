@@ -11,6 +11,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
 use crate::aggregate::Aggregation;
+use crate::catalogue::{Metric, ScenarioMetric};
 use crate::engine::watermark::BoundedOutOfOrderness;
 use crate::engine::{OperatorConfig, Output, WatermarkEmit, WindowOperator, WindowResult};
 use crate::event::{Event, KeyId};
@@ -309,7 +310,10 @@ fn run_measured(scenario: &Scenario) -> Figure {
     let seconds = started.elapsed().as_secs_f64();
     Figure {
         name: String::new(),
-        events: output.report.get("workload.events").unwrap_or(0.0) as u64,
+        events: output
+            .report
+            .get(Metric::Scenario(ScenarioMetric::Events))
+            .unwrap_or(0.0) as u64,
         seconds,
         peak_mib: peak_memory_mib(),
     }

@@ -8,6 +8,7 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::catalogue::{Model, ModelMetric};
 use crate::models::Outcome;
 use crate::oracle::TruthCell;
 use crate::sweep::GridPoint;
@@ -17,16 +18,15 @@ const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 const SIZE: (u32, u32) = (900, 500);
 
 /// One colour per model, the same in every chart (and in the app).
-pub fn model_colour(name: &str) -> RGBColor {
-    match name {
-        "batch" => RGBColor(31, 119, 180),
-        "plain_micro_batch" => RGBColor(148, 103, 189),
-        "micro_batch" => RGBColor(255, 127, 14),
-        "streaming" => RGBColor(44, 160, 44),
-        "lambda" => RGBColor(214, 39, 40),
-        "kappa" => RGBColor(23, 190, 207),
-        "hybrid" => RGBColor(140, 86, 75),
-        _ => RGBColor(127, 127, 127),
+pub fn model_colour(model: Model) -> RGBColor {
+    match model {
+        Model::Batch => RGBColor(31, 119, 180),
+        Model::PlainMicroBatch => RGBColor(148, 103, 189),
+        Model::MicroBatch => RGBColor(255, 127, 14),
+        Model::Streaming => RGBColor(44, 160, 44),
+        Model::Lambda => RGBColor(214, 39, 40),
+        Model::Kappa => RGBColor(23, 190, 207),
+        Model::Hybrid => RGBColor(140, 86, 75),
     }
 }
 
@@ -117,18 +117,18 @@ pub fn write_charts(
 /// result, median), a line per model the sweep moves, a dot per point.
 pub fn write_tradeoff_charts(dir: &Path, points: &[GridPoint]) -> io::Result<Vec<PathBuf>> {
     register_font();
-    let mut models: Vec<&'static str> = points.iter().flat_map(|p| p.report.models()).collect();
-    models.sort_by_key(|m| crate::report::MODELS.iter().position(|n| n == m));
+    let mut models: Vec<Model> = points.iter().flat_map(|p| p.report.models()).collect();
+    models.sort();
     models.dedup();
-    let curve = |metric: &str| {
+    let curve = |metric: ModelMetric| {
         let lines: Vec<_> = models
             .iter()
             .map(|&model| {
                 let mut line: Vec<(f64, f64)> = points
                     .iter()
                     .filter_map(|p| {
-                        let get = |m: &str| p.report.get(&format!("{model}.{m}"));
-                        Some((get("final_delay_p50")? / 60_000.0, get(metric)?))
+                        let get = |m| p.report.model(model, m);
+                        Some((get(ModelMetric::FinalDelayP50)? / 60_000.0, get(metric)?))
                     })
                     .collect();
                 line.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -149,13 +149,13 @@ pub fn write_tradeoff_charts(dir: &Path, points: &[GridPoint]) -> io::Result<Vec
             "tradeoff_correct",
             "Right at the end, against result latency",
             "share of results right",
-            "correct_share",
+            ModelMetric::CorrectShare,
         ),
         (
             "tradeoff_dropped",
             "Dropped as late, against result latency",
             "share of events dropped",
-            "dropped_late_share",
+            ModelMetric::DroppedLateShare,
         ),
     ];
     for (name, caption, y_desc, metric) in charts {
@@ -237,7 +237,7 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 fn line_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     frame: &Frame,
-    series: Vec<(&'static str, Vec<(f64, f64)>)>,
+    series: Vec<(Model, Vec<(f64, f64)>)>,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -254,14 +254,14 @@ where
         .x_desc(frame.x_desc)
         .y_desc(frame.y_desc)
         .draw()?;
-    for (name, points) in series {
-        let colour = model_colour(name);
+    for (model, points) in series {
+        let colour = model_colour(model);
         if frame.dots {
             chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
         }
         chart
             .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(name)
+            .label(model.name())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
     }
     chart
@@ -386,7 +386,7 @@ where
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..models.len().max(1) as f64, 0.0..top)?;
-    let names: Vec<&str> = models.iter().map(|m| m.name).collect();
+    let names: Vec<&str> = models.iter().map(|m| m.name.name()).collect();
     chart
         .configure_mesh()
         .disable_x_mesh()

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use crate::engine::ResultKind;
 use crate::event::{Event, KeyTable};
-use crate::runner::streaming::{Emission, StreamOutput, StreamingRunner, StreamingSpec};
+use crate::runner::output::{Emission, StreamOutput};
+use crate::runner::streaming::{StreamingRunner, StreamingSpec};
 use crate::scenario::Scenario;
 use crate::time::{Dur, Ts};
 use crate::window::Window;

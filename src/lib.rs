@@ -6,19 +6,24 @@
 //! Nothing here knows about a terminal or a GUI: the CLI and the app sit on top.
 //!
 //! ```
+//! use tidemark::catalogue::{Metric, ScenarioMetric};
 //! use tidemark::run::run_scenario;
 //! use tidemark::scenario::Scenario;
 //!
 //! let scenario = Scenario::default_scenario(); // one day of FreshMart orders
 //! let output = run_scenario(&scenario, &mut |_share_done| {});
 //! assert!(output.report.passed());
-//! assert_eq!(output.report.get("oracle.windows"), Some(24.0));
+//! assert_eq!(
+//!     output.report.get(Metric::Scenario(ScenarioMetric::Windows)),
+//!     Some(24.0)
+//! );
 //! ```
 
 pub mod advise;
 pub mod aggregate;
 pub mod architecture;
 pub mod bench;
+pub mod catalogue;
 pub mod charts;
 pub mod cost;
 pub mod engine;
@@ -35,6 +40,7 @@ pub mod oracle;
 pub mod query;
 pub mod replay;
 pub mod report;
+pub mod requirement;
 pub mod ron_locate;
 pub mod run;
 pub mod runner;

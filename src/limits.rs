@@ -1,9 +1,9 @@
 //! What one run may ask for, so that `validate` refuses what `run` could not finish in
 //! bounded time and memory, naming the limit and the figure the input implies.
 
-use crate::scenario::Scenario;
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
+use crate::workload::WorkloadSpec;
 use crate::workload::spec::{DelayDist, SourceSpec, ValueDist};
 
 /// Events one run may generate: about half an hour at the production day's pace.
@@ -33,9 +33,8 @@ pub fn in_years(t: Ts) -> bool {
     (EARLIEST..LATEST).contains(&t)
 }
 
-/// Records every limit `scenario` goes past.
-pub fn check(scenario: &Scenario, problems: &mut Problems) {
-    let workload = &scenario.workload;
+/// Records every limit `workload` goes past.
+pub fn check_workload(workload: &WorkloadSpec, problems: &mut Problems) {
     let events = workload.expected_events();
     problems.check(events <= MAX_EVENTS, "workload", || {
         format!(
@@ -57,24 +56,17 @@ pub fn check(scenario: &Scenario, problems: &mut Problems) {
     for (i, source) in workload.sources.iter().enumerate() {
         check_source(source, &format!("workload.sources[{i}]"), problems);
     }
-    for (path, spec) in scenario.streaming_jobs() {
-        // The job runs until its backlog is gone (the horizon, or longer when a small
-        // capacity leaves a backlog), stepping at every watermark tick and state sample.
-        let capacity =
-            spec.capacity_per_second.unwrap_or(f64::INFINITY) * f64::from(spec.parallelism.max(1));
-        let span_ms = (workload.duration.as_ms() as f64).max(events / capacity * 1e3);
-        let step = spec
-            .watermark_emit
-            .interval()
-            .map_or(spec.sample_every, |tick| tick.min(spec.sample_every));
-        let steps = span_ms / step.as_ms().max(1) as f64;
-        problems.check(steps <= MAX_STEPS, path, || {
-            format!(
-                "this job runs for {:.1e} ms of processing time in steps of {step} (watermark ticks, samples): {steps:.1e} steps; the limit is {MAX_STEPS:.0e}: give it more capacity or sample less often",
-                span_ms
-            )
-        });
-    }
+}
+
+/// Records a streaming job at `path` that would run `span_ms` of processing time in steps
+/// of `step` (watermark ticks, state samples) beyond [`MAX_STEPS`].
+pub fn check_job_steps(path: &str, span_ms: f64, step: Dur, problems: &mut Problems) {
+    let steps = span_ms / step.as_ms().max(1) as f64;
+    problems.check(steps <= MAX_STEPS, path, || {
+        format!(
+            "this job runs for {span_ms:.1e} ms of processing time in steps of {step} (watermark ticks, samples): {steps:.1e} steps; the limit is {MAX_STEPS:.0e}: give it more capacity or sample less often"
+        )
+    });
 }
 
 fn check_source(source: &SourceSpec, path: &str, problems: &mut Problems) {
@@ -129,12 +121,13 @@ fn check_source(source: &SourceSpec, path: &str, problems: &mut Problems) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Scenario;
 
     fn problems_of(edit: impl FnOnce(&mut Scenario)) -> Vec<String> {
         let mut scenario = Scenario::default_scenario();
         edit(&mut scenario);
         let mut problems = Problems::default();
-        check(&scenario, &mut problems);
+        scenario.check_limits(&mut problems);
         problems
             .into_vec()
             .into_iter()

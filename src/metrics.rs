@@ -6,9 +6,9 @@ use rustc_hash::FxHashMap;
 
 use crate::engine::ResultKind;
 use crate::event::{Event, KeyId};
-use crate::runner::batch::SinkMode;
-use crate::runner::streaming::{Emission, Sample, StreamOutput};
+use crate::runner::output::{Emission, Sample, StreamOutput};
 use crate::sink::ServingTable;
+use crate::sink::SinkMode;
 use crate::time::{Dur, Ts};
 use crate::window::{Window, WindowSpec};
 

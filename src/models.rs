@@ -2,18 +2,20 @@
 //! and the figures each one reports against the truth.
 
 use crate::architecture::{self, Reprocessing};
+use crate::catalogue::{Metric, Model, ModelMetric};
 use crate::cost::{CostSpec, per_year};
 use crate::engine::FiringMode;
 use crate::event::{Event, KeyTable};
-use crate::fault::FaultyStreaming;
 use crate::metrics::{ModelStats, SignedHistogram};
 use crate::oracle::TruthCell;
-use crate::runner::batch::{BatchSpec, ScheduledRunner, SinkMode};
+use crate::runner::batch::{BatchSpec, ScheduledRunner};
+use crate::runner::faulted::FaultyStreaming;
 use crate::runner::micro_batch::MicroBatchRunner;
 use crate::runner::streaming::{StreamingRunner, StreamingSpec};
 use crate::runner::{Billing, Runner};
 use crate::scenario::Scenario;
 use crate::sink::ServingTable;
+use crate::sink::SinkMode;
 use crate::time::Dur;
 
 /// Bytes one (window, key) state entry takes, for the state-size estimate: key and window
@@ -25,7 +27,7 @@ pub const BYTES_PER_STATE_CELL: f64 = 96.0;
 pub const BYTES_PER_EVENT: f64 = 40.0;
 
 /// A model's runner, or an architecture: a composition of them.
-enum Model {
+enum Pipeline {
     /// One runner (batch, micro-batch, streaming, with or without faults).
     Runner(Box<dyn Runner<ModelStats> + Send>),
     /// Lambda or hybrid: a streaming and a batch layer, combined at the serving layer.
@@ -45,8 +47,8 @@ enum Model {
 /// What one model produced, for charts and for the app.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// The model's report name.
-    pub name: &'static str,
+    /// Which model it is.
+    pub name: Model,
     /// Its serving table, counts and distributions.
     pub stats: ModelStats,
     /// What it costs a year, when the scenario has prices.
@@ -55,8 +57,8 @@ pub struct Outcome {
 
 /// One model being run: its report name, its runner and what it produced so far.
 pub struct Running {
-    name: &'static str,
-    model: Model,
+    name: Model,
+    pipeline: Pipeline,
     stats: ModelStats,
 }
 
@@ -65,7 +67,7 @@ pub struct Running {
 struct Closed {
     stats: ModelStats,
     cost: (Option<f64>, Option<f64>),
-    extra: Vec<(&'static str, Option<f64>)>,
+    extra: Vec<(ModelMetric, Option<f64>)>,
 }
 
 /// The models and architectures `scenario` runs, in report column order.
@@ -73,12 +75,12 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
     let stride = latency_stride(scenario.workload.expected_events());
     let mut models = Vec::new();
     if let Some(spec) = &scenario.batch {
-        models.push(Running::batch("batch", spec, scenario, stride));
+        models.push(Running::batch(Model::Batch, spec, scenario, stride));
     }
     if let Some(spec) = &scenario.plain_micro_batch {
         models.push(Running {
-            name: "plain_micro_batch",
-            model: Model::Runner(Box::new(ScheduledRunner::plain_micro_batch(
+            name: Model::PlainMicroBatch,
+            pipeline: Pipeline::Runner(Box::new(ScheduledRunner::plain_micro_batch(
                 spec,
                 &scenario.query,
             ))),
@@ -88,8 +90,8 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
     if let Some(spec) = &scenario.micro_batch {
         let streams = scenario.workload.sources.len();
         models.push(Running {
-            name: "micro_batch",
-            model: Model::Runner(Box::new(MicroBatchRunner::new(
+            name: Model::MicroBatch,
+            pipeline: Pipeline::Runner(Box::new(MicroBatchRunner::new(
                 spec,
                 &scenario.query,
                 streams,
@@ -98,15 +100,15 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
         });
     }
     if let Some(spec) = &scenario.streaming {
-        models.push(Running::streaming("streaming", spec, scenario, stride));
+        models.push(Running::streaming(Model::Streaming, spec, scenario, stride));
     }
     let layers = [
         (
-            "lambda",
+            Model::Lambda,
             scenario.lambda.as_ref().map(|l| (&l.speed, &l.batch)),
         ),
         (
-            "hybrid",
+            Model::Hybrid,
             scenario.hybrid.as_ref().map(|h| (&h.streaming, &h.batch)),
         ),
     ];
@@ -119,10 +121,15 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
         {
             models.push(Running {
                 name,
-                model: Model::Layers {
-                    speed: Box::new(Running::streaming("speed", speed, scenario, stride)),
-                    batch: Box::new(Running::batch("batch", batch_spec, scenario, stride)),
-                    lambda: name == "lambda",
+                pipeline: Pipeline::Layers {
+                    speed: Box::new(Running::streaming(
+                        Model::Streaming,
+                        speed,
+                        scenario,
+                        stride,
+                    )),
+                    batch: Box::new(Running::batch(Model::Batch, batch_spec, scenario, stride)),
+                    lambda: name == Model::Lambda,
                 },
                 stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
             });
@@ -143,9 +150,14 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
             ))
         });
         models.push(Running {
-            name: "kappa",
-            model: Model::Kappa {
-                live: Box::new(Running::streaming("live", live_spec, scenario, stride)),
+            name: Model::Kappa,
+            pipeline: Pipeline::Kappa {
+                live: Box::new(Running::streaming(
+                    Model::Streaming,
+                    live_spec,
+                    scenario,
+                    stride,
+                )),
                 replay,
                 retention: kappa.retention,
             },
@@ -153,7 +165,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
         });
     }
     // The report's column order.
-    models.sort_by_key(|m| crate::report::MODELS.iter().position(|n| *n == m.name));
+    models.sort_by_key(|m| m.name);
     models
 }
 
@@ -172,21 +184,16 @@ fn latency_stride(expected_events: f64) -> u64 {
 }
 
 impl Running {
-    fn batch(name: &'static str, spec: &BatchSpec, scenario: &Scenario, stride: u64) -> Self {
+    fn batch(name: Model, spec: &BatchSpec, scenario: &Scenario, stride: u64) -> Self {
         Running {
             name,
-            model: Model::Runner(Box::new(ScheduledRunner::batch(spec, &scenario.query))),
+            pipeline: Pipeline::Runner(Box::new(ScheduledRunner::batch(spec, &scenario.query))),
             stats: ModelStats::new(spec.sink, scenario.query.window, stride),
         }
     }
 
     /// The streaming job of `spec`, with its faults when it has any.
-    fn streaming(
-        name: &'static str,
-        spec: &StreamingSpec,
-        scenario: &Scenario,
-        stride: u64,
-    ) -> Self {
+    fn streaming(name: Model, spec: &StreamingSpec, scenario: &Scenario, stride: u64) -> Self {
         let stats = ModelStats::new(sink_of(spec), scenario.query.window, stride);
         let runner: Box<dyn Runner<ModelStats> + Send> = if spec.faults.is_empty() {
             Box::new(StreamingRunner::new(spec, &scenario.query))
@@ -200,26 +207,26 @@ impl Running {
         };
         Running {
             name,
-            model: Model::Runner(runner),
+            pipeline: Pipeline::Runner(runner),
             stats,
         }
     }
 
-    /// The model's report name.
-    pub fn name(&self) -> &'static str {
+    /// Which model it is.
+    pub fn name(&self) -> Model {
         self.name
     }
 
     /// The next event in arrival order.
     pub fn on_event(&mut self, event: &Event, keys: &KeyTable) {
         self.stats.input(event);
-        match &mut self.model {
-            Model::Runner(r) => r.on_event(event, keys, &mut self.stats),
-            Model::Layers { speed, batch, .. } => {
+        match &mut self.pipeline {
+            Pipeline::Runner(r) => r.on_event(event, keys, &mut self.stats),
+            Pipeline::Layers { speed, batch, .. } => {
                 speed.on_event(event, keys);
                 batch.on_event(event, keys);
             }
-            Model::Kappa { live, replay, .. } => {
+            Pipeline::Kappa { live, replay, .. } => {
                 live.on_event(event, keys);
                 if let Some(r) = replay {
                     r.on_event(event, keys);
@@ -236,13 +243,13 @@ impl Running {
         arrivals: u64,
         scenario: &Scenario,
         keys: &KeyTable,
-    ) -> (Vec<(String, Option<f64>)>, Outcome) {
+    ) -> (Vec<(Metric, Option<f64>)>, Outcome) {
         let name = self.name;
         let closed = self.close(truth, arrivals, scenario, keys);
         let named = figures(&closed.stats, truth, arrivals, closed.cost)
             .into_iter()
             .chain(closed.extra)
-            .map(|(metric, value)| (format!("{name}.{metric}"), value))
+            .map(|(metric, value)| (Metric::Model(name, metric), value))
             .collect();
         let outcome = Outcome {
             name,
@@ -272,8 +279,8 @@ impl Running {
             })
         };
         let mut extra = Vec::new();
-        let cost = match self.model {
-            Model::Runner(mut r) => {
+        let cost = match self.pipeline {
+            Pipeline::Runner(mut r) => {
                 let closing = r.finish(keys, &mut self.stats);
                 extra = closing.figures;
                 match closing.billing {
@@ -283,7 +290,7 @@ impl Running {
                     Billing::AlwaysOn => always_on(&self.stats),
                 }
             }
-            Model::Layers {
+            Pipeline::Layers {
                 speed,
                 batch,
                 lambda,
@@ -291,19 +298,19 @@ impl Running {
                 let speed = speed.close(truth, arrivals, scenario, keys);
                 let batch = batch.close(truth, arrivals, scenario, keys);
                 let share = |s: &ModelStats| s.table.correctness(truth, None).correct_share();
-                extra.push(("speed_correct_share", share(&speed.stats)));
-                extra.push(("batch_correct_share", share(&batch.stats)));
+                extra.push((ModelMetric::SpeedCorrectShare, share(&speed.stats)));
+                extra.push((ModelMetric::BatchCorrectShare, share(&batch.stats)));
                 extra.extend(
                     speed
                         .extra
                         .iter()
                         .copied()
-                        .filter(|(m, _)| m.starts_with("fault_")),
+                        .filter(|(m, _)| m.is_fault_figure()),
                 );
                 self.stats = if lambda {
                     let (view, disagreements) =
                         architecture::lambda_view(&speed.stats, &batch.stats);
-                    extra.push(("layer_disagreements", Some(disagreements as f64)));
+                    extra.push((ModelMetric::LayerDisagreements, Some(disagreements as f64)));
                     view
                 } else {
                     architecture::hybrid_view(&speed.stats, &batch.stats)
@@ -311,7 +318,7 @@ impl Running {
                 let add = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a + b);
                 (add(speed.cost.0, batch.cost.0), batch.cost.1)
             }
-            Model::Kappa {
+            Pipeline::Kappa {
                 live,
                 replay,
                 retention,
@@ -321,12 +328,12 @@ impl Running {
                     / horizon.as_ms().max(1) as f64;
                 let retained_bytes = arrivals as f64 * kept * BYTES_PER_EVENT;
                 let retained_gb = retained_bytes / 1e9;
-                extra.push(("retention_bytes", Some(retained_bytes)));
+                extra.push((ModelMetric::RetentionBytes, Some(retained_bytes)));
                 extra.extend(
                     live.extra
                         .iter()
                         .copied()
-                        .filter(|(m, _)| m.starts_with("fault_")),
+                        .filter(|(m, _)| m.is_fault_figure()),
                 );
                 self.stats = live.stats;
                 let mut cost = live.cost;
@@ -334,10 +341,13 @@ impl Running {
                     let caught_up = r.finish(keys);
                     let took = caught_up - r.started_at();
                     extra.extend([
-                        ("catch_up_time", Some(took.as_ms() as f64)),
-                        ("replayed_events", Some(r.replayed as f64)),
-                        ("lost_to_retention", Some(r.lost_to_retention as f64)),
-                        ("reprocess_cost", prices.map(|c| c.run_cost(took))),
+                        (ModelMetric::CatchUpTime, Some(took.as_ms() as f64)),
+                        (ModelMetric::ReplayedEvents, Some(r.replayed as f64)),
+                        (
+                            ModelMetric::LostToRetention,
+                            Some(r.lost_to_retention as f64),
+                        ),
+                        (ModelMetric::ReprocessCost, prices.map(|c| c.run_cost(took))),
                     ]);
                     self.stats.table =
                         ServingTable::switched(&self.stats.table, &r.stats.table, caught_up);
@@ -381,7 +391,7 @@ fn figures(
     truth: &[TruthCell],
     arrivals: u64,
     (per_year, per_run): (Option<f64>, Option<f64>),
-) -> Vec<(&'static str, Option<f64>)> {
+) -> Vec<(ModelMetric, Option<f64>)> {
     let correctness = stats.table.correctness(truth, None);
     let mut first_delay = SignedHistogram::default();
     let mut final_delay = SignedHistogram::default();
@@ -408,44 +418,65 @@ fn figures(
     }
     let q = |h: &SignedHistogram, x: f64| h.quantile(x).map(|v| v as f64);
     vec![
-        ("results", Some(stats.results() as f64)),
-        ("writes", Some(stats.table.writes() as f64)),
-        ("late_firings", Some(stats.late as f64)),
-        ("early_firings", Some(stats.early as f64)),
-        ("dropped_late", Some(stats.dropped as f64)),
+        (ModelMetric::Results, Some(stats.results() as f64)),
+        (ModelMetric::Writes, Some(stats.table.writes() as f64)),
+        (ModelMetric::LateFirings, Some(stats.late as f64)),
+        (ModelMetric::EarlyFirings, Some(stats.early as f64)),
+        (ModelMetric::DroppedLate, Some(stats.dropped as f64)),
         (
-            "dropped_late_share",
+            ModelMetric::DroppedLateShare,
             (arrivals > 0).then(|| stats.dropped as f64 / arrivals as f64),
         ),
-        ("dropped_late_value", Some(stats.dropped_value)),
-        ("correct_share", correctness.correct_share()),
-        ("wrong_cells", Some(correctness.wrong as f64)),
-        ("overcounted_cells", Some(correctness.overcounted as f64)),
-        ("missing_cells", Some(correctness.missing as f64)),
-        ("sum_error", correctness.sum_error),
-        ("result_delay_p50", q(&first_delay, 0.5)),
-        ("result_delay_p99", q(&first_delay, 0.99)),
-        ("result_delay_max", first_delay.max().map(|v| v as f64)),
-        ("final_delay_p50", q(&final_delay, 0.5)),
-        ("final_delay_p99", q(&final_delay, 0.99)),
-        ("event_latency_p50", q(&stats.event_latency_ms, 0.5)),
-        ("event_latency_p95", q(&stats.event_latency_ms, 0.95)),
-        ("event_latency_p99", q(&stats.event_latency_ms, 0.99)),
+        (ModelMetric::DroppedLateValue, Some(stats.dropped_value)),
+        (ModelMetric::CorrectShare, correctness.correct_share()),
+        (ModelMetric::WrongCells, Some(correctness.wrong as f64)),
         (
-            "event_latency_max",
+            ModelMetric::OvercountedCells,
+            Some(correctness.overcounted as f64),
+        ),
+        (ModelMetric::MissingCells, Some(correctness.missing as f64)),
+        (ModelMetric::SumError, correctness.sum_error),
+        (ModelMetric::ResultDelayP50, q(&first_delay, 0.5)),
+        (ModelMetric::ResultDelayP99, q(&first_delay, 0.99)),
+        (
+            ModelMetric::ResultDelayMax,
+            first_delay.max().map(|v| v as f64),
+        ),
+        (ModelMetric::FinalDelayP50, q(&final_delay, 0.5)),
+        (ModelMetric::FinalDelayP99, q(&final_delay, 0.99)),
+        (
+            ModelMetric::EventLatencyP50,
+            q(&stats.event_latency_ms, 0.5),
+        ),
+        (
+            ModelMetric::EventLatencyP95,
+            q(&stats.event_latency_ms, 0.95),
+        ),
+        (
+            ModelMetric::EventLatencyP99,
+            q(&stats.event_latency_ms, 0.99),
+        ),
+        (
+            ModelMetric::EventLatencyMax,
             stats.event_latency_ms.max().map(|v| v as f64),
         ),
-        ("arrival_latency_p50", q(&stats.arrival_latency_ms, 0.5)),
-        ("arrival_latency_p99", q(&stats.arrival_latency_ms, 0.99)),
-        ("state_peak", Some(stats.state_peak as f64)),
-        ("state_mean", stats.state_mean()),
         (
-            "state_bytes_peak",
+            ModelMetric::ArrivalLatencyP50,
+            q(&stats.arrival_latency_ms, 0.5),
+        ),
+        (
+            ModelMetric::ArrivalLatencyP99,
+            q(&stats.arrival_latency_ms, 0.99),
+        ),
+        (ModelMetric::StatePeak, Some(stats.state_peak as f64)),
+        (ModelMetric::StateMean, stats.state_mean()),
+        (
+            ModelMetric::StateBytesPeak,
             Some(stats.state_peak as f64 * BYTES_PER_STATE_CELL),
         ),
-        ("backlog_peak", Some(stats.backlog_peak as f64)),
-        ("cost_per_year", per_year),
-        ("cost_per_run", per_run),
+        (ModelMetric::BacklogPeak, Some(stats.backlog_peak as f64)),
+        (ModelMetric::CostPerYear, per_year),
+        (ModelMetric::CostPerRun, per_run),
     ]
 }
 
@@ -536,9 +567,9 @@ mod tests {
             for model in models {
                 let name = model.name;
                 let (figures, _) = model.finish(&truth, events.len() as u64, &scenario, &keys);
-                let get = |m: &str| figures.iter().find(|(n, _)| n == &format!("{name}.{m}")).and_then(|(_, v)| *v);
-                prop_assert_eq!(get("correct_share"), Some(1.0), "{}", name);
-                prop_assert_eq!(get("dropped_late"), Some(0.0), "{}", name);
+                let get = |m| figures.iter().find(|(n, _)| *n == Metric::Model(name, m)).and_then(|(_, v)| *v);
+                prop_assert_eq!(get(ModelMetric::CorrectShare), Some(1.0), "{}", name);
+                prop_assert_eq!(get(ModelMetric::DroppedLate), Some(0.0), "{}", name);
             }
         }
     }

@@ -5,313 +5,16 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::catalogue::{Metric, Model, ModelMetric, Unit};
 use crate::scenario::Expectation;
 use crate::time::{Dur, Ts};
-
-/// What a metric's number means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    /// A number of things.
-    Count,
-    /// A duration in milliseconds.
-    Ms,
-    /// A share between 0 and 1.
-    Share,
-    /// A sum or extreme of event values (money, ...).
-    Value,
-    /// An instant, in epoch milliseconds.
-    Time,
-    /// Dollars.
-    Money,
-}
-
-/// A metric the report can hold.
-#[derive(Clone, Debug)]
-pub struct MetricInfo {
-    /// Dotted name used by expectations and every output format.
-    pub name: String,
-    /// Unit of the value.
-    pub unit: Unit,
-    /// One line for people.
-    pub label: &'static str,
-}
-
-/// The processing models a report can compare, in column order.
-pub const MODELS: [&str; 7] = [
-    "batch",
-    "plain_micro_batch",
-    "micro_batch",
-    "streaming",
-    "lambda",
-    "kappa",
-    "hybrid",
-];
-
-/// The workload's and the truth's own metrics.
-const SCENARIO_METRICS: &[(&str, Unit, &str)] = &[
-    (
-        "workload.events",
-        Unit::Count,
-        "events arrived (retries included)",
-    ),
-    (
-        "workload.unique_events",
-        Unit::Count,
-        "distinct events (by id)",
-    ),
-    ("workload.duplicates", Unit::Count, "retried duplicates"),
-    ("workload.keys", Unit::Count, "distinct keys"),
-    (
-        "workload.delay_p50",
-        Unit::Ms,
-        "arrival - event time, median",
-    ),
-    ("workload.delay_p95", Unit::Ms, "arrival - event time, p95"),
-    ("workload.delay_p99", Unit::Ms, "arrival - event time, p99"),
-    ("workload.delay_max", Unit::Ms, "arrival - event time, max"),
-    (
-        "workload.late_share",
-        Unit::Share,
-        "arrived later than one window length",
-    ),
-    (
-        "workload.clock_ahead_share",
-        Unit::Share,
-        "stamped after arrival (clock ahead)",
-    ),
-    (
-        "workload.first_event_time",
-        Unit::Time,
-        "earliest event time",
-    ),
-    ("workload.last_event_time", Unit::Time, "latest event time"),
-    ("workload.last_arrival_time", Unit::Time, "latest arrival"),
-    ("oracle.windows", Unit::Count, "windows with data"),
-    ("oracle.cells", Unit::Count, "(window, key) results"),
-    (
-        "oracle.count_total",
-        Unit::Count,
-        "events summed over all results",
-    ),
-    (
-        "oracle.sum_total",
-        Unit::Value,
-        "values summed over all results",
-    ),
-    (
-        "oracle.largest_cell",
-        Unit::Count,
-        "events in the largest result",
-    ),
-    ("oracle.value_min", Unit::Value, "smallest event value"),
-    ("oracle.value_max", Unit::Value, "largest event value"),
-];
-
-/// What each model reports, named `<model>.<metric>`.
-pub const MODEL_METRICS: &[(&str, Unit, &str)] = &[
-    ("results", Unit::Count, "results emitted"),
-    ("writes", Unit::Count, "rows written to the serving table"),
-    (
-        "late_firings",
-        Unit::Count,
-        "updated results (late firings, re-runs)",
-    ),
-    (
-        "early_firings",
-        Unit::Count,
-        "speculative results before window end",
-    ),
-    (
-        "dropped_late",
-        Unit::Count,
-        "events dropped as late or never read",
-    ),
-    (
-        "dropped_late_share",
-        Unit::Share,
-        "share of arrivals dropped",
-    ),
-    (
-        "dropped_late_value",
-        Unit::Value,
-        "value carried by dropped events",
-    ),
-    (
-        "correct_share",
-        Unit::Share,
-        "results equal to the truth at the end",
-    ),
-    (
-        "wrong_cells",
-        Unit::Count,
-        "results that differ from the truth",
-    ),
-    (
-        "overcounted_cells",
-        Unit::Count,
-        "results counting too many events",
-    ),
-    ("missing_cells", Unit::Count, "truth results never served"),
-    ("sum_error", Unit::Share, "served total sum vs true total"),
-    (
-        "result_delay_p50",
-        Unit::Ms,
-        "window end -> first result, median",
-    ),
-    (
-        "result_delay_p99",
-        Unit::Ms,
-        "window end -> first result, p99",
-    ),
-    (
-        "result_delay_max",
-        Unit::Ms,
-        "window end -> first result, max",
-    ),
-    (
-        "final_delay_p50",
-        Unit::Ms,
-        "window end -> correct final, median",
-    ),
-    (
-        "final_delay_p99",
-        Unit::Ms,
-        "window end -> correct final, p99",
-    ),
-    (
-        "event_latency_p50",
-        Unit::Ms,
-        "event time -> visible, median",
-    ),
-    ("event_latency_p95", Unit::Ms, "event time -> visible, p95"),
-    ("event_latency_p99", Unit::Ms, "event time -> visible, p99"),
-    ("event_latency_max", Unit::Ms, "event time -> visible, max"),
-    (
-        "arrival_latency_p50",
-        Unit::Ms,
-        "arrival -> visible, median",
-    ),
-    ("arrival_latency_p99", Unit::Ms, "arrival -> visible, p99"),
-    ("state_peak", Unit::Count, "peak open (window, key) states"),
-    ("state_mean", Unit::Count, "mean open (window, key) states"),
-    (
-        "state_bytes_peak",
-        Unit::Count,
-        "peak state, estimated bytes",
-    ),
-    (
-        "backlog_peak",
-        Unit::Count,
-        "peak records waiting (consumer lag)",
-    ),
-    (
-        "lag_catch_up_time",
-        Unit::Ms,
-        "longest lag, first wait -> drained",
-    ),
-    ("cost_per_year", Unit::Money, "cost a year"),
-    ("cost_per_run", Unit::Money, "cost per run"),
-    (
-        "fault_lost_events",
-        Unit::Count,
-        "events lost to faults (vs fault-free)",
-    ),
-    (
-        "fault_duplicated_events",
-        Unit::Count,
-        "events counted beyond fault-free run",
-    ),
-    (
-        "fault_replayed_events",
-        Unit::Count,
-        "records read again after a restart",
-    ),
-    (
-        "fault_unread_events",
-        Unit::Count,
-        "records never read (retention, latest)",
-    ),
-    (
-        "fault_misattributed_events",
-        Unit::Count,
-        "events windowed by processing time",
-    ),
-    (
-        "fault_recovery_time",
-        Unit::Ms,
-        "fault start -> caught up again",
-    ),
-    (
-        "fault_extra_latency_p99",
-        Unit::Ms,
-        "event latency p99 added by faults",
-    ),
-    (
-        "speed_correct_share",
-        Unit::Share,
-        "streaming layer alone: correct share",
-    ),
-    (
-        "batch_correct_share",
-        Unit::Share,
-        "batch layer alone: correct share",
-    ),
-    (
-        "layer_disagreements",
-        Unit::Count,
-        "results the batch layer changed",
-    ),
-    ("catch_up_time", Unit::Ms, "replay start -> caught up"),
-    (
-        "replayed_events",
-        Unit::Count,
-        "records replayed from the log",
-    ),
-    (
-        "lost_to_retention",
-        Unit::Count,
-        "records gone from the log at replay",
-    ),
-    ("retention_bytes", Unit::Count, "log kept for replay, bytes"),
-    ("reprocess_cost", Unit::Money, "one reprocessing run"),
-];
-
-static CATALOGUE: std::sync::LazyLock<Vec<MetricInfo>> = std::sync::LazyLock::new(|| {
-    let scenario = SCENARIO_METRICS
-        .iter()
-        .map(|&(name, unit, label)| MetricInfo {
-            name: name.to_owned(),
-            unit,
-            label,
-        });
-    let models = MODELS.iter().flat_map(|model| {
-        MODEL_METRICS
-            .iter()
-            .map(move |&(metric, unit, label)| MetricInfo {
-                name: format!("{model}.{metric}"),
-                unit,
-                label,
-            })
-    });
-    scenario.chain(models).collect()
-});
-
-/// Every metric, in report order. Expectations may name any of them.
-pub fn metrics() -> &'static [MetricInfo] {
-    &CATALOGUE
-}
-
-/// The catalogue entry of `name`.
-pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
-    metrics().iter().find(|m| m.name == name)
-}
 
 /// One measured metric.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricValue {
-    /// Dotted name.
-    pub name: String,
+    /// Which metric (written as its dotted name).
+    #[serde(rename = "name")]
+    pub metric: Metric,
     /// The value, `None` when it does not exist (no events).
     pub value: Option<f64>,
     /// Its unit.
@@ -338,7 +41,7 @@ impl ExpectationResult {
             .next()
             .unwrap_or("")
             .trim();
-        let unit = metric_info(metric).map_or(Unit::Value, |m| m.unit);
+        let unit = Metric::from_name(metric).map_or(Unit::Value, Metric::unit);
         display_value(self.actual, unit)
     }
 }
@@ -382,16 +85,15 @@ impl Format {
 }
 
 impl Report {
-    /// A report with `values` (metric name, value); names missing from `values` are `None`.
-    pub fn new(scenario: &crate::scenario::Scenario, values: &[(String, Option<f64>)]) -> Report {
-        let metrics: Vec<MetricValue> = metrics()
-            .iter()
-            .map(|m| MetricValue {
-                name: m.name.clone(),
-                unit: m.unit,
+    /// A report with `values`; metrics missing from `values` are `None`.
+    pub fn new(scenario: &crate::scenario::Scenario, values: &[(Metric, Option<f64>)]) -> Report {
+        let metrics: Vec<MetricValue> = Metric::all()
+            .map(|metric| MetricValue {
+                metric,
+                unit: metric.unit(),
                 value: values
                     .iter()
-                    .find(|(n, _)| *n == m.name)
+                    .find(|(m, _)| *m == metric)
                     .and_then(|(_, v)| *v),
             })
             .collect();
@@ -406,16 +108,21 @@ impl Report {
         report
     }
 
-    /// The value of metric `name`.
-    pub fn get(&self, name: &str) -> Option<f64> {
+    /// The value of `metric`.
+    pub fn get(&self, metric: Metric) -> Option<f64> {
         self.metrics
             .iter()
-            .find(|m| m.name == name)
+            .find(|m| m.metric == metric)
             .and_then(|m| m.value)
     }
 
+    /// The value of `model`'s `metric`.
+    pub fn model(&self, model: Model, metric: ModelMetric) -> Option<f64> {
+        self.get(Metric::Model(model, metric))
+    }
+
     fn check(&self, expectation: &Expectation) -> ExpectationResult {
-        let actual = self.get(&expectation.metric);
+        let actual = Metric::from_name(&expectation.metric).and_then(|m| self.get(m));
         ExpectationResult {
             expectation: expectation.text.clone(),
             actual,
@@ -439,41 +146,41 @@ impl Report {
     }
 
     /// The workload's and the truth's metrics, as people read them.
-    fn scenario_rows(&self) -> impl Iterator<Item = (&'static MetricInfo, String)> + '_ {
+    fn scenario_rows(&self) -> impl Iterator<Item = (Metric, String)> + '_ {
         self.metrics
             .iter()
-            .filter(|m| m.value.is_some() && !is_model_metric(&m.name))
-            .filter_map(|m| Some((metric_info(&m.name)?, display_value(m.value, m.unit))))
+            .filter(|m| m.value.is_some() && m.metric.model().is_none())
+            .map(|m| (m.metric, display_value(m.value, m.unit)))
     }
 
     /// The models the scenario ran, in column order.
-    pub fn models(&self) -> Vec<&'static str> {
-        MODELS
+    pub fn models(&self) -> Vec<Model> {
+        Model::ALL
             .into_iter()
-            .filter(|model| {
+            .filter(|&model| {
                 self.metrics
                     .iter()
-                    .any(|m| m.value.is_some() && m.name.starts_with(&format!("{model}.")))
+                    .any(|m| m.value.is_some() && m.metric.model() == Some(model))
             })
             .collect()
     }
 
     /// Per model metric: its label, its name after the model, and a value per model.
-    fn model_rows(&self, models: &[&str]) -> Vec<(&'static str, &'static str, Vec<String>)> {
-        MODEL_METRICS
+    fn model_rows(&self, models: &[Model]) -> Vec<(&'static str, &'static str, Vec<String>)> {
+        ModelMetric::ALL
             .iter()
             // Figures no model here has (faults, layers) would be rows of dashes.
-            .filter(|(metric, _, _)| {
+            .filter(|&&metric| {
                 models
                     .iter()
-                    .any(|model| self.get(&format!("{model}.{metric}")).is_some())
+                    .any(|&model| self.model(model, metric).is_some())
             })
-            .map(|&(metric, unit, label)| {
+            .map(|&metric| {
                 let values = models
                     .iter()
-                    .map(|model| display_value(self.get(&format!("{model}.{metric}")), unit))
+                    .map(|&model| display_value(self.model(model, metric), metric.unit()))
                     .collect();
-                (label, metric, values)
+                (metric.label(), metric.name(), values)
             })
             .collect()
     }
@@ -483,14 +190,15 @@ impl Report {
         if !self.description.is_empty() {
             let _ = writeln!(out, "  {}", self.description);
         }
-        let mut section = "";
-        for (info, value) in self.scenario_rows() {
-            let prefix = info.name.split('.').next().unwrap_or("");
+        let mut section = String::new();
+        for (metric, value) in self.scenario_rows() {
+            let name = metric.to_string();
+            let prefix = name.split('.').next().unwrap_or("");
             if prefix != section {
-                section = prefix;
+                section = prefix.to_owned();
                 let _ = writeln!(out, "\n{section}");
             }
-            let _ = writeln!(out, "  {:<40} {:>26}   {}", info.label, value, info.name);
+            let _ = writeln!(out, "  {:<40} {:>26}   {name}", metric.label(), value);
         }
         let models = self.models();
         if !models.is_empty() {
@@ -529,7 +237,7 @@ impl Report {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let _ = writeln!(out, "{},{},{}", m.name, raw_value(m.value), unit);
+            let _ = writeln!(out, "{},{},{}", m.metric, raw_value(m.value), unit);
         }
         out
     }
@@ -544,12 +252,13 @@ impl Report {
             "Seed {}.\n\n| metric | value | name |\n| --- | ---: | --- |",
             self.seed
         );
-        for (info, value) in self.scenario_rows() {
-            let _ = writeln!(out, "| {} | {} | `{}` |", info.label, value, info.name);
+        for (metric, value) in self.scenario_rows() {
+            let _ = writeln!(out, "| {} | {} | `{metric}` |", metric.label(), value);
         }
         let models = self.models();
         if !models.is_empty() {
-            let _ = writeln!(out, "\n| metric | {} | name |", models.join(" | "));
+            let names: Vec<&str> = models.iter().map(|m| m.name()).collect();
+            let _ = writeln!(out, "\n| metric | {} | name |", names.join(" | "));
             let _ = writeln!(out, "| --- |{} --- |", " ---: |".repeat(models.len()));
             for (label, metric, values) in self.model_rows(&models) {
                 let _ = writeln!(
@@ -614,12 +323,6 @@ fn xml_escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&apos;")
-}
-
-/// True for `<model>.<metric>` names.
-fn is_model_metric(name: &str) -> bool {
-    name.split_once('.')
-        .is_some_and(|(prefix, _)| MODELS.contains(&prefix))
 }
 
 fn raw_value(value: Option<f64>) -> String {
@@ -693,13 +396,5 @@ mod tests {
         assert_eq!(human_duration(Dur(245_000)), "4m 05s");
         assert_eq!(human_duration(Dur(-5_400_000)), "-1h 30m");
         assert_eq!(display_value(None, Unit::Ms), "-");
-    }
-
-    #[test]
-    fn metric_names_are_unique() {
-        let mut names: Vec<_> = metrics().iter().map(|m| m.name.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), metrics().len());
     }
 }

@@ -5,6 +5,7 @@ use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 
+use crate::catalogue::{Metric, ScenarioMetric};
 use crate::event::{Event, KeyTable};
 use crate::metrics::WorkloadStats;
 use crate::models::{Outcome, Running, models_of};
@@ -53,7 +54,7 @@ impl Consumer {
     fn name(&self) -> &'static str {
         match self {
             Consumer::Truth(_) => "truth",
-            Consumer::Model(model) => model.name(),
+            Consumer::Model(model) => model.name().name(),
         }
     }
 
@@ -185,12 +186,13 @@ fn next_chunk(generator: &mut Generator) -> Vec<Event> {
     generator.by_ref().take(CHUNK).collect()
 }
 
-/// The report's metric values, by name.
+/// The workload's and the truth's metric values.
 fn figures(
     stats: &WorkloadStats,
     oracle: &Oracle,
     truth: &[TruthCell],
-) -> Vec<(String, Option<f64>)> {
+) -> Vec<(Metric, Option<f64>)> {
+    use ScenarioMetric as S;
     let delay = &stats.delay_ms;
     let q = |x: f64| delay.quantile(x).map(|v| v as f64);
     let share = |n: u64| (stats.events > 0).then(|| n as f64 / stats.events as f64);
@@ -199,38 +201,32 @@ fn figures(
     windows.dedup();
     let any = !truth.is_empty();
     vec![
-        ("workload.events", Some(stats.events as f64)),
+        (S::Events, Some(stats.events as f64)),
+        (S::UniqueEvents, Some(oracle.unique_events() as f64)),
+        (S::Duplicates, Some(oracle.duplicates() as f64)),
+        (S::Keys, Some(stats.keys() as f64)),
+        (S::DelayP50, q(0.5)),
+        (S::DelayP95, q(0.95)),
+        (S::DelayP99, q(0.99)),
+        (S::DelayMax, delay.max().map(|v| v as f64)),
+        (S::LateShare, share(stats.later_than_window)),
+        (S::ClockAheadShare, share(delay.below_zero())),
+        (S::FirstEventTime, time(stats.first_event)),
+        (S::LastEventTime, time(stats.last_event)),
+        (S::LastArrivalTime, time(stats.last_arrival)),
+        (S::Windows, Some(windows.len() as f64)),
+        (S::Cells, Some(truth.len() as f64)),
         (
-            "workload.unique_events",
-            Some(oracle.unique_events() as f64),
-        ),
-        ("workload.duplicates", Some(oracle.duplicates() as f64)),
-        ("workload.keys", Some(stats.keys() as f64)),
-        ("workload.delay_p50", q(0.5)),
-        ("workload.delay_p95", q(0.95)),
-        ("workload.delay_p99", q(0.99)),
-        ("workload.delay_max", delay.max().map(|v| v as f64)),
-        ("workload.late_share", share(stats.later_than_window)),
-        ("workload.clock_ahead_share", share(delay.below_zero())),
-        ("workload.first_event_time", time(stats.first_event)),
-        ("workload.last_event_time", time(stats.last_event)),
-        ("workload.last_arrival_time", time(stats.last_arrival)),
-        ("oracle.windows", Some(windows.len() as f64)),
-        ("oracle.cells", Some(truth.len() as f64)),
-        (
-            "oracle.count_total",
+            S::CountTotal,
             Some(truth.iter().map(|c| c.acc.count).sum::<u64>() as f64),
         ),
+        (S::SumTotal, Some(truth.iter().map(|c| c.acc.sum).sum())),
         (
-            "oracle.sum_total",
-            Some(truth.iter().map(|c| c.acc.sum).sum()),
-        ),
-        (
-            "oracle.largest_cell",
+            S::LargestCell,
             any.then(|| truth.iter().map(|c| c.acc.count).max().unwrap_or(0) as f64),
         ),
         (
-            "oracle.value_min",
+            S::ValueMin,
             any.then(|| {
                 truth
                     .iter()
@@ -239,7 +235,7 @@ fn figures(
             }),
         ),
         (
-            "oracle.value_max",
+            S::ValueMax,
             any.then(|| {
                 truth
                     .iter()
@@ -249,6 +245,6 @@ fn figures(
         ),
     ]
     .into_iter()
-    .map(|(name, value)| (name.to_owned(), value))
+    .map(|(metric, value)| (Metric::Scenario(metric), value))
     .collect()
 }

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::catalogue::{Metric, Model};
 use crate::cost::CostSpec;
 use crate::query::QuerySpec;
-use crate::report;
 use crate::ron_locate;
 use crate::runner::batch::{BatchSpec, PlainMicroBatchSpec};
 use crate::runner::micro_batch::MicroBatchSpec;
@@ -65,7 +65,7 @@ pub struct Scenario {
     pub hybrid: Option<crate::architecture::HybridSpec>,
     /// What the business needs, for `tidemark advise`.
     #[serde(default)]
-    pub requirement: Option<crate::advise::Requirement>,
+    pub requirement: Option<crate::requirement::Requirement>,
     /// Prices, for the cost of each model.
     #[serde(default)]
     pub cost: Option<CostSpec>,
@@ -205,35 +205,33 @@ impl Scenario {
             cost.validate("cost", &mut problems);
         }
         self.validate_architectures(&mut problems);
-        crate::limits::check(self, &mut problems);
+        self.check_limits(&mut problems);
         if let Some(requirement) = &self.requirement {
             requirement.validate("requirement", &mut problems);
         }
         for (i, expectation) in self.expect.iter().enumerate() {
-            problems.check(
-                report::metric_info(&expectation.metric).is_some(),
-                &format!("expect[{i}]"),
-                || {
+            let Some(metric) = Metric::from_name(&expectation.metric) else {
+                problems.push(
+                    &format!("expect[{i}]"),
                     format!(
                         "unknown metric `{}`; known metrics: {}",
                         expectation.metric,
-                        report::metrics()
-                            .iter()
-                            .map(|m| m.name.as_str())
+                        Metric::all()
+                            .map(|m| m.to_string())
                             .collect::<Vec<_>>()
                             .join(", ")
-                    )
-                },
-            );
-            if let Some((model, _)) = expectation.metric.split_once('.')
-                && report::MODELS.contains(&model)
-            {
+                    ),
+                );
+                continue;
+            };
+            if let Some(model) = metric.model() {
                 let running = self.models_run();
                 problems.check(running.contains(&model), &format!("expect[{i}]"), || {
+                    let names: Vec<&str> = running.iter().map(|m| m.name()).collect();
                     format!(
                         "`{}` is about {model}, which this scenario does not run (it runs {}); add a `{model}` section or check another model",
                         expectation.metric,
-                        running.join(", ")
+                        names.join(", ")
                     )
                 });
             }
@@ -241,28 +239,46 @@ impl Scenario {
         problems.into_vec()
     }
 
+    /// Records every limit of [`crate::limits`] this scenario goes past.
+    pub(crate) fn check_limits(&self, problems: &mut Problems) {
+        crate::limits::check_workload(&self.workload, problems);
+        let events = self.workload.expected_events();
+        for (path, spec) in self.streaming_jobs() {
+            // The job runs until its backlog is gone (the horizon, or longer when a small
+            // capacity leaves a backlog), stepping at every watermark tick and state sample.
+            let capacity = spec.capacity_per_second.unwrap_or(f64::INFINITY)
+                * f64::from(spec.parallelism.max(1));
+            let span_ms = (self.workload.duration.as_ms() as f64).max(events / capacity * 1e3);
+            let step = spec
+                .watermark_emit
+                .interval()
+                .map_or(spec.sample_every, |tick| tick.min(spec.sample_every));
+            crate::limits::check_job_steps(path, span_ms, step, problems);
+        }
+    }
+
     /// The models and architectures a run of this scenario reports, in report order.
-    pub fn models_run(&self) -> Vec<&'static str> {
+    pub fn models_run(&self) -> Vec<Model> {
         let layered = |speed: &Option<StreamingSpec>, batch: &Option<BatchSpec>| {
             self.streaming_layer(speed).is_some() && self.batch_layer(batch).is_some()
         };
         let runs = [
-            ("batch", self.batch.is_some()),
-            ("plain_micro_batch", self.plain_micro_batch.is_some()),
-            ("micro_batch", self.micro_batch.is_some()),
-            ("streaming", self.streaming.is_some()),
+            (Model::Batch, self.batch.is_some()),
+            (Model::PlainMicroBatch, self.plain_micro_batch.is_some()),
+            (Model::MicroBatch, self.micro_batch.is_some()),
+            (Model::Streaming, self.streaming.is_some()),
             (
-                "lambda",
+                Model::Lambda,
                 self.lambda
                     .as_ref()
                     .is_some_and(|l| layered(&l.speed, &l.batch)),
             ),
             (
-                "kappa",
+                Model::Kappa,
                 (self.kappa.as_ref()).is_some_and(|k| self.streaming_layer(&k.streaming).is_some()),
             ),
             (
-                "hybrid",
+                Model::Hybrid,
                 (self.hybrid.as_ref()).is_some_and(|h| layered(&h.streaming, &h.batch)),
             ),
         ];

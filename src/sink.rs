@@ -3,12 +3,23 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::aggregate::Accumulator;
 use crate::event::KeyId;
 use crate::oracle::TruthCell;
-use crate::runner::batch::SinkMode;
 use crate::time::Ts;
 use crate::window::Window;
+
+/// How rows reach the serving table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum SinkMode {
+    /// MERGE by (window, key): a re-run replaces what it recomputes.
+    #[default]
+    Upsert,
+    /// INSERT: a re-run adds its rows again, and readers that sum them double-count.
+    Append,
+}
 
 /// One (window, key) of the serving table: the value after each write, in visible-time order.
 #[derive(Clone, Debug, Default)]

@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use crate::catalogue::{Model, ModelMetric};
 use crate::run::run_scenario;
 use crate::runner::streaming::StreamingSpec;
 use crate::scenario::Scenario;
@@ -52,13 +53,13 @@ pub fn sweep_watermark_delay(scenario: &Scenario, delays: &[Dur]) -> Vec<SweepPo
                 ..base.clone()
             });
             let report = run_scenario(&point, &mut |_| {}).report;
-            let get = |m: &str| report.get(&format!("streaming.{m}")).unwrap_or(f64::NAN);
+            let get = |m| report.model(Model::Streaming, m).unwrap_or(f64::NAN);
             SweepPoint {
                 watermark_delay: delay,
-                dropped_share: get("dropped_late_share"),
-                correct_share: get("correct_share"),
-                result_delay_p50_ms: get("result_delay_p50"),
-                event_latency_p99_ms: get("event_latency_p99"),
+                dropped_share: get(ModelMetric::DroppedLateShare),
+                correct_share: get(ModelMetric::CorrectShare),
+                result_delay_p50_ms: get(ModelMetric::ResultDelayP50),
+                event_latency_p99_ms: get(ModelMetric::EventLatencyP99),
             }
         })
         .collect()
@@ -287,15 +288,15 @@ pub fn describe(vary: &[Vary], values: &[Dur]) -> String {
 }
 
 /// The figures a sweep shows per model.
-pub const SWEEP_METRICS: [&str; 8] = [
-    "dropped_late_share",
-    "correct_share",
-    "result_delay_p50",
-    "final_delay_p50",
-    "event_latency_p99",
-    "late_firings",
-    "state_peak",
-    "cost_per_year",
+pub const SWEEP_METRICS: [ModelMetric; 8] = [
+    ModelMetric::DroppedLateShare,
+    ModelMetric::CorrectShare,
+    ModelMetric::ResultDelayP50,
+    ModelMetric::FinalDelayP50,
+    ModelMetric::EventLatencyP99,
+    ModelMetric::LateFirings,
+    ModelMetric::StatePeak,
+    ModelMetric::CostPerYear,
 ];
 
 /// The sweep as CSV: a row per point and model.
@@ -304,17 +305,17 @@ pub fn grid_csv(vary: &[Vary], points: &[GridPoint]) -> String {
         .iter()
         .map(|v| format!("{}_ms", v.parameter.name()))
         .chain(["model".to_owned()])
-        .chain(SWEEP_METRICS.iter().map(|m| m.to_string()))
+        .chain(SWEEP_METRICS.iter().map(|m| m.name().to_owned()))
         .collect::<Vec<_>>()
         .join(",");
     out.push('\n');
     for p in points {
         for model in p.report.models() {
             let mut row: Vec<String> = p.values.iter().map(|d| d.as_ms().to_string()).collect();
-            row.push(model.to_owned());
-            row.extend(SWEEP_METRICS.iter().map(|m| {
+            row.push(model.name().to_owned());
+            row.extend(SWEEP_METRICS.iter().map(|&m| {
                 p.report
-                    .get(&format!("{model}.{m}"))
+                    .model(model, m)
                     .map_or(String::new(), |v| v.to_string())
             }));
             out.push_str(&row.join(","));
@@ -326,21 +327,19 @@ pub fn grid_csv(vary: &[Vary], points: &[GridPoint]) -> String {
 
 /// The sweep as an aligned table for people.
 pub fn grid_table(vary: &[Vary], points: &[GridPoint]) -> String {
-    use crate::report::{display_value, metric_info};
+    use crate::report::display_value;
     let mut out = format!("{:<36} {:<18}", "point", "model");
     for m in SWEEP_METRICS {
-        out.push_str(&format!(" {m:>18}"));
+        out.push_str(&format!(" {:>18}", m.name()));
     }
     out.push('\n');
     for p in points {
         for model in p.report.models() {
             out.push_str(&format!("{:<36} {model:<18}", describe(vary, &p.values)));
             for m in SWEEP_METRICS {
-                let name = format!("{model}.{m}");
-                let unit = metric_info(&name).map_or(crate::report::Unit::Value, |i| i.unit);
                 out.push_str(&format!(
                     " {:>18}",
-                    display_value(p.report.get(&name), unit)
+                    display_value(p.report.model(model, m), m.unit())
                 ));
             }
             out.push('\n');

@@ -76,6 +76,8 @@ enum Command {
         #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
     },
+    /// List the models and every metric a report holds, with units and meanings (Markdown).
+    Metrics,
     /// Measure speed and peak memory beside a bare hash-map loop measured in the same run:
     /// the engine's hot path, the streaming simulation end to end, the default scenario, the
     /// production day, memory at 2 and 8 hours, and the replay of a CSV trace. Each figure is
@@ -360,6 +362,10 @@ pub fn main() -> ExitCode {
         Command::Gui { scenario } => open_app(scenario.as_deref()),
         Command::Sweep(args) => sweep(&args),
         Command::Advise { scenario, seed } => advise(&scenario, seed),
+        Command::Metrics => {
+            print!("{}", tidemark::catalogue::markdown());
+            Ok(())
+        }
         Command::Bench {
             events,
             only,

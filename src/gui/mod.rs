@@ -221,11 +221,15 @@ impl TidemarkApp {
         self.waiting_sweep.is_some()
     }
 
-    /// Whether `name` (a model) ran in the last finished run.
-    pub fn metric(&self, name: &str) -> Option<f64> {
+    /// `model`'s `metric` in the last finished run.
+    pub fn metric(
+        &self,
+        model: crate::catalogue::Model,
+        metric: crate::catalogue::ModelMetric,
+    ) -> Option<f64> {
         self.finished
             .as_ref()
-            .and_then(|f| f.output.report.get(name))
+            .and_then(|f| f.output.report.model(model, metric))
     }
 
     fn start_run(&mut self) {

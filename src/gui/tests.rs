@@ -6,6 +6,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use super::*;
+use crate::catalogue::{Model, ModelMetric};
 
 fn harness(name: &str) -> Harness<'static, TidemarkApp> {
     let text = BUILT_IN
@@ -44,7 +45,10 @@ fn set_text(harness: &mut Harness<'static, TidemarkApp>, label: &str, text: &str
 fn a_longer_watermark_delay_drops_fewer_late_events() {
     let mut harness = harness("mobile_offline_skew.ron");
     wait_for_run(&mut harness);
-    let before = harness.state().metric("streaming.dropped_late").unwrap();
+    let before = harness
+        .state()
+        .metric(Model::Streaming, ModelMetric::DroppedLate)
+        .unwrap();
     assert!(before > 0.0);
     set_text(&mut harness, "watermark delay", "9h");
     // Debounce, then the run.
@@ -60,7 +64,10 @@ fn a_longer_watermark_delay_drops_fewer_late_events() {
             .watermark_delay,
         crate::time::Dur::from_hours(9)
     );
-    let after = harness.state().metric("streaming.dropped_late").unwrap();
+    let after = harness
+        .state()
+        .metric(Model::Streaming, ModelMetric::DroppedLate)
+        .unwrap();
     assert!(after < before, "dropped {before} with 5m, {after} with 9h");
 }
 
@@ -112,7 +119,9 @@ fn a_faulted_job_shows_what_the_fault_cost_and_a_clean_one_does_not() {
             .query_by_label("counted beyond fault-free")
             .is_some()
     );
-    let duplicated = faulted.state().metric("streaming.fault_duplicated_events");
+    let duplicated = faulted
+        .state()
+        .metric(Model::Streaming, ModelMetric::FaultDuplicatedEvents);
     assert!(duplicated.unwrap() >= 3000.0);
     let mut clean = harness("freshmart_compare_models.ron");
     wait_for_run(&mut clean);
@@ -123,12 +132,28 @@ fn a_faulted_job_shows_what_the_fault_cost_and_a_clean_one_does_not() {
 fn an_architecture_switched_on_runs_beside_the_models() {
     let mut harness = harness("freshmart_compare_models.ron");
     wait_for_run(&mut harness);
-    assert_eq!(harness.state().metric("hybrid.correct_share"), None);
+    assert_eq!(
+        harness
+            .state()
+            .metric(Model::Hybrid, ModelMetric::CorrectShare),
+        None
+    );
     harness.get_by_label("hybrid").click();
     harness.step();
     std::thread::sleep(Duration::from_millis(400));
     wait_for_run(&mut harness);
     // The stream's speed with the batch's corrections: exact at the end.
-    assert_eq!(harness.state().metric("hybrid.correct_share"), Some(1.0));
-    assert!(harness.state().metric("streaming.correct_share").unwrap() < 1.0);
+    assert_eq!(
+        harness
+            .state()
+            .metric(Model::Hybrid, ModelMetric::CorrectShare),
+        Some(1.0)
+    );
+    assert!(
+        harness
+            .state()
+            .metric(Model::Streaming, ModelMetric::CorrectShare)
+            .unwrap()
+            < 1.0
+    );
 }

@@ -4,19 +4,20 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Polygon};
 
 use super::{TidemarkApp, View};
+use crate::catalogue::{Model, ModelMetric, Unit};
 use crate::lab::{Fate, PlaybackCommand};
-use crate::report::{Unit, display_value};
+use crate::report::display_value;
 use crate::time::{Dur, Ts};
 
 /// One colour per model, the same as in the exported charts.
-pub fn colour(model: &str) -> Color32 {
+pub fn colour(model: Model) -> Color32 {
     let c = crate::charts::model_colour(model);
     Color32::from_rgb(c.0, c.1, c.2)
 }
 
 /// A model's line, in its colour, never drawn as a band.
-fn model_line<'a>(model: &'static str, points: PlotPoints<'a>) -> Line<'a> {
-    Line::new(model, points)
+fn model_line<'a>(model: Model, points: PlotPoints<'a>) -> Line<'a> {
+    Line::new(model.name(), points)
         .color(colour(model))
         .width(2.0)
         .allow_band(false)
@@ -58,33 +59,28 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     });
 }
 
-/// Figures shown in the summary table: (label, metric, unit).
-const SUMMARY: &[(&str, &str, Unit)] = &[
-    ("event -> visible, median", "event_latency_p50", Unit::Ms),
-    ("event -> visible, p99", "event_latency_p99", Unit::Ms),
-    ("window end -> first result", "result_delay_p50", Unit::Ms),
-    ("window end -> correct final", "final_delay_p50", Unit::Ms),
-    ("correct at the end", "correct_share", Unit::Share),
-    ("dropped late", "dropped_late", Unit::Count),
-    ("value dropped", "dropped_late_value", Unit::Value),
-    ("state peak", "state_peak", Unit::Count),
-    ("consumer lag peak", "backlog_peak", Unit::Count),
-    ("cost a year", "cost_per_year", Unit::Money),
+/// Figures shown in the summary table, with the app's shorter labels.
+const SUMMARY: &[(&str, ModelMetric)] = &[
+    ("event -> visible, median", ModelMetric::EventLatencyP50),
+    ("event -> visible, p99", ModelMetric::EventLatencyP99),
+    ("window end -> first result", ModelMetric::ResultDelayP50),
+    ("window end -> correct final", ModelMetric::FinalDelayP50),
+    ("correct at the end", ModelMetric::CorrectShare),
+    ("dropped late", ModelMetric::DroppedLate),
+    ("value dropped", ModelMetric::DroppedLateValue),
+    ("state peak", ModelMetric::StatePeak),
+    ("consumer lag peak", ModelMetric::BacklogPeak),
+    ("cost a year", ModelMetric::CostPerYear),
     // Shown only when some model has them: faults and architectures.
-    ("lost to faults", "fault_lost_events", Unit::Count),
+    ("lost to faults", ModelMetric::FaultLostEvents),
     (
         "counted beyond fault-free",
-        "fault_duplicated_events",
-        Unit::Count,
+        ModelMetric::FaultDuplicatedEvents,
     ),
-    ("fault -> caught up", "fault_recovery_time", Unit::Ms),
-    (
-        "results the batch changed",
-        "layer_disagreements",
-        Unit::Count,
-    ),
-    ("replay caught up after", "catch_up_time", Unit::Ms),
-    ("lost to retention", "lost_to_retention", Unit::Count),
+    ("fault -> caught up", ModelMetric::FaultRecoveryTime),
+    ("results the batch changed", ModelMetric::LayerDisagreements),
+    ("replay caught up after", ModelMetric::CatchUpTime),
+    ("lost to retention", ModelMetric::LostToRetention),
 ];
 
 /// The models side by side: a summary table and the plots.
@@ -94,25 +90,30 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         return;
     };
     let output = &finished.output;
-    let models: Vec<&str> = output.models.iter().map(|m| m.name).collect();
+    let models: Vec<Model> = output.models.iter().map(|m| m.name).collect();
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("summary").striped(true).show(ui, |ui| {
             ui.strong("");
             for m in &models {
-                ui.label(RichText::new(*m).color(colour(m)).strong());
+                ui.label(RichText::new(m.name()).color(colour(*m)).strong())
+                    .on_hover_text(m.description());
             }
             ui.end_row();
-            for (label, metric, unit) in SUMMARY {
+            for &(label, metric) in SUMMARY {
                 let values: Vec<_> = models
                     .iter()
-                    .map(|m| output.report.get(&format!("{m}.{metric}")))
+                    .map(|&m| output.report.model(m, metric))
                     .collect();
                 if values.iter().all(Option::is_none) {
                     continue;
                 }
-                ui.label(*label);
+                ui.label(label).on_hover_text(format!(
+                    "{} (<model>.{})",
+                    metric.label(),
+                    metric.name()
+                ));
                 for value in values {
-                    ui.label(display_value(value, *unit));
+                    ui.label(display_value(value, metric.unit()));
                 }
                 ui.end_row();
             }
@@ -208,11 +209,12 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .enumerate()
                     .map(|(i, m)| {
                         Bar::new(i as f64, m.stats.dropped as f64)
-                            .name(m.name)
+                            .name(m.name.name())
                             .fill(colour(m.name))
                     })
                     .collect();
-                let names: Vec<&'static str> = output.models.iter().map(|m| m.name).collect();
+                let names: Vec<&'static str> =
+                    output.models.iter().map(|m| m.name.name()).collect();
                 let name_of =
                     move |mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>| {
                         let i = mark.value.round();
@@ -233,8 +235,11 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .iter()
                     .enumerate()
                     .filter_map(|(i, m)| {
-                        m.cost_per_year
-                            .map(|c| Bar::new(i as f64, c).name(m.name).fill(colour(m.name)))
+                        m.cost_per_year.map(|c| {
+                            Bar::new(i as f64, c)
+                                .name(m.name.name())
+                                .fill(colour(m.name))
+                        })
                     })
                     .collect();
                 Plot::new("cost")

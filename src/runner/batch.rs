@@ -23,20 +23,11 @@ use crate::engine::{ResultKind, WindowResult, WindowStore};
 use crate::event::{Event, KeyId, KeyTable};
 use crate::id_set::IdSet;
 use crate::query::QuerySpec;
-use crate::runner::streaming::{Emission, Sample, StreamOutput};
+use crate::runner::output::{Emission, Sample, StreamOutput};
+use crate::sink::SinkMode;
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
 use crate::window::{Window, WindowSpec};
-
-/// How rows reach the serving table.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub enum SinkMode {
-    /// MERGE by (window, key): a re-run replaces what it recomputes.
-    #[default]
-    Upsert,
-    /// INSERT: a re-run adds its rows again, and readers that sum them double-count.
-    Append,
-}
 
 /// The scheduled batch job as a scenario states it.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]

@@ -11,7 +11,7 @@ use crate::aggregate::Accumulator;
 use crate::engine::{ResultKind, WindowResult, WindowStore};
 use crate::event::{Event, KeyId, KeyTable};
 use crate::query::QuerySpec;
-use crate::runner::streaming::{Emission, Sample, StreamOutput};
+use crate::runner::output::{Emission, Sample, StreamOutput};
 use crate::time::{Dur, Ts};
 use crate::validation::Problems;
 use crate::window::{Window, WindowSpec};

@@ -2,7 +2,9 @@
 //! own capacity model.
 
 pub mod batch;
+pub mod faulted;
 pub mod micro_batch;
+pub mod output;
 pub mod streaming;
 
 use crate::event::{Event, KeyTable};
@@ -31,7 +33,7 @@ pub struct Closing {
     /// How it is paid for.
     pub billing: Billing,
     /// Figures only this kind of runner has, by metric name.
-    pub figures: Vec<(&'static str, Option<f64>)>,
+    pub figures: Vec<(crate::catalogue::ModelMetric, Option<f64>)>,
 }
 
 /// How a model is paid for.
@@ -78,7 +80,8 @@ mod tests {
     use crate::query::QuerySpec;
     use crate::runner::batch::{BatchSpec, ScheduledRunner};
     use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec, OutputMode};
-    use crate::runner::streaming::{Collected, StreamingRunner, StreamingSpec};
+    use crate::runner::output::Collected;
+    use crate::runner::streaming::{StreamingRunner, StreamingSpec};
     use crate::window::WindowSpec;
 
     /// What `runner` produces from `events`, telling it before each event that processing

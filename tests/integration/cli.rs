@@ -313,3 +313,19 @@ fn a_negative_flag_value_is_read_and_refused_with_the_flag_rule() {
         assert!(stderr(&out).contains(message), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn the_readme_lists_the_metric_catalogue_as_the_code_declares_it() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("<!-- metrics:")
+        .expect("the README has a metric section");
+    let body = &readme[readme[start..].find('\n').unwrap() + start + 1..];
+    let listed = &body[..body.find("<!-- end of metrics -->").unwrap()];
+    assert_eq!(
+        listed,
+        tidemark::catalogue::markdown(),
+        "regenerate the README's section with `tidemark metrics`"
+    );
+}

@@ -1,5 +1,6 @@
 //! Every shipped scenario validates, runs, and meets its own expectations.
 
+use tidemark::catalogue::{Metric, ScenarioMetric};
 use tidemark::run::run_scenario;
 use tidemark::scenario::Scenario;
 
@@ -25,7 +26,7 @@ fn every_shipped_scenario_meets_its_expectations() {
             continue;
         }
         let output = run_scenario(&scenario, &mut |_| {});
-        let ran: Vec<&str> = output.models.iter().map(|m| m.name).collect();
+        let ran: Vec<_> = output.models.iter().map(|m| m.name).collect();
         assert_eq!(ran, scenario.models_run(), "{}", file.display());
         let failed: Vec<_> = output
             .report
@@ -34,9 +35,18 @@ fn every_shipped_scenario_meets_its_expectations() {
             .filter(|e| !e.passed)
             .collect();
         assert!(failed.is_empty(), "{}: {failed:?}", file.display());
-        let unique = output.report.get("workload.unique_events").unwrap();
-        let events = output.report.get("workload.events").unwrap();
-        let duplicates = output.report.get("workload.duplicates").unwrap();
+        let unique = output
+            .report
+            .get(Metric::Scenario(ScenarioMetric::UniqueEvents))
+            .unwrap();
+        let events = output
+            .report
+            .get(Metric::Scenario(ScenarioMetric::Events))
+            .unwrap();
+        let duplicates = output
+            .report
+            .get(Metric::Scenario(ScenarioMetric::Duplicates))
+            .unwrap();
         assert_eq!(
             unique + duplicates,
             events,

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::aggregate::Aggregation;
-use crate::runner::streaming::Collected;
+use crate::runner::output::Collected;
 
 const H: i64 = 3_600_000;
 const M: i64 = 60_000;

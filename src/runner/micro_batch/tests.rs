@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::aggregate::Aggregation;
-use crate::runner::streaming::Collected;
+use crate::runner::output::Collected;
 
 const S: i64 = 1_000;
 

@@ -8,6 +8,7 @@ use crate::aggregate::Aggregation;
 use crate::engine::ResultKind;
 use crate::event::KeyId;
 use crate::oracle::Oracle;
+use crate::runner::output::Collected;
 use crate::window::WindowSpec;
 
 fn query(window: WindowSpec) -> QuerySpec {
