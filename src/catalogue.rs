@@ -254,6 +254,16 @@ impl Metric {
         ))
     }
 
+    /// The metric whose name is closest to `name`, for "did you mean" (none when nothing is
+    /// close).
+    pub fn closest(name: &str) -> Option<Metric> {
+        Metric::all()
+            .map(|m| (strsim::jaro_winkler(name, &m.to_string()), m))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, m)| m)
+    }
+
     /// Its unit.
     pub fn unit(self) -> Unit {
         match self {
@@ -352,6 +362,18 @@ mod tests {
         );
         assert_eq!(Metric::from_name("streaming.droped_late"), None);
         assert_eq!(Metric::from_name("flink.dropped_late"), None);
+        assert_eq!(
+            Metric::closest("streaming.droped_late_share"),
+            Some(Metric::Model(
+                Model::Streaming,
+                ModelMetric::DroppedLateShare
+            ))
+        );
+        assert_eq!(
+            Metric::closest("workload.delay_p9"),
+            Some(Metric::Scenario(ScenarioMetric::DelayP99))
+        );
+        assert_eq!(Metric::closest("zzz"), None);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod cost;
 pub mod engine;
 pub mod event;
 pub mod fault;
+pub mod fuzzing;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod id_set;

@@ -36,7 +36,8 @@ pub fn in_years(t: Ts) -> bool {
 /// Records every limit `workload` goes past.
 pub fn check_workload(workload: &WorkloadSpec, problems: &mut Problems) {
     let events = workload.expected_events();
-    problems.check(events <= MAX_EVENTS, "workload", || {
+    // A rate that is not a number is reported at the rate; no count follows from it.
+    problems.check(events <= MAX_EVENTS || !events.is_finite(), "workload", || {
         format!(
             "this workload generates about {events:.1e} events; the limit is {MAX_EVENTS:.0e}: shorten the duration or lower the rates"
         )
@@ -62,7 +63,7 @@ pub fn check_workload(workload: &WorkloadSpec, problems: &mut Problems) {
 /// of `step` (watermark ticks, state samples) beyond [`MAX_STEPS`].
 pub fn check_job_steps(path: &str, span_ms: f64, step: Dur, problems: &mut Problems) {
     let steps = span_ms / step.as_ms().max(1) as f64;
-    problems.check(steps <= MAX_STEPS, path, || {
+    problems.check(steps <= MAX_STEPS || !steps.is_finite(), path, || {
         format!(
             "this job runs for {span_ms:.1e} ms of processing time in steps of {step} (watermark ticks, samples): {steps:.1e} steps; the limit is {MAX_STEPS:.0e}: give it more capacity or sample less often"
         )

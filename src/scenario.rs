@@ -211,15 +211,13 @@ impl Scenario {
         }
         for (i, expectation) in self.expect.iter().enumerate() {
             let Some(metric) = Metric::from_name(&expectation.metric) else {
+                let suggestion = Metric::closest(&expectation.metric)
+                    .map_or(String::new(), |m| format!("did you mean `{m}`? "));
                 problems.push(
                     &format!("expect[{i}]"),
                     format!(
-                        "unknown metric `{}`; known metrics: {}",
+                        "unknown metric `{}`; {suggestion}`tidemark metrics` lists them all",
                         expectation.metric,
-                        Metric::all()
-                            .map(|m| m.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
                     ),
                 );
                 continue;

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -188,7 +188,7 @@ pub struct TraceReader {
 
 enum Rows {
     Csv {
-        reader: csv::Reader<File>,
+        reader: csv::Reader<Box<dyn Read>>,
         /// One record, reused for every row (no allocation per row).
         record: csv::ByteRecord,
         /// Column index of each of [`FIELDS`].
@@ -197,7 +197,7 @@ enum Rows {
         source_column: Option<usize>,
     },
     Jsonl {
-        lines: io::Lines<BufReader<File>>,
+        lines: io::Lines<BufReader<Box<dyn Read>>>,
         line: u64,
     },
 }
@@ -205,21 +205,29 @@ enum Rows {
 impl TraceReader {
     /// Opens `path`, in the format its extension names (see [`TraceFormat::from_path`]).
     pub fn open(path: &Path) -> Result<Self, TraceError> {
-        let io_error = |source| TraceError::Io {
+        let file = File::open(path).map_err(|source| TraceError::Io {
             file: path.to_owned(),
             source,
-        };
-        let file = File::open(path).map_err(io_error)?;
-        let rows = match TraceFormat::from_path(path) {
+        })?;
+        TraceReader::from_reader(Box::new(file), TraceFormat::from_path(path), path)
+    }
+
+    /// Reads a trace in `format` from `input`; errors name `path`.
+    pub fn from_reader(
+        input: Box<dyn Read>,
+        format: TraceFormat,
+        path: &Path,
+    ) -> Result<Self, TraceError> {
+        let rows = match format {
             TraceFormat::Jsonl => Rows::Jsonl {
-                lines: BufReader::new(file).lines(),
+                lines: BufReader::new(input).lines(),
                 line: 0,
             },
             TraceFormat::Csv => {
                 // Fields are trimmed as they are read (a slice, no copy).
                 let mut reader = csv::ReaderBuilder::new()
                     .trim(csv::Trim::Headers)
-                    .from_reader(file);
+                    .from_reader(input);
                 let headers = reader
                     .headers()
                     .map_err(|e| row_error(path, 1, "header", e.to_string()))?;
@@ -271,9 +279,20 @@ impl TraceReader {
         source: Option<Cell<'a>>,
     ) -> Result<Event, TraceError> {
         let [id, key, value, event_time, arrival_time] = cells.map(Some);
-        let need = |cell: Option<Option<Cell<'a>>>, field: &str| {
-            cell.flatten()
-                .ok_or_else(|| row_error(file, line, field, "the field is missing".to_owned()))
+        let need = |cell: Option<Option<Cell<'a>>>, field: &str| match cell.flatten() {
+            Some(Cell::Text(s)) if s.is_empty() => Err(row_error(
+                file,
+                line,
+                field,
+                "the field is empty".to_owned(),
+            )),
+            Some(cell) => Ok(cell),
+            None => Err(row_error(
+                file,
+                line,
+                field,
+                "the field is missing".to_owned(),
+            )),
         };
         let id = match need(id, "id")? {
             Cell::Int(n) if n >= 0 => n as u64,
@@ -319,7 +338,7 @@ impl TraceReader {
                 other => Ts::parse(&other.text()).map_err(|m| row_error(file, line, field, m))?,
             };
             if !crate::limits::in_years(t) {
-                let message = format!("{} ms is outside the years 1900 to 2200", t.as_ms());
+                let message = format!("{t} is outside the years 1900 to 2200");
                 return Err(row_error(file, line, field, message));
             }
             Ok(t)

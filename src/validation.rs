@@ -23,8 +23,12 @@ impl Problems {
         }
     }
 
-    /// Records a problem at `path`.
+    /// Records a problem at `path`, unless one is recorded there already: the first is the
+    /// one to fix (a NaN is "not a finite number", not also "not positive").
     pub fn push(&mut self, path: &str, message: String) {
+        if self.found.iter().any(|p| p.path == path) {
+            return;
+        }
         self.found.push(Problem {
             path: path.to_owned(),
             message,
@@ -34,5 +38,25 @@ impl Problems {
     /// All problems, in the order found.
     pub fn into_vec(self) -> Vec<Problem> {
         self.found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_first_problem_of_a_field_is_kept() {
+        let mut problems = Problems::default();
+        problems.check(false, "a.median", || {
+            "NaN must be a finite number".to_owned()
+        });
+        problems.check(false, "a.median", || "NaN must be positive".to_owned());
+        problems.check(false, "a.p99", || "p99 is below the median".to_owned());
+        let messages: Vec<String> = problems.into_vec().into_iter().map(|p| p.message).collect();
+        assert_eq!(
+            messages,
+            ["NaN must be a finite number", "p99 is below the median"]
+        );
     }
 }

@@ -85,7 +85,7 @@ enum Command {
     Bench {
         /// Events for the reference, hot-path and end-to-end figures (the first two hold
         /// them all in memory first).
-        #[arg(long, default_value_t = 10_000_000)]
+        #[arg(long, default_value_t = 10_000_000, value_parser = parse_bench_events, allow_hyphen_values = true)]
         events: u64,
         /// Measure only this figure (repeat for several): reference, engine, end-to-end,
         /// default-scenario, hourly-2h, hourly-8h, production-day, replay-csv.
@@ -206,6 +206,22 @@ fn parse_seed(text: &str) -> Result<u64, String> {
     text.trim()
         .parse()
         .map_err(|_| format!("a seed is a whole number from 0 to {}", u64::MAX))
+}
+
+/// A number of events, `10000000` or `1e7`, from 1 to [`MAX_BENCH_EVENTS`].
+fn parse_bench_events(text: &str) -> Result<u64, String> {
+    let rule = format!(
+        "a whole number of events from 1 to {MAX_BENCH_EVENTS} (the hot path holds them all in memory, 40 bytes each), e.g. 1e7"
+    );
+    let n = match text.trim().parse::<u64>() {
+        Ok(n) => n as f64,
+        Err(_) => text.trim().parse::<f64>().map_err(|_| rule.clone())?,
+    };
+    if n.fract() == 0.0 && (1.0..=MAX_BENCH_EVENTS as f64).contains(&n) {
+        Ok(n as u64)
+    } else {
+        Err(rule)
+    }
 }
 
 fn parse_watermark_emit(text: &str) -> Result<WatermarkEmit, String> {
@@ -370,10 +386,7 @@ pub fn main() -> ExitCode {
             events,
             only,
             child,
-        } if (1..=MAX_BENCH_EVENTS).contains(&events) => bench(events, &only, child),
-        Command::Bench { events, .. } => Err(Failure::bad_input(format!(
-            "error: --events {events}: between 1 and {MAX_BENCH_EVENTS} (the hot path holds them all in memory, 40 bytes each)"
-        ))),
+        } => bench(events, &only, child),
     };
     finish(result)
 }
@@ -788,7 +801,7 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
                 ..base
             };
             spec.validate("streaming", &mut problems);
-            refuse(problems)?;
+            refuse_replay(problems)?;
             if !spec.faults.is_empty() {
                 eprintln!(
                     "warning: replay runs the job without the scenario's {} fault(s); `tidemark run` simulates them",
@@ -810,7 +823,7 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
                 ..base
             };
             spec.validate(&query, "micro_batch", &mut problems);
-            refuse(problems)?;
+            refuse_replay(problems)?;
             out = create_output(&args.emit, &inputs)?;
             replay_micro_batch(&args.trace, &query, &spec, streams, out)
         }
@@ -821,6 +834,36 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
         summary.events, summary.results, summary.dropped
     );
     Ok(())
+}
+
+/// Replay's settings come from flags or from `--scenario`: each problem names both.
+fn refuse_replay(problems: Problems) -> Result<(), Failure> {
+    const FLAGS: [&str; 8] = [
+        "watermark_delay",
+        "allowed_lateness",
+        "watermark_emit",
+        "watermark_formula",
+        "partitions",
+        "idle_timeout",
+        "trigger",
+        "output_mode",
+    ];
+    let mut named = Problems::default();
+    for p in problems.into_vec() {
+        let field = p.path.split('.').nth(1).unwrap_or("");
+        let flag = match field {
+            "window" => Some("--window".to_owned()),
+            "aggregations" => Some("--aggs".to_owned()),
+            _ if FLAGS.contains(&field) => Some(format!("--{}", field.replace('_', "-"))),
+            _ => None,
+        };
+        let at = match flag {
+            Some(flag) => format!("{flag} (or the scenario's {})", p.path),
+            None => format!("the scenario's {}", p.path),
+        };
+        named.push(&at, p.message);
+    }
+    refuse(named)
 }
 
 /// Bad input found before any work: every problem, exit code 2.

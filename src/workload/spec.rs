@@ -332,9 +332,11 @@ impl SourceSpec {
             ValueDist::Uniform { min, max } => {
                 finite(problems, min, "min");
                 finite(problems, max, "max");
-                problems.check(min <= max, &format!("{path}.values.max"), || {
-                    format!("uniform values: max {max} is below min {min}")
-                });
+                problems.check(
+                    min <= max || !(min.is_finite() && max.is_finite()),
+                    &format!("{path}.values.max"),
+                    || format!("uniform values: max {max} is below min {min}"),
+                );
             }
             ValueDist::LogNormal { median, p99 } => {
                 finite(problems, median, "median");
@@ -342,9 +344,12 @@ impl SourceSpec {
                 problems.check(median > 0.0, &format!("{path}.values.median"), || {
                     format!("lognormal values: median {median} must be positive")
                 });
-                problems.check(p99 > median, &format!("{path}.values.p99"), || {
-                    format!("lognormal values: p99 {p99} must be above the median {median}")
-                });
+                // Compared only when both are numbers (a NaN is reported as such above).
+                problems.check(
+                    p99 > median || !(p99.is_finite() && median.is_finite()),
+                    &format!("{path}.values.p99"),
+                    || format!("lognormal values: p99 {p99} must be above the median {median}"),
+                );
             }
         }
         let delay = format!("{path}.delay");

@@ -258,7 +258,7 @@ fn work_beyond_the_limits_is_refused_before_it_starts() {
         ),
         (
             &["bench", "--events", "18446744073709551615"],
-            "--events 18446744073709551615: between 1 and",
+            "a whole number of events from 1 to 200000000",
         ),
         (
             &["replay", "--trace", "t.csv", "--window", "sliding:1d,1ms"],

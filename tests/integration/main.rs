@@ -2,6 +2,8 @@
 
 mod advise_sweep;
 mod cli;
+mod fuzz_corpus;
+mod golden;
 mod replay;
 mod scenarios;
 mod traces;

@@ -1,0 +1,40 @@
+//! Entry points for the fuzz targets under `fuzz/` and for the test that replays their corpus
+//! on the stable toolchain. Each takes arbitrary bytes and must return: no panic, no hang, no
+//! allocation beyond what the input's own size and the limits allow.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use crate::scenario::{Expectation, Scenario};
+use crate::time::{Dur, Ts};
+use crate::trace::{TraceFormat, TraceReader};
+
+/// A scenario file: parsed, and when it parses, validated (which checks every limit).
+pub fn scenario(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(scenario) = Scenario::from_ron(text, "fuzz.ron")
+    {
+        let _ = scenario.problems();
+    }
+}
+
+/// A trace, read as CSV and as JSON Lines to its end (bad rows are errors, never panics).
+pub fn trace(data: &[u8]) {
+    for format in [TraceFormat::Csv, TraceFormat::Jsonl] {
+        let input = Box::new(Cursor::new(data.to_vec()));
+        if let Ok(reader) = TraceReader::from_reader(input, format, Path::new("fuzz")) {
+            for row in reader {
+                let _ = row;
+            }
+        }
+    }
+}
+
+/// The small parsers of people's text: durations, instants and expectations.
+pub fn text(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = Dur::parse(text);
+        let _ = Ts::parse(text);
+        let _ = Expectation::parse(text);
+    }
+}
