@@ -421,8 +421,9 @@ fn field_at(text: &str, line: usize, column: usize) -> Option<&str> {
     let colon = before.rfind(':')?;
     let name = before[..colon].trim_end();
     let start = name
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let field = &name[start..];
     let offset = row.find(field)?;
     (!field.is_empty()).then(|| &row[offset..offset + field.len()])
@@ -589,6 +590,14 @@ mod tests {
             err.contains("`count`: ") && err.contains("keys from 1 to 10000000"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_field_of_an_error_is_found_after_any_text() {
+        // Found by the scenario fuzzer: a dash of three bytes before the error's column.
+        assert_eq!(field_at("x–y: 5", 1, 10), Some("y"));
+        assert_eq!(field_at("  – seed: -1", 1, 11), Some("seed"));
+        assert_eq!(field_at("–", 1, 2), None);
     }
 
     #[test]
