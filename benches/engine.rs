@@ -4,9 +4,9 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-use tidemark::bench::{Counter, end_to_end_scenario, engine_hot_path, events_in_memory};
-use tidemark::run::run_scenario;
-use tidemark::workload::Generator;
+use tidemark::compose::run::run_scenario;
+use tidemark::explore::bench::{Counter, end_to_end_scenario, engine_hot_path, events_in_memory};
+use tidemark::input::workload::Generator;
 
 const EVENTS: u64 = 1_000_000;
 

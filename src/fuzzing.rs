@@ -5,9 +5,10 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use crate::scenario::{Expectation, Scenario};
-use crate::time::{Dur, Ts};
-use crate::trace::{TraceFormat, TraceReader};
+use crate::compose::scenario::Scenario;
+use crate::input::time::{Dur, Ts};
+use crate::input::trace::{TraceFormat, TraceReader};
+use crate::measure::expectation::Expectation;
 
 /// A scenario file: parsed, and when it parses, validated (which checks every limit).
 pub fn scenario(data: &[u8]) {

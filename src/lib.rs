@@ -6,9 +6,9 @@
 //! Nothing here knows about a terminal or a GUI: the CLI and the app sit on top.
 //!
 //! ```
-//! use tidemark::catalogue::{Metric, ScenarioMetric};
-//! use tidemark::run::run_scenario;
-//! use tidemark::scenario::Scenario;
+//! use tidemark::measure::catalogue::{Metric, ScenarioMetric};
+//! use tidemark::compose::run::run_scenario;
+//! use tidemark::compose::scenario::Scenario;
 //!
 //! let scenario = Scenario::default_scenario(); // one day of FreshMart orders
 //! let output = run_scenario(&scenario, &mut |_share_done| {});
@@ -19,38 +19,15 @@
 //! );
 //! ```
 
-pub mod advise;
-pub mod aggregate;
-pub mod architecture;
-pub mod bench;
-pub mod catalogue;
-pub mod charts;
-pub mod cost;
+// The layers, bottom to top: each uses only those above it in this list.
+pub mod compose;
 pub mod engine;
-pub mod event;
-pub mod fault;
-pub mod fuzzing;
+pub mod explore;
 #[cfg(feature = "gui")]
 pub mod gui;
-pub mod id_set;
-pub mod lab;
-pub mod limits;
-pub mod metrics;
-pub mod models;
-pub mod oracle;
-pub mod query;
-pub mod replay;
-pub mod report;
-pub mod requirement;
-pub mod ron_locate;
-pub mod run;
+pub mod input;
+pub mod measure;
+pub mod render;
 pub mod runner;
-pub mod scenario;
-pub mod sim;
-pub mod sink;
-pub mod sweep;
-pub mod time;
-pub mod trace;
-pub mod validation;
-pub mod window;
-pub mod workload;
+
+pub mod fuzzing;

@@ -11,22 +11,22 @@ use std::sync::Mutex;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use tidemark::aggregate::Aggregation;
-use tidemark::bench::Measure;
+use tidemark::compose::run::{RunOutput, run_scenario};
+use tidemark::compose::scenario::Scenario;
+use tidemark::engine::aggregate::Aggregation;
+use tidemark::engine::query::QuerySpec;
+use tidemark::engine::window::WindowSpec;
 use tidemark::engine::{WatermarkEmit, WatermarkFormula};
-use tidemark::query::QuerySpec;
-use tidemark::replay::{replay_micro_batch, replay_streaming};
-use tidemark::report::Format;
-use tidemark::run::{RunOutput, run_scenario};
+use tidemark::explore::bench::Measure;
+use tidemark::explore::replay::{replay_micro_batch, replay_streaming};
+use tidemark::explore::sweep::{Vary, grid_csv, grid_table, run_grid};
+use tidemark::input::time::Dur;
+use tidemark::input::trace::{TimeFormat, TraceFormat, TraceWriter};
+use tidemark::input::validation::Problems;
+use tidemark::input::workload::Generator;
+use tidemark::measure::report::Format;
 use tidemark::runner::micro_batch::{MicroBatchSpec, OutputMode, Trigger};
 use tidemark::runner::streaming::StreamingSpec;
-use tidemark::scenario::Scenario;
-use tidemark::sweep::{Vary, grid_csv, grid_table, run_grid};
-use tidemark::time::Dur;
-use tidemark::trace::{TimeFormat, TraceFormat, TraceWriter};
-use tidemark::validation::Problems;
-use tidemark::window::WindowSpec;
-use tidemark::workload::Generator;
 
 use progress::Progress;
 
@@ -379,7 +379,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep(&args),
         Command::Advise { scenario, seed } => advise(&scenario, seed),
         Command::Metrics => {
-            print!("{}", tidemark::catalogue::markdown());
+            print!("{}", tidemark::measure::catalogue::markdown());
             Ok(())
         }
         Command::Bench {
@@ -493,7 +493,7 @@ fn write_outputs(dir: &Path, output: &RunOutput) -> io::Result<()> {
         ])?;
     }
     truth.flush()?;
-    tidemark::charts::write_charts(dir, &output.models, &output.truth)?;
+    tidemark::render::charts::write_charts(dir, &output.models, &output.truth)?;
     Ok(())
 }
 
@@ -524,7 +524,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         fs::create_dir_all(&dir)?;
         fs::write(dir.join("sweep.txt"), &table)?;
         fs::write(dir.join("sweep.csv"), grid_csv(&args.vary, &grid))?;
-        tidemark::charts::write_tradeoff_charts(&dir, &grid)?;
+        tidemark::render::charts::write_tradeoff_charts(&dir, &grid)?;
         Ok(())
     };
     write().map_err(|e| {
@@ -547,7 +547,7 @@ fn advise(path: &Path, seed: Option<u64>) -> Result<(), Failure> {
         let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
         p.set(done as f64 / total.max(1) as f64);
     };
-    let advice = tidemark::advise::advise(&scenario, &report)
+    let advice = tidemark::explore::advise::advise(&scenario, &report)
         .map_err(|e| Failure::bad_input(format!("error: {}: {e}", path.display())))?;
     progress
         .into_inner()
@@ -679,8 +679,8 @@ fn bench(events: u64, only: &[Measure], child: bool) -> Result<(), Failure> {
             ])
             .output()
             .map_err(|e| Failure::bad_input(format!("error: cannot run {}: {e}", me.display())))?;
-        let figure: tidemark::bench::Figure =
-            serde_json::from_slice(&output.stdout).map_err(|e| {
+        let figure: tidemark::explore::bench::Figure = serde_json::from_slice(&output.stdout)
+            .map_err(|e| {
                 Failure::bad_input(format!(
                     "error: measuring {} failed ({e}): {}",
                     measure.name(),

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::Accumulator;
-use crate::event::{Event, KeyId};
-use crate::sim::EventQueue;
-use crate::time::{Dur, Ts};
-use crate::window::{SessionSet, Window, WindowSpec, window_start_with_offset};
+use crate::engine::aggregate::Accumulator;
+use crate::engine::window::{SessionSet, Window, WindowSpec, window_start_with_offset};
+use crate::input::event::{Event, KeyId};
+use crate::input::sim::EventQueue;
+use crate::input::time::{Dur, Ts};
 
 /// What a firing emits: the whole window so far, or only what came since the last firing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -4,9 +4,9 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::aggregate::Accumulator;
-use crate::event::{Event, KeyId};
-use crate::window::{SessionSet, Window, WindowSpec};
+use crate::engine::aggregate::Accumulator;
+use crate::engine::window::{SessionSet, Window, WindowSpec};
+use crate::input::event::{Event, KeyId};
 
 /// Accumulators per (window, key) for one kind of window.
 #[derive(Clone, Debug)]
@@ -154,7 +154,7 @@ impl WindowStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::{Dur, Ts};
+    use crate::input::time::{Dur, Ts};
 
     fn event(id: u64, key: u32, value: f64, t: i64) -> Event {
         Event {

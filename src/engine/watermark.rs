@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::{Dur, Ts};
+use crate::input::time::{Dur, Ts};
 
 /// When watermarks are emitted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -13,11 +13,11 @@ use std::sync::Arc;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::lab::{LabData, Playback, PlaybackCommand};
-use crate::run::RunOutput;
-use crate::scenario::{DEFAULT_SCENARIO, Scenario};
-use crate::sweep::SweepPoint;
-use crate::validation::Problem;
+use crate::compose::run::RunOutput;
+use crate::compose::scenario::{DEFAULT_SCENARIO, Scenario};
+use crate::explore::lab::{LabData, Playback, PlaybackCommand};
+use crate::explore::sweep::SweepPoint;
+use crate::input::validation::Problem;
 use worker::{Done, Job, Worker, lab_spec};
 
 /// A shipped scenario compiled into the app: its file name and text.
@@ -136,9 +136,9 @@ struct Parked {
     batch: Option<crate::runner::batch::BatchSpec>,
     micro_batch: Option<crate::runner::micro_batch::MicroBatchSpec>,
     streaming: Option<crate::runner::streaming::StreamingSpec>,
-    lambda: Option<crate::architecture::LambdaSpec>,
-    kappa: Option<crate::architecture::KappaSpec>,
-    hybrid: Option<crate::architecture::HybridSpec>,
+    lambda: Option<crate::compose::architecture::LambdaSpec>,
+    kappa: Option<crate::compose::architecture::KappaSpec>,
+    hybrid: Option<crate::compose::architecture::HybridSpec>,
 }
 
 impl Default for Parked {
@@ -148,10 +148,10 @@ impl Default for Parked {
             micro_batch: None,
             streaming: None,
             lambda: Some(Default::default()),
-            kappa: Some(crate::architecture::KappaSpec {
+            kappa: Some(crate::compose::architecture::KappaSpec {
                 streaming: None,
                 before: None,
-                retention: crate::time::Dur::from_hours(24 * 7),
+                retention: crate::input::time::Dur::from_hours(24 * 7),
                 reprocess_at: None,
                 replay_capacity_per_second: None,
             }),
@@ -201,7 +201,7 @@ impl TidemarkApp {
             lab: None,
             lab_delay_s: 0.0,
             lab_lateness_s: 0.0,
-            playback: Playback::new(crate::time::Ts(0)),
+            playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
             status: String::new(),
             open_path: String::new(),
@@ -224,8 +224,8 @@ impl TidemarkApp {
     /// `model`'s `metric` in the last finished run.
     pub fn metric(
         &self,
-        model: crate::catalogue::Model,
-        metric: crate::catalogue::ModelMetric,
+        model: crate::measure::catalogue::Model,
+        metric: crate::measure::catalogue::ModelMetric,
     ) -> Option<f64> {
         self.finished
             .as_ref()
@@ -292,8 +292,8 @@ impl TidemarkApp {
     /// is a few thousand events.
     fn recompute_lab(&mut self) {
         let mut spec = lab_spec(&self.scenario);
-        spec.watermark_delay = crate::time::Dur((self.lab_delay_s * 1000.0) as i64);
-        spec.allowed_lateness = crate::time::Dur((self.lab_lateness_s * 1000.0) as i64);
+        spec.watermark_delay = crate::input::time::Dur((self.lab_delay_s * 1000.0) as i64);
+        spec.allowed_lateness = crate::input::time::Dur((self.lab_lateness_s * 1000.0) as i64);
         self.lab = Some(LabData::compute(&self.scenario, &spec));
     }
 
@@ -307,13 +307,13 @@ impl TidemarkApp {
                     .map_err(std::io::Error::other)?,
             )?;
             if let Some(f) = &self.finished {
-                for (format, ext) in crate::report::Format::ALL {
+                for (format, ext) in crate::measure::report::Format::ALL {
                     std::fs::write(
                         dir.join(format!("report.{ext}")),
                         f.output.report.render(format),
                     )?;
                 }
-                crate::charts::write_charts(&dir, &f.output.models, &f.output.truth)?;
+                crate::render::charts::write_charts(&dir, &f.output.models, &f.output.truth)?;
             }
             Ok(())
         })();

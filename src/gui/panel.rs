@@ -4,10 +4,10 @@
 use eframe::egui::{self, Color32, RichText};
 
 use super::{BUILT_IN, TidemarkApp};
+use crate::engine::window::WindowSpec;
+use crate::input::time::Dur;
+use crate::input::workload::spec::{DelayDist, RateProfile};
 use crate::runner::micro_batch::Trigger;
-use crate::time::Dur;
-use crate::window::WindowSpec;
-use crate::workload::spec::{DelayDist, RateProfile};
 
 const ERROR: Color32 = Color32::from_rgb(200, 40, 40);
 
@@ -203,7 +203,7 @@ fn duration_field(
     app: &mut TidemarkApp,
     ui: &mut egui::Ui,
     name: &'static str,
-    field: impl FnOnce(&mut crate::scenario::Scenario) -> Option<&mut Dur>,
+    field: impl FnOnce(&mut crate::compose::scenario::Scenario) -> Option<&mut Dur>,
 ) -> bool {
     let Some(value) = field(&mut app.scenario) else {
         return false;

@@ -6,7 +6,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use super::*;
-use crate::catalogue::{Model, ModelMetric};
+use crate::measure::catalogue::{Model, ModelMetric};
 
 fn harness(name: &str) -> Harness<'static, TidemarkApp> {
     let text = BUILT_IN
@@ -62,7 +62,7 @@ fn a_longer_watermark_delay_drops_fewer_late_events() {
             .as_ref()
             .unwrap()
             .watermark_delay,
-        crate::time::Dur::from_hours(9)
+        crate::input::time::Dur::from_hours(9)
     );
     let after = harness
         .state()
@@ -81,10 +81,13 @@ fn the_watermark_lab_steps_its_scrubber() {
     let end = harness.state().playback.cursor;
     assert_eq!(Some(end), harness.state().lab.as_ref().map(|l| l.to));
     let start = harness.state().lab.as_ref().unwrap().from;
-    harness.state_mut().playback = crate::lab::Playback::new(start);
+    harness.state_mut().playback = crate::explore::lab::Playback::new(start);
     harness.get_by_label("Step").click();
     harness.step();
-    assert_eq!(harness.state().playback.cursor, start + crate::lab::STEP);
+    assert_eq!(
+        harness.state().playback.cursor,
+        start + crate::explore::lab::STEP
+    );
     assert!(
         harness
             .state()

@@ -4,14 +4,14 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Polygon};
 
 use super::{TidemarkApp, View};
-use crate::catalogue::{Model, ModelMetric, Unit};
-use crate::lab::{Fate, PlaybackCommand};
-use crate::report::display_value;
-use crate::time::{Dur, Ts};
+use crate::explore::lab::{Fate, PlaybackCommand};
+use crate::input::time::{Dur, Ts};
+use crate::measure::catalogue::{Model, ModelMetric, Unit};
+use crate::measure::report::display_value;
 
 /// One colour per model, the same as in the exported charts.
 pub fn colour(model: Model) -> Color32 {
-    let c = crate::charts::model_colour(model);
+    let c = crate::render::charts::model_colour(model);
     Color32::from_rgb(c.0, c.1, c.2)
 }
 
@@ -254,7 +254,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
 }
 
 /// Hours since the start of the workload.
-fn hours(t: Ts, output: &crate::run::RunOutput) -> f64 {
+fn hours(t: Ts, output: &crate::compose::run::RunOutput) -> f64 {
     let start = output.truth.first().map_or(t, |c| c.window.start);
     (t.as_ms() - start.as_ms()) as f64 / 3_600_000.0
 }
@@ -431,7 +431,7 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .x_axis_label("window end -> first result, median (minutes)")
         .y_axis_label("share")
         .show(ui, |plot| {
-            let at = |p: &crate::sweep::SweepPoint| p.result_delay_p50_ms / 60_000.0;
+            let at = |p: &crate::explore::sweep::SweepPoint| p.result_delay_p50_ms / 60_000.0;
             let dropped: PlotPoints = points.iter().map(|p| [at(p), p.dropped_share]).collect();
             let correct: PlotPoints = points.iter().map(|p| [at(p), p.correct_share]).collect();
             plot.line(

@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use crate::lab::LabData;
-use crate::run::{RunOutput, run_scenario_unless_cancelled};
+use crate::compose::run::{RunOutput, run_scenario_unless_cancelled};
+use crate::compose::scenario::Scenario;
+use crate::explore::lab::LabData;
+use crate::explore::sweep::{SweepPoint, default_delays, sweep_watermark_delay};
 use crate::runner::streaming::StreamingSpec;
-use crate::scenario::Scenario;
-use crate::sweep::{SweepPoint, default_delays, sweep_watermark_delay};
 
 /// Work for the worker.
 pub enum Job {
@@ -143,5 +143,5 @@ pub fn lab_spec(scenario: &Scenario) -> StreamingSpec {
     scenario
         .streaming
         .clone()
-        .unwrap_or_else(|| StreamingSpec::with_delay(crate::time::Dur::from_mins(5)))
+        .unwrap_or_else(|| StreamingSpec::with_delay(crate::input::time::Dur::from_mins(5)))
 }

@@ -18,16 +18,16 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use super::{Billing, Closing, Runner, check_capacity, check_not_negative, cost_per_record_us};
-use crate::aggregate::Accumulator;
+use crate::engine::aggregate::Accumulator;
+use crate::engine::id_set::IdSet;
+use crate::engine::output::{Emission, Sample, StreamOutput};
+use crate::engine::query::QuerySpec;
+use crate::engine::window::{Window, WindowSpec};
 use crate::engine::{ResultKind, WindowResult, WindowStore};
-use crate::event::{Event, KeyId, KeyTable};
-use crate::id_set::IdSet;
-use crate::query::QuerySpec;
-use crate::runner::output::{Emission, Sample, StreamOutput};
-use crate::sink::SinkMode;
-use crate::time::{Dur, Ts};
-use crate::validation::Problems;
-use crate::window::{Window, WindowSpec};
+use crate::input::event::{Event, KeyId, KeyTable};
+use crate::input::time::{Dur, Ts};
+use crate::input::validation::Problems;
+use crate::measure::sink::SinkMode;
 
 /// The scheduled batch job as a scenario states it.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]

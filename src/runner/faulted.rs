@@ -1,18 +1,18 @@
-//! The streaming job with its faults ([`crate::fault`]): restarts from the last checkpoint or
+//! The streaming job with its faults ([`crate::runner::fault`]): restarts from the last checkpoint or
 //! committed offset, stops, capacity drops, processing-time windowing, and a fault-free twin
 //! beside it so that what the faults cost is measured: events lost and duplicated are the
 //! difference between the two serving tables at the end.
 
-use crate::catalogue::ModelMetric;
-use crate::event::{Event, KeyTable};
-use crate::fault::{Delivery, Fault, RestartFrom};
-use crate::metrics::ModelStats;
-use crate::query::QuerySpec;
-use crate::runner::output::{Emission, Sample, StreamOutput};
+use crate::engine::output::{Emission, Sample, StreamOutput};
+use crate::engine::query::QuerySpec;
+use crate::engine::window::{Window, WindowSpec};
+use crate::input::event::{Event, KeyTable};
+use crate::input::time::{Dur, Ts};
+use crate::measure::catalogue::ModelMetric;
+use crate::measure::metrics::ModelStats;
+use crate::runner::fault::{Delivery, Fault, RestartFrom};
 use crate::runner::streaming::{StreamingRunner, StreamingSpec};
 use crate::runner::{Billing, Closing, Runner};
-use crate::time::{Dur, Ts};
-use crate::window::{Window, WindowSpec};
 
 /// How the job restarts after a fault that stops it.
 #[derive(Clone, Copy, Debug)]
@@ -404,10 +404,10 @@ impl StreamOutput for Guarded<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregate::Aggregation;
+    use crate::engine::aggregate::Aggregation;
     use crate::engine::{FiringMode, WatermarkEmit};
-    use crate::event::KeyId;
-    use crate::sink::SinkMode;
+    use crate::input::event::KeyId;
+    use crate::measure::sink::SinkMode;
 
     /// One key, one event a second at 0 s, 1 s, ... 39 s, each arriving on time; 10-second
     /// tumbling windows, so every window counts 10 events and `[10 s, 20 s)` fires when the

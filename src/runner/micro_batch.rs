@@ -7,14 +7,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Billing, Closing, Runner, check_capacity, check_not_negative, cost_per_record_us};
-use crate::aggregate::Accumulator;
+use crate::engine::aggregate::Accumulator;
+use crate::engine::output::{Emission, Sample, StreamOutput};
+use crate::engine::query::QuerySpec;
+use crate::engine::window::{Window, WindowSpec};
 use crate::engine::{ResultKind, WindowResult, WindowStore};
-use crate::event::{Event, KeyId, KeyTable};
-use crate::query::QuerySpec;
-use crate::runner::output::{Emission, Sample, StreamOutput};
-use crate::time::{Dur, Ts};
-use crate::validation::Problems;
-use crate::window::{Window, WindowSpec};
+use crate::input::event::{Event, KeyId, KeyTable};
+use crate::input::time::{Dur, Ts};
+use crate::input::validation::Problems;
 
 /// When batches run.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]

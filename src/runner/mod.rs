@@ -2,14 +2,14 @@
 //! own capacity model.
 
 pub mod batch;
+pub mod fault;
 pub mod faulted;
 pub mod micro_batch;
-pub mod output;
 pub mod streaming;
 
-use crate::event::{Event, KeyTable};
-use crate::time::{Dur, Ts};
-use crate::validation::Problems;
+use crate::input::event::{Event, KeyTable};
+use crate::input::time::{Dur, Ts};
+use crate::input::validation::Problems;
 
 /// The lifecycle every runner shares (Arroyo's operator trait): events in arrival order,
 /// processing time moving on between them, and the end of the input. Everything a runner
@@ -33,7 +33,7 @@ pub struct Closing {
     /// How it is paid for.
     pub billing: Billing,
     /// Figures only this kind of runner has, by metric name.
-    pub figures: Vec<(crate::catalogue::ModelMetric, Option<f64>)>,
+    pub figures: Vec<(crate::measure::catalogue::ModelMetric, Option<f64>)>,
 }
 
 /// How a model is paid for.
@@ -75,14 +75,14 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::aggregate::Aggregation;
-    use crate::event::KeyId;
-    use crate::query::QuerySpec;
+    use crate::engine::aggregate::Aggregation;
+    use crate::engine::output::Collected;
+    use crate::engine::query::QuerySpec;
+    use crate::engine::window::WindowSpec;
+    use crate::input::event::KeyId;
     use crate::runner::batch::{BatchSpec, ScheduledRunner};
     use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec, OutputMode};
-    use crate::runner::output::Collected;
     use crate::runner::streaming::{StreamingRunner, StreamingSpec};
-    use crate::window::WindowSpec;
 
     /// What `runner` produces from `events`, telling it before each event that processing
     /// time has reached `advance_before` that event's arrival (none: never).

@@ -8,16 +8,16 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::{Billing, Closing, Runner, check_capacity, check_not_negative, cost_per_record_us};
+use crate::engine::output::{Emission, Sample, StreamOutput};
+use crate::engine::query::QuerySpec;
 use crate::engine::watermark::kafka_partition;
 use crate::engine::{
     FiringMode, OperatorConfig, Output, PartitionedWatermarks, WatermarkEmit, WatermarkFormula,
     WindowOperator, WindowResult,
 };
-use crate::event::{Event, KeyTable};
-use crate::query::QuerySpec;
-use crate::runner::output::{Emission, Sample, StreamOutput};
-use crate::time::{Dur, Ts};
-use crate::validation::Problems;
+use crate::input::event::{Event, KeyTable};
+use crate::input::time::{Dur, Ts};
+use crate::input::validation::Problems;
 
 /// The streaming model as a scenario states it.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -61,10 +61,10 @@ pub struct StreamingSpec {
     /// How the sink takes results; none: upsert accumulating firings, append discarding ones.
     /// Accumulating firings appended count every late firing again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sink: Option<crate::sink::SinkMode>,
+    pub sink: Option<crate::measure::sink::SinkMode>,
     /// What goes wrong with the job, in time order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub faults: Vec<crate::fault::Fault>,
+    pub faults: Vec<crate::runner::fault::Fault>,
 }
 
 fn one() -> u32 {
@@ -146,7 +146,7 @@ impl StreamingSpec {
             },
         );
         check_capacity(self.capacity_per_second, path, problems);
-        crate::fault::validate_faults(&self.faults, &format!("{path}.faults"), problems);
+        crate::runner::fault::validate_faults(&self.faults, &format!("{path}.faults"), problems);
     }
 }
 
@@ -455,7 +455,7 @@ impl StreamingRunner {
     fn route_new_keys(&mut self, event: &Event, keys: &KeyTable) {
         let k = event.key.0 as usize;
         while self.partition_of_key.len() <= k {
-            let id = crate::event::KeyId(self.partition_of_key.len() as u32);
+            let id = crate::input::event::KeyId(self.partition_of_key.len() as u32);
             let name = if (id.0 as usize) < keys.len() {
                 keys.name(id)
             } else {
@@ -511,7 +511,7 @@ impl<O: StreamOutput> Runner<O> for StreamingRunner {
         Closing {
             billing: Billing::AlwaysOn,
             figures: vec![(
-                crate::catalogue::ModelMetric::LagCatchUpTime,
+                crate::measure::catalogue::ModelMetric::LagCatchUpTime,
                 Some(self.longest_lag().as_ms() as f64),
             )],
         }

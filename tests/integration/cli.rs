@@ -325,7 +325,7 @@ fn the_readme_lists_the_metric_catalogue_as_the_code_declares_it() {
     let listed = &body[..body.find("<!-- end of metrics -->").unwrap()];
     assert_eq!(
         listed,
-        tidemark::catalogue::markdown(),
+        tidemark::measure::catalogue::markdown(),
         "regenerate the README's section with `tidemark metrics`"
     );
 }

@@ -2,8 +2,10 @@
 
 mod advise_sweep;
 mod cli;
+mod conservation;
 mod fuzz_corpus;
 mod golden;
+mod layers;
 mod replay;
 mod scenarios;
 mod traces;

@@ -1,8 +1,8 @@
 //! Every shipped scenario validates, runs, and meets its own expectations.
 
-use tidemark::catalogue::{Metric, ScenarioMetric};
-use tidemark::run::run_scenario;
-use tidemark::scenario::Scenario;
+use tidemark::compose::run::run_scenario;
+use tidemark::compose::scenario::Scenario;
+use tidemark::measure::catalogue::{Metric, ScenarioMetric};
 
 use crate::scenarios_dir;
 

@@ -1,10 +1,10 @@
 //! `tidemark generate` writes what the generator produces, and reading it back gives the
 //! same events, in CSV and JSON Lines, with either time format.
 
-use tidemark::event::{Event, KeyTable};
-use tidemark::scenario::Scenario;
-use tidemark::trace::TraceReader;
-use tidemark::workload::Generator;
+use tidemark::compose::scenario::Scenario;
+use tidemark::input::event::{Event, KeyTable};
+use tidemark::input::trace::TraceReader;
+use tidemark::input::workload::Generator;
 
 use crate::{scenarios_dir, stderr, tidemark};
 

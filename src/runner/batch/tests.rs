@@ -1,8 +1,8 @@
 //! The scheduled batch job and the plain micro-batch loop, hand-worked on FreshMart's day.
 
 use super::*;
-use crate::aggregate::Aggregation;
-use crate::runner::output::Collected;
+use crate::engine::aggregate::Aggregation;
+use crate::engine::output::Collected;
 
 const H: i64 = 3_600_000;
 const M: i64 = 60_000;

@@ -2,8 +2,8 @@
 //! each output mode emits and when, and what a no-data batch emits.
 
 use super::*;
-use crate::aggregate::Aggregation;
-use crate::runner::output::Collected;
+use crate::engine::aggregate::Aggregation;
+use crate::engine::output::Collected;
 
 const S: i64 = 1_000;
 

@@ -4,12 +4,12 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::aggregate::Aggregation;
 use crate::engine::ResultKind;
-use crate::event::KeyId;
-use crate::oracle::Oracle;
-use crate::runner::output::Collected;
-use crate::window::WindowSpec;
+use crate::engine::aggregate::Aggregation;
+use crate::engine::output::Collected;
+use crate::engine::window::WindowSpec;
+use crate::input::event::KeyId;
+use crate::measure::oracle::Oracle;
 
 fn query(window: WindowSpec) -> QuerySpec {
     QuerySpec {
@@ -321,14 +321,14 @@ fn window_strategy() -> impl Strategy<Value = WindowSpec> {
 /// The last result per (window, key): what an upsert sink holds at the end.
 fn final_results(
     out: &Collected,
-) -> std::collections::BTreeMap<(Window, KeyId), crate::aggregate::Accumulator> {
+) -> std::collections::BTreeMap<(Window, KeyId), crate::engine::aggregate::Accumulator> {
     out.emissions
         .iter()
         .map(|e| ((e.result.window, e.result.key), e.result.acc))
         .collect()
 }
 
-use crate::window::Window;
+use crate::engine::window::Window;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]

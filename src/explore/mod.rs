@@ -1,0 +1,8 @@
+//! Exploring around one run: sweeps over settings, the advisor, the watermark lab, replays of
+//! recorded traces, and the benchmarks.
+
+pub mod advise;
+pub mod bench;
+pub mod lab;
+pub mod replay;
+pub mod sweep;

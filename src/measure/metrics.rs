@@ -1,0 +1,367 @@
+//! Measurements taken while events stream past: distributions in bounded memory, and the
+//! workload's own figures (how late events arrive, how many repeat, how many keys).
+
+use hdrhistogram::Histogram;
+use rustc_hash::FxHashMap;
+
+use crate::engine::ResultKind;
+use crate::engine::output::{Emission, Sample, StreamOutput};
+use crate::engine::window::{Window, WindowSpec};
+use crate::input::event::{Event, KeyId};
+use crate::input::time::{Dur, Ts};
+use crate::measure::sink::ServingTable;
+use crate::measure::sink::SinkMode;
+
+/// A distribution of signed millisecond values in bounded memory (HDR histograms with three
+/// significant digits: quantiles are within 0.1%). Negative values, such as arrivals stamped
+/// after they reached the broker by a device whose clock runs ahead, are kept apart.
+#[derive(Clone, Debug)]
+pub struct SignedHistogram {
+    below_zero: Histogram<u64>,
+    at_or_above_zero: Histogram<u64>,
+    min: i64,
+    max: i64,
+}
+
+impl Default for SignedHistogram {
+    fn default() -> Self {
+        let empty = || Histogram::new(3).expect("3 significant digits is a valid precision");
+        SignedHistogram {
+            below_zero: empty(),
+            at_or_above_zero: empty(),
+            min: i64::MAX,
+            max: i64::MIN,
+        }
+    }
+}
+
+impl SignedHistogram {
+    /// Records one value.
+    pub fn record(&mut self, value: i64) {
+        let (histogram, magnitude) = if value < 0 {
+            (&mut self.below_zero, value.unsigned_abs())
+        } else {
+            (&mut self.at_or_above_zero, value as u64)
+        };
+        // Auto-resizing histograms grow to fit; only values near u64::MAX could fail.
+        if histogram.record(magnitude).is_err() {
+            histogram.saturating_record(magnitude);
+        }
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+
+    /// Values recorded.
+    pub fn len(&self) -> u64 {
+        self.below_zero.len() + self.at_or_above_zero.len()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Values below zero.
+    pub fn below_zero(&self) -> u64 {
+        self.below_zero.len()
+    }
+
+    /// The value at quantile `q` (0..=1); `None` when empty. The extremes are exact.
+    pub fn quantile(&self, q: f64) -> Option<i64> {
+        let n = self.len();
+        if n == 0 {
+            return None;
+        }
+        if q <= 0.0 {
+            return Some(self.min);
+        }
+        if q >= 1.0 {
+            return Some(self.max);
+        }
+        let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+        let negatives = self.below_zero.len();
+        let value = if rank <= negatives {
+            // Ascending rank r among negatives is descending rank r among their magnitudes.
+            let q_mag = (negatives - rank + 1) as f64 / negatives as f64;
+            -(self.below_zero.value_at_quantile(q_mag) as i64)
+        } else {
+            let positives = self.at_or_above_zero.len();
+            let q_pos = (rank - negatives) as f64 / positives as f64;
+            self.at_or_above_zero.value_at_quantile(q_pos) as i64
+        };
+        Some(value.clamp(self.min, self.max))
+    }
+
+    /// Smallest value recorded.
+    pub fn min(&self) -> Option<i64> {
+        (!self.is_empty()).then_some(self.min)
+    }
+
+    /// Largest value recorded.
+    pub fn max(&self) -> Option<i64> {
+        (!self.is_empty()).then_some(self.max)
+    }
+}
+
+/// The workload's own figures, gathered one event at a time.
+#[derive(Clone, Debug, Default)]
+pub struct WorkloadStats {
+    /// Events that arrived, retries included.
+    pub events: u64,
+    /// Arrival time minus event time, per event.
+    pub delay_ms: SignedHistogram,
+    /// Events that arrived later than the window length after they happened.
+    pub later_than_window: u64,
+    /// Which key ids were seen.
+    keys_seen: Vec<bool>,
+    /// Earliest event time.
+    pub first_event: Option<Ts>,
+    /// Latest event time.
+    pub last_event: Option<Ts>,
+    /// Latest arrival time.
+    pub last_arrival: Option<Ts>,
+    window_length: Option<Dur>,
+}
+
+impl WorkloadStats {
+    /// Figures for a query whose windows are `window_length` long (`None`: never late).
+    pub fn new(window_length: Option<Dur>) -> Self {
+        WorkloadStats {
+            window_length,
+            ..Self::default()
+        }
+    }
+
+    /// Counts one arriving event.
+    pub fn observe(&mut self, event: &Event) {
+        self.events += 1;
+        let delay = event.arrival_time - event.event_time;
+        self.delay_ms.record(delay.as_ms());
+        if self.window_length.is_some_and(|len| delay > len) {
+            self.later_than_window += 1;
+        }
+        let key = event.key.0 as usize;
+        if key >= self.keys_seen.len() {
+            self.keys_seen.resize(key + 1, false);
+        }
+        self.keys_seen[key] = true;
+        self.first_event = Some(
+            self.first_event
+                .map_or(event.event_time, |t| t.min(event.event_time)),
+        );
+        self.last_event = Some(
+            self.last_event
+                .map_or(event.event_time, |t| t.max(event.event_time)),
+        );
+        self.last_arrival = Some(
+            self.last_arrival
+                .map_or(event.arrival_time, |t| t.max(event.arrival_time)),
+        );
+    }
+
+    /// Distinct keys seen.
+    pub fn keys(&self) -> u64 {
+        self.keys_seen.iter().filter(|&&seen| seen).count() as u64
+    }
+}
+
+/// One model's results: the serving table it fills, what it emitted and dropped, how big
+/// its state and backlog grew, and how long events took to become visible.
+#[derive(Clone, Debug)]
+pub struct ModelStats {
+    /// What readers see.
+    pub table: ServingTable,
+    /// Results by kind.
+    pub on_time: u64,
+    /// Updated results after the first (late firings, correction runs).
+    pub late: u64,
+    /// Speculative results before the window's end.
+    pub early: u64,
+    /// Events dropped as late, or never read.
+    pub dropped: u64,
+    /// The value those events carried.
+    pub dropped_value: f64,
+    /// Largest state sampled.
+    pub state_peak: usize,
+    state_sum: u64,
+    state_samples: u64,
+    /// Largest backlog sampled.
+    pub backlog_peak: usize,
+    /// State size and backlog over processing time (at most [`MAX_SAMPLES`], thinned evenly).
+    pub samples: Vec<Sample>,
+    /// Per event: event time to first visible, and arrival to first visible (tumbling and
+    /// sliding windows; a sliding event is followed in its earliest-ending window).
+    pub event_latency_ms: SignedHistogram,
+    /// See [`event_latency_ms`](Self::event_latency_ms).
+    pub arrival_latency_ms: SignedHistogram,
+    window: WindowSpec,
+    /// Latency follows the events whose id is a multiple of the stride (a power of two; 1:
+    /// every event): `id & mask == 0`, no division on the hot path.
+    latency_mask: u64,
+    /// Events of each cell not yet visible.
+    pending: FxHashMap<(Window, KeyId), Vec<Waiting>>,
+}
+
+/// The most samples a model keeps for plotting.
+pub const MAX_SAMPLES: usize = 2_000;
+
+/// An event waiting to become visible: (id, event time ms, arrival ms).
+type Waiting = (u64, i64, i64);
+
+impl ModelStats {
+    /// Stats for a model writing to a table in `mode`, over `window`s, following the latency
+    /// of every `latency_stride`-th event id (1: all of them).
+    pub fn new(mode: SinkMode, window: WindowSpec, latency_stride: u64) -> Self {
+        ModelStats {
+            table: ServingTable::new(mode),
+            on_time: 0,
+            late: 0,
+            early: 0,
+            dropped: 0,
+            dropped_value: 0.0,
+            state_peak: 0,
+            state_sum: 0,
+            state_samples: 0,
+            backlog_peak: 0,
+            samples: Vec::new(),
+            event_latency_ms: SignedHistogram::default(),
+            arrival_latency_ms: SignedHistogram::default(),
+            window,
+            latency_mask: latency_stride.max(1).next_power_of_two() - 1,
+            pending: FxHashMap::default(),
+        }
+    }
+
+    /// Results emitted in all.
+    pub fn results(&self) -> u64 {
+        self.on_time + self.late + self.early
+    }
+
+    /// Mean state size over the samples.
+    pub fn state_mean(&self) -> Option<f64> {
+        (self.state_samples > 0).then(|| self.state_sum as f64 / self.state_samples as f64)
+    }
+
+    /// The cell an event is followed in for latency: its window, or its earliest-ending one.
+    fn tracked_cell(&self, event: &Event) -> Option<(Window, KeyId)> {
+        if self.window.is_merging() {
+            return None;
+        }
+        let mut first: Option<Window> = None;
+        self.window.assign(event.event_time, |w| {
+            if first.is_none_or(|f| w.end < f.end) {
+                first = Some(w);
+            }
+        });
+        first.map(|w| (w, event.key))
+    }
+
+    /// An event is handed to the model: it waits to become visible.
+    pub fn input(&mut self, event: &Event) {
+        if event.id & self.latency_mask != 0 {
+            return;
+        }
+        if let Some(cell) = self.tracked_cell(event) {
+            self.pending.entry(cell).or_default().push((
+                event.id,
+                event.event_time.as_ms(),
+                event.arrival_time.as_ms(),
+            ));
+        }
+    }
+
+    fn forget(&mut self, event: &Event, window: Option<Window>) {
+        if event.id & self.latency_mask != 0 {
+            return;
+        }
+        let Some(cell) = self.tracked_cell(event) else {
+            return;
+        };
+        if window.is_some_and(|w| w != cell.0) {
+            return;
+        }
+        if let Some(list) = self.pending.get_mut(&cell)
+            && let Some(i) = list.iter().rposition(|(id, _, _)| *id == event.id)
+        {
+            list.swap_remove(i);
+        }
+    }
+}
+
+impl StreamOutput for ModelStats {
+    fn result(&mut self, emission: &Emission) {
+        let r = &emission.result;
+        match r.kind {
+            ResultKind::OnTime => self.on_time += 1,
+            ResultKind::Late => self.late += 1,
+            ResultKind::Early => self.early += 1,
+        }
+        self.table
+            .write(emission.visible_time, r.window, r.key, r.acc);
+        // Everything the cell took in so far is in this version.
+        if let Some(waiting) = self.pending.remove(&(r.window, r.key)) {
+            let visible = emission.visible_time.as_ms();
+            for (_, event_ms, arrival_ms) in waiting {
+                self.event_latency_ms.record(visible - event_ms);
+                self.arrival_latency_ms.record(visible - arrival_ms);
+            }
+        }
+    }
+
+    fn dropped(&mut self, event: &Event, _at: Ts) {
+        self.dropped += 1;
+        self.dropped_value += event.value;
+        self.forget(event, None);
+    }
+
+    fn dropped_from_window(&mut self, event: &Event, window: Window) {
+        self.forget(event, Some(window));
+    }
+
+    fn sample(&mut self, sample: &Sample) {
+        self.state_peak = self.state_peak.max(sample.state_cells);
+        self.state_sum += sample.state_cells as u64;
+        self.state_samples += 1;
+        self.backlog_peak = self.backlog_peak.max(sample.backlog);
+        self.samples.push(*sample);
+        if self.samples.len() >= 2 * MAX_SAMPLES {
+            // Keep every other sample: the series stays even and bounded.
+            let mut i = 0;
+            self.samples.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_span_negative_and_positive_values() {
+        let mut h = SignedHistogram::default();
+        for v in [-300, -100, 0, 100, 200, 300, 400, 500, 600, 700] {
+            h.record(v);
+        }
+        assert_eq!(h.quantile(0.0), Some(-300));
+        assert_eq!(h.quantile(0.1), Some(-300));
+        assert_eq!(h.quantile(0.2), Some(-100));
+        // Nearest rank: the 5th of 10 values.
+        assert_eq!(h.quantile(0.5), Some(200));
+        assert_eq!(h.quantile(1.0), Some(700));
+        assert_eq!(h.below_zero(), 2);
+        assert_eq!(SignedHistogram::default().quantile(0.5), None);
+    }
+
+    #[test]
+    fn quantiles_are_within_a_tenth_of_a_percent() {
+        let mut h = SignedHistogram::default();
+        for v in 1..=100_000 {
+            h.record(v);
+        }
+        let p99 = h.quantile(0.99).unwrap();
+        assert!((p99 - 99_000).abs() <= 99, "{p99}");
+    }
+}

@@ -1,0 +1,407 @@
+//! The report of a run: named metrics with units, the scenario's expectations checked
+//! against them, and the renderings (table, JSON, CSV, Markdown).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::input::time::{Dur, Ts};
+use crate::measure::catalogue::{Metric, Model, ModelMetric, Unit};
+use crate::measure::expectation::Expectation;
+
+/// One measured metric.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricValue {
+    /// Which metric (written as its dotted name).
+    #[serde(rename = "name")]
+    pub metric: Metric,
+    /// The value, `None` when it does not exist (no events).
+    pub value: Option<f64>,
+    /// Its unit.
+    pub unit: Unit,
+}
+
+/// One expectation and whether it held.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExpectationResult {
+    /// As written in the scenario.
+    pub expectation: String,
+    /// The metric's value.
+    pub actual: Option<f64>,
+    /// True when it held.
+    pub passed: bool,
+}
+
+impl ExpectationResult {
+    /// The actual value as people read it, in its metric's unit.
+    pub fn display_actual(&self) -> String {
+        let metric = self
+            .expectation
+            .split(['<', '>', '=', '!'])
+            .next()
+            .unwrap_or("")
+            .trim();
+        let unit = Metric::from_name(metric).map_or(Unit::Value, Metric::unit);
+        display_value(self.actual, unit)
+    }
+}
+
+/// The result of running a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Metrics in catalogue order.
+    pub metrics: Vec<MetricValue>,
+    /// The scenario's expectations, checked.
+    pub expectations: Vec<ExpectationResult>,
+}
+
+/// Output formats of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// Pretty-printed JSON.
+    Json,
+    /// `metric,value,unit` rows.
+    Csv,
+    /// Markdown tables.
+    Markdown,
+}
+
+impl Format {
+    /// Every format with its file extension, as `--out` writes them.
+    pub const ALL: [(Format, &'static str); 4] = [
+        (Format::Table, "txt"),
+        (Format::Json, "json"),
+        (Format::Csv, "csv"),
+        (Format::Markdown, "md"),
+    ];
+}
+
+impl Report {
+    /// A report of the scenario `name` (with its description and seed) holding `values`
+    /// (metrics missing from them are `None`), with `expect` checked against them.
+    pub fn new(
+        name: &str,
+        description: &str,
+        seed: u64,
+        expect: &[Expectation],
+        values: &[(Metric, Option<f64>)],
+    ) -> Report {
+        let metrics: Vec<MetricValue> = Metric::all()
+            .map(|metric| MetricValue {
+                metric,
+                unit: metric.unit(),
+                value: values
+                    .iter()
+                    .find(|(m, _)| *m == metric)
+                    .and_then(|(_, v)| *v),
+            })
+            .collect();
+        let mut report = Report {
+            scenario: name.to_owned(),
+            description: description.to_owned(),
+            seed,
+            metrics,
+            expectations: Vec::new(),
+        };
+        report.expectations = expect.iter().map(|e| report.check(e)).collect();
+        report
+    }
+
+    /// The value of `metric`.
+    pub fn get(&self, metric: Metric) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|m| m.metric == metric)
+            .and_then(|m| m.value)
+    }
+
+    /// The value of `model`'s `metric`.
+    pub fn model(&self, model: Model, metric: ModelMetric) -> Option<f64> {
+        self.get(Metric::Model(model, metric))
+    }
+
+    fn check(&self, expectation: &Expectation) -> ExpectationResult {
+        let actual = Metric::from_name(&expectation.metric).and_then(|m| self.get(m));
+        ExpectationResult {
+            expectation: expectation.text.clone(),
+            actual,
+            passed: actual.is_some_and(|a| expectation.op.holds(a, expectation.threshold)),
+        }
+    }
+
+    /// True when every expectation held.
+    pub fn passed(&self) -> bool {
+        self.expectations.iter().all(|e| e.passed)
+    }
+
+    /// The report in `format`.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Table => self.table(),
+            Format::Json => serde_json::to_string_pretty(self).expect("a report serializes") + "\n",
+            Format::Csv => self.csv(),
+            Format::Markdown => self.markdown(),
+        }
+    }
+
+    /// The workload's and the truth's metrics, as people read them.
+    fn scenario_rows(&self) -> impl Iterator<Item = (Metric, String)> + '_ {
+        self.metrics
+            .iter()
+            .filter(|m| m.value.is_some() && m.metric.model().is_none())
+            .map(|m| (m.metric, display_value(m.value, m.unit)))
+    }
+
+    /// The models the scenario ran, in column order.
+    pub fn models(&self) -> Vec<Model> {
+        Model::ALL
+            .into_iter()
+            .filter(|&model| {
+                self.metrics
+                    .iter()
+                    .any(|m| m.value.is_some() && m.metric.model() == Some(model))
+            })
+            .collect()
+    }
+
+    /// Per model metric: its label, its name after the model, and a value per model.
+    fn model_rows(&self, models: &[Model]) -> Vec<(&'static str, &'static str, Vec<String>)> {
+        ModelMetric::ALL
+            .iter()
+            // Figures no model here has (faults, layers) would be rows of dashes.
+            .filter(|&&metric| {
+                models
+                    .iter()
+                    .any(|&model| self.model(model, metric).is_some())
+            })
+            .map(|&metric| {
+                let values = models
+                    .iter()
+                    .map(|&model| display_value(self.model(model, metric), metric.unit()))
+                    .collect();
+                (metric.label(), metric.name(), values)
+            })
+            .collect()
+    }
+
+    fn table(&self) -> String {
+        let mut out = format!("scenario {} (seed {})\n", self.scenario, self.seed);
+        if !self.description.is_empty() {
+            let _ = writeln!(out, "  {}", self.description);
+        }
+        let mut section = String::new();
+        for (metric, value) in self.scenario_rows() {
+            let name = metric.to_string();
+            let prefix = name.split('.').next().unwrap_or("");
+            if prefix != section {
+                section = prefix.to_owned();
+                let _ = writeln!(out, "\n{section}");
+            }
+            let _ = writeln!(out, "  {:<40} {:>26}   {name}", metric.label(), value);
+        }
+        let models = self.models();
+        if !models.is_empty() {
+            let _ = write!(out, "\n{:<42}", "models");
+            for model in &models {
+                let _ = write!(out, " {model:>18}");
+            }
+            let _ = writeln!(out);
+            for (label, metric, values) in self.model_rows(&models) {
+                let _ = write!(out, "  {label:<40}");
+                for value in values {
+                    let _ = write!(out, " {value:>18}");
+                }
+                let _ = writeln!(out, "   {metric}");
+            }
+        }
+        if !self.expectations.is_empty() {
+            let _ = writeln!(out, "\nexpectations");
+            for e in &self.expectations {
+                let mark = if e.passed { "ok  " } else { "FAIL" };
+                let _ = writeln!(
+                    out,
+                    "  {mark} {:<45} actual {}",
+                    e.expectation,
+                    e.display_actual()
+                );
+            }
+        }
+        out
+    }
+
+    fn csv(&self) -> String {
+        let mut out = String::from("metric,value,unit\n");
+        for m in &self.metrics {
+            let unit = serde_json::to_value(m.unit)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let _ = writeln!(out, "{},{},{}", m.metric, raw_value(m.value), unit);
+        }
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = format!("# {}\n\n", self.scenario);
+        if !self.description.is_empty() {
+            let _ = writeln!(out, "{}\n", self.description);
+        }
+        let _ = writeln!(
+            out,
+            "Seed {}.\n\n| metric | value | name |\n| --- | ---: | --- |",
+            self.seed
+        );
+        for (metric, value) in self.scenario_rows() {
+            let _ = writeln!(out, "| {} | {} | `{metric}` |", metric.label(), value);
+        }
+        let models = self.models();
+        if !models.is_empty() {
+            let names: Vec<&str> = models.iter().map(|m| m.name()).collect();
+            let _ = writeln!(out, "\n| metric | {} | name |", names.join(" | "));
+            let _ = writeln!(out, "| --- |{} --- |", " ---: |".repeat(models.len()));
+            for (label, metric, values) in self.model_rows(&models) {
+                let _ = writeln!(
+                    out,
+                    "| {label} | {} | `<model>.{metric}` |",
+                    values.join(" | ")
+                );
+            }
+        }
+        if !self.expectations.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n| expectation | actual | result |\n| --- | ---: | --- |"
+            );
+            for e in &self.expectations {
+                let result = if e.passed { "ok" } else { "**FAIL**" };
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    e.expectation,
+                    e.display_actual(),
+                    result
+                );
+            }
+        }
+        out
+    }
+}
+
+impl Report {
+    /// The expectations as JUnit XML: one test case each, failures with the measured value.
+    pub fn junit(&self) -> String {
+        let failures = self.expectations.iter().filter(|e| !e.passed).count();
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"tidemark\" tests=\"{n}\" failures=\"{failures}\">\n  <testsuite name=\"{s}\" tests=\"{n}\" failures=\"{failures}\">",
+            n = self.expectations.len(),
+            s = xml_escape(&self.scenario),
+        );
+        for e in &self.expectations {
+            let name = xml_escape(&e.expectation);
+            let class = xml_escape(&format!("tidemark.{}", self.scenario));
+            if e.passed {
+                let _ = writeln!(out, "    <testcase classname=\"{class}\" name=\"{name}\"/>");
+            } else {
+                let actual = xml_escape(&e.display_actual());
+                let _ = writeln!(
+                    out,
+                    "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"measured {actual}\">expected {name}; measured {actual}</failure>\n    </testcase>"
+                );
+            }
+        }
+        out.push_str("  </testsuite>\n</testsuites>\n");
+        out
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+fn raw_value(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
+}
+
+/// A value as people read it: durations as `2m 05s`, shares as percentages, counts grouped.
+pub fn display_value(value: Option<f64>, unit: Unit) -> String {
+    let Some(v) = value else {
+        return "-".to_owned();
+    };
+    match unit {
+        Unit::Count => group_thousands(v.round() as i64),
+        Unit::Ms => human_duration(Dur(v.round() as i64)),
+        Unit::Share => format!("{:.2}%", v * 100.0),
+        Unit::Value => format!("{v:.2}"),
+        Unit::Time => Ts(v as i64).to_string(),
+        Unit::Money => {
+            let cents = (v * 100.0).round() as i64;
+            format!(
+                "${}.{:02}",
+                group_thousands(cents / 100),
+                (cents % 100).abs()
+            )
+        }
+    }
+}
+
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Three significant figures in the largest sensible unit: `850 ms`, `2.00 s`, `4m 05s`.
+pub fn human_duration(d: Dur) -> String {
+    let ms = d.as_ms();
+    let sign = if ms < 0 { "-" } else { "" };
+    let abs = ms.unsigned_abs();
+    let text = if abs < 1_000 {
+        format!("{abs} ms")
+    } else if abs < 60_000 {
+        format!("{:.2} s", abs as f64 / 1_000.0)
+    } else if abs < 3_600_000 {
+        let seconds = (abs + 500) / 1_000;
+        format!("{}m {:02}s", seconds / 60, seconds % 60)
+    } else {
+        let minutes = (abs + 30_000) / 60_000;
+        format!("{}h {:02}m", minutes / 60, minutes % 60)
+    };
+    format!("{sign}{text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_people_expect() {
+        assert_eq!(display_value(Some(48_234.0), Unit::Count), "48,234");
+        assert_eq!(display_value(Some(0.1234), Unit::Share), "12.34%");
+        assert_eq!(display_value(Some(35_040.0), Unit::Money), "$35,040.00");
+        assert_eq!(human_duration(Dur(850)), "850 ms");
+        assert_eq!(human_duration(Dur(2_001)), "2.00 s");
+        assert_eq!(human_duration(Dur(245_000)), "4m 05s");
+        assert_eq!(human_duration(Dur(-5_400_000)), "-1h 30m");
+        assert_eq!(display_value(None, Unit::Ms), "-");
+    }
+}

@@ -1,0 +1,371 @@
+//! The serving table: what readers see, per (window, key), with every version and the
+//! processing time it became visible, so any metric can be read as of any moment.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::aggregate::Accumulator;
+use crate::engine::window::Window;
+use crate::input::event::KeyId;
+use crate::input::time::Ts;
+use crate::measure::oracle::TruthCell;
+
+/// How rows reach the serving table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum SinkMode {
+    /// MERGE by (window, key): a re-run replaces what it recomputes.
+    #[default]
+    Upsert,
+    /// INSERT: a re-run adds its rows again, and readers that sum them double-count.
+    Append,
+}
+
+/// One (window, key) of the serving table: the value after each write, in visible-time order.
+#[derive(Clone, Debug, Default)]
+pub struct CellHistory {
+    versions: Vec<(Ts, Accumulator)>,
+}
+
+impl CellHistory {
+    /// The value readers see at `t` (the last version visible at or before it).
+    pub fn value_at(&self, t: Ts) -> Option<Accumulator> {
+        let after = self.versions.partition_point(|(visible, _)| *visible <= t);
+        after.checked_sub(1).map(|i| self.versions[i].1)
+    }
+
+    /// The value at the end.
+    pub fn last(&self) -> Option<Accumulator> {
+        self.versions.last().map(|(_, acc)| *acc)
+    }
+
+    /// When the first version became visible.
+    pub fn first_visible(&self) -> Option<Ts> {
+        self.versions.first().map(|(t, _)| *t)
+    }
+
+    /// When the value last changed: from then on readers see the final value.
+    pub fn settled_at(&self) -> Option<Ts> {
+        let last = self.last()?;
+        let mut settled = self.versions.last()?.0;
+        for (t, acc) in self.versions.iter().rev().skip(1) {
+            if !same_value(acc, &last) {
+                break;
+            }
+            settled = *t;
+        }
+        Some(settled)
+    }
+}
+
+/// How well the served values match the truth.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Correctness {
+    /// Truth cells served with exactly the true aggregates.
+    pub correct: u64,
+    /// Truth cells served with another value.
+    pub wrong: u64,
+    /// Truth cells served with a larger count than the truth (double counting).
+    pub overcounted: u64,
+    /// Truth cells never served.
+    pub missing: u64,
+    /// Served cells that do not exist in the truth (windows cut differently).
+    pub extra: u64,
+    /// Served total of the sums minus the true total, over the true total.
+    pub sum_error: Option<f64>,
+}
+
+impl Correctness {
+    /// Share of truth cells served correctly.
+    pub fn correct_share(&self) -> Option<f64> {
+        let truth = self.correct + self.wrong + self.missing;
+        (truth > 0).then(|| self.correct as f64 / truth as f64)
+    }
+}
+
+/// Equal aggregates: the same count, and sums equal up to floating-point rounding.
+pub fn same_value(a: &Accumulator, b: &Accumulator) -> bool {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+    a.count == b.count && close(a.sum, b.sum)
+}
+
+/// The serving table of one model.
+#[derive(Clone, Debug, Default)]
+pub struct ServingTable {
+    mode: SinkMode,
+    cells: BTreeMap<(Window, KeyId), CellHistory>,
+    writes: u64,
+}
+
+impl ServingTable {
+    /// An empty table written in `mode`.
+    pub fn new(mode: SinkMode) -> Self {
+        ServingTable {
+            mode,
+            ..Self::default()
+        }
+    }
+
+    /// Rows written.
+    pub fn writes(&self) -> u64 {
+        self.writes
+    }
+
+    /// A row becomes visible at `visible`: upserted, or appended (readers add appended rows up).
+    pub fn write(&mut self, visible: Ts, window: Window, key: KeyId, acc: Accumulator) {
+        self.writes += 1;
+        let cell = self.cells.entry((window, key)).or_default();
+        if cell.versions.capacity() == 0 {
+            // Most cells are written once: room for one version, not the four a push reserves.
+            cell.versions.reserve_exact(1);
+        }
+        // Versions arrive nearly in time order; insert in place when one is out of order.
+        let at = cell.versions.partition_point(|(t, _)| *t <= visible);
+        let value = match self.mode {
+            SinkMode::Upsert => acc,
+            SinkMode::Append => {
+                let mut sum = at
+                    .checked_sub(1)
+                    .map_or_else(Accumulator::default, |i| cell.versions[i].1);
+                sum.merge(&acc);
+                for later in &mut cell.versions[at..] {
+                    later.1.merge(&acc);
+                }
+                sum
+            }
+        };
+        cell.versions.insert(at, (visible, value));
+    }
+
+    /// Every cell with its history, ordered by window then key.
+    pub fn cells(&self) -> impl Iterator<Item = (&(Window, KeyId), &CellHistory)> {
+        self.cells.iter()
+    }
+
+    /// The table as readers see it at `at` (`None`: at the end) against the truth.
+    pub fn correctness(&self, truth: &[TruthCell], at: Option<Ts>) -> Correctness {
+        let mut c = Correctness::default();
+        let value = |h: &CellHistory| match at {
+            Some(t) => h.value_at(t),
+            None => h.last(),
+        };
+        let mut served = self
+            .cells
+            .iter()
+            .filter_map(|(k, h)| value(h).filter(|v| v.count > 0).map(|v| (*k, v)))
+            .peekable();
+        let (mut served_sum, mut true_sum) = (0.0, 0.0);
+        for cell in truth {
+            let here = (cell.window, cell.key);
+            true_sum += cell.acc.sum;
+            while let Some((_, acc)) = served.next_if(|(k, _)| *k < here) {
+                c.extra += 1;
+                served_sum += acc.sum;
+            }
+            match served.next_if(|(k, _)| *k == here) {
+                Some((_, acc)) => {
+                    served_sum += acc.sum;
+                    if same_value(&acc, &cell.acc) {
+                        c.correct += 1;
+                    } else {
+                        c.wrong += 1;
+                        if acc.count > cell.acc.count {
+                            c.overcounted += 1;
+                        }
+                    }
+                }
+                None => c.missing += 1,
+            }
+        }
+        for (_, acc) in served {
+            c.extra += 1;
+            served_sum += acc.sum;
+        }
+        c.sum_error = (true_sum != 0.0).then(|| (served_sum - true_sum) / true_sum);
+        c
+    }
+
+    /// A table whose cells are built from the cells of `tables` by `merge` (given each
+    /// table's history of the cell, or none); writes add up.
+    fn combine(
+        tables: &[&ServingTable],
+        mut merge: impl FnMut(&[Option<&CellHistory>]) -> Vec<(Ts, Accumulator)>,
+    ) -> ServingTable {
+        let keys: std::collections::BTreeSet<_> = tables
+            .iter()
+            .flat_map(|t| t.cells.keys().copied())
+            .collect();
+        let cells = keys
+            .into_iter()
+            .filter_map(|key| {
+                let parts: Vec<_> = tables.iter().map(|t| t.cells.get(&key)).collect();
+                let versions = merge(&parts);
+                (!versions.is_empty()).then_some((key, CellHistory { versions }))
+            })
+            .collect();
+        ServingTable {
+            mode: SinkMode::Upsert,
+            cells,
+            writes: tables.iter().map(|t| t.writes).sum(),
+        }
+    }
+
+    /// Lambda's serving layer: the batch view where a batch has covered the cell, the speed
+    /// view before; also the cells where the batch's first value differs from the speed
+    /// view it replaced (the two codebases disagreeing).
+    pub fn batch_over_speed(batch: &ServingTable, speed: &ServingTable) -> (ServingTable, u64) {
+        let mut disagreements = 0;
+        let table = Self::combine(&[batch, speed], |parts| {
+            let (batch, speed) = (parts[0], parts[1]);
+            let Some(batch) = batch else {
+                return speed.map_or_else(Vec::new, |s| s.versions.clone());
+            };
+            let takeover = batch.versions[0].0;
+            let mut versions: Vec<_> = speed
+                .map(|s| {
+                    s.versions
+                        .iter()
+                        .filter(|(t, _)| *t < takeover)
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(&(_, replaced)) = versions.last()
+                && !same_value(&replaced, &batch.versions[0].1)
+            {
+                disagreements += 1;
+            }
+            versions.extend_from_slice(&batch.versions);
+            versions
+        });
+        (table, disagreements)
+    }
+
+    /// Two paths upserting one table: every write of both, the latest visible wins.
+    pub fn upsert_union(a: &ServingTable, b: &ServingTable) -> ServingTable {
+        Self::combine(&[a, b], |parts| {
+            let mut versions: Vec<_> = parts
+                .iter()
+                .flatten()
+                .flat_map(|h| h.versions.iter().copied())
+                .collect();
+            // Stable: at equal times the second path's write lands last.
+            versions.sort_by_key(|(t, _)| *t);
+            versions
+        })
+    }
+
+    /// Readers move from `old` to `new` at `at` (Kappa's switch to the reprocessed table):
+    /// `old`'s versions before it, then `new`'s value at `at` and its later versions.
+    pub fn switched(old: &ServingTable, new: &ServingTable, at: Ts) -> ServingTable {
+        Self::combine(&[old, new], |parts| {
+            let mut versions: Vec<_> = parts[0]
+                .map(|h| {
+                    h.versions
+                        .iter()
+                        .filter(|(t, _)| *t < at)
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(new) = parts[1] {
+                if let Some(value) = new.value_at(at) {
+                    versions.push((at, value));
+                }
+                versions.extend(new.versions.iter().filter(|(t, _)| *t > at).copied());
+            } else if !versions.is_empty() {
+                // The new table has no such cell: readers stop seeing it.
+                versions.push((at, Accumulator::default()));
+            }
+            versions
+        })
+    }
+
+    /// Event counts of the final values this table lacks against `other`, and has beyond it,
+    /// summed over cells.
+    pub fn count_difference(&self, other: &ServingTable) -> (u64, u64) {
+        let count = |h: &CellHistory| h.last().map_or(0, |a| a.count);
+        let (mut lacking, mut beyond) = (0, 0);
+        let mut tally = |mine: u64, theirs: u64| {
+            lacking += theirs.saturating_sub(mine);
+            beyond += mine.saturating_sub(theirs);
+        };
+        for (cell, history) in &self.cells {
+            tally(count(history), other.cells.get(cell).map_or(0, count));
+        }
+        for (cell, history) in &other.cells {
+            if !self.cells.contains_key(cell) {
+                tally(0, count(history));
+            }
+        }
+        (lacking, beyond)
+    }
+
+    /// Share of the truth cells whose window ended by `t` that readers see correctly at `t`.
+    pub fn correct_share_at(&self, truth: &[TruthCell], t: Ts) -> Option<f64> {
+        let ended = truth.iter().filter(|c| c.window.end <= t);
+        let (mut total, mut correct) = (0u64, 0u64);
+        for cell in ended {
+            total += 1;
+            let seen = self
+                .cells
+                .get(&(cell.window, cell.key))
+                .and_then(|h| h.value_at(t));
+            if seen.is_some_and(|v| same_value(&v, &cell.acc)) {
+                correct += 1;
+            }
+        }
+        (total > 0).then(|| correct as f64 / total as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(start: i64) -> Window {
+        Window::new(Ts(start), Ts(start + 10))
+    }
+
+    fn acc(count: u64) -> Accumulator {
+        let mut a = Accumulator::default();
+        for _ in 0..count {
+            a.add(1.0);
+        }
+        a
+    }
+
+    #[test]
+    fn upserts_replace_and_every_version_can_be_read_as_of_its_time() {
+        let mut table = ServingTable::new(SinkMode::Upsert);
+        table.write(Ts(100), w(0), KeyId(0), acc(2));
+        table.write(Ts(300), w(0), KeyId(0), acc(3));
+        let (_, history) = table.cells().next().unwrap();
+        assert_eq!(history.value_at(Ts(99)), None);
+        assert_eq!(history.value_at(Ts(200)).unwrap().count, 2);
+        assert_eq!(history.last().unwrap().count, 3);
+        assert_eq!(
+            (history.first_visible(), history.settled_at()),
+            (Some(Ts(100)), Some(Ts(300)))
+        );
+    }
+
+    #[test]
+    fn appended_reruns_double_count() {
+        let mut table = ServingTable::new(SinkMode::Append);
+        table.write(Ts(100), w(0), KeyId(0), acc(2));
+        table.write(Ts(300), w(0), KeyId(0), acc(2));
+        let truth = [TruthCell {
+            window: w(0),
+            key: KeyId(0),
+            acc: acc(2),
+        }];
+        assert_eq!(table.correctness(&truth, Some(Ts(200))).correct, 1);
+        let end = table.correctness(&truth, None);
+        assert_eq!(
+            (end.wrong, end.overcounted, end.sum_error),
+            (1, 1, Some(1.0))
+        );
+        assert_eq!(table.writes(), 2);
+    }
+}

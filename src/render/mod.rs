@@ -1,0 +1,3 @@
+//! Pictures of a run or a sweep, as SVG and PNG files.
+
+pub mod charts;
