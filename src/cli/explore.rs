@@ -1,0 +1,159 @@
+//! `sweep`, `advise`, `bench` and `gui`: work around one scenario.
+
+use super::*;
+
+pub(super) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let scenario = load(Some(&args.scenario), args.seed)?;
+    let points = (args.vary.iter()).fold(1usize, |n, v| n.saturating_mul(v.values.len()));
+    let progress = Mutex::new((Progress::new(&format!("sweeping {points} points")), 0usize));
+    let done = || {
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.1 += 1;
+        let share = p.1 as f64 / points.max(1) as f64;
+        p.0.set(share);
+    };
+    let grid = run_grid(&scenario, &args.vary, &done)
+        .map_err(|e| Failure::bad_input(format!("error: {e}")))?;
+    progress
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .0
+        .finish();
+    let table = grid_table(&args.vary, &grid);
+    print!("{table}");
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("sweep-{}", file_name_part(&scenario.name))));
+    let write = || -> io::Result<()> {
+        fs::create_dir_all(&dir)?;
+        fs::write(dir.join("sweep.txt"), &table)?;
+        fs::write(dir.join("sweep.csv"), grid_csv(&args.vary, &grid))?;
+        tidemark::render::charts::write_tradeoff_charts(&dir, &grid)?;
+        Ok(())
+    };
+    write().map_err(|e| {
+        Failure::bad_input(format!("error: cannot write to {}: {e}", dir.display()))
+    })?;
+    eprintln!(
+        "wrote sweep.csv, sweep.txt and the trade-off charts (tradeoff_*.svg/png) to {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+pub(super) fn advise(path: &Path, seed: Option<u64>) -> Result<(), Failure> {
+    let scenario = load(Some(path), seed)?;
+    let progress = Mutex::new(Progress::new(&format!(
+        "measuring candidates for {}",
+        scenario.name
+    )));
+    let report = |done: usize, total: usize| {
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.set(done as f64 / total.max(1) as f64);
+    };
+    let advice = tidemark::explore::advise::advise(&scenario, &report)
+        .map_err(|e| Failure::bad_input(format!("error: {}: {e}", path.display())))?;
+    progress
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .finish();
+    print!("{}", advice.render());
+    Ok(())
+}
+
+/// Opens the app on `scenario` (or the last or default one); says so when there is no display.
+#[cfg(feature = "gui")]
+pub(super) fn open_app(scenario: Option<&Path>) -> Result<(), Failure> {
+    if !tidemark::gui::display_available() {
+        return Err(Failure::bad_input(
+            "error: no display to open the app on; `tidemark run` prints the same report in the terminal",
+        ));
+    }
+    let initial = match scenario {
+        Some(path) => {
+            let text = fs::read_to_string(path)
+                .map_err(|e| Failure::bad_input(format!("error: {}: {e}", path.display())))?;
+            Scenario::from_ron(&text, &path.display().to_string())
+                .map_err(|e| Failure::bad_input(error_lines(&e)))?;
+            Some((path.display().to_string(), text))
+        }
+        None => None,
+    };
+    tidemark::gui::run(initial)
+        .map_err(|e| Failure::bad_input(format!("error: the app failed: {e}")))
+}
+
+/// Measures each figure in a child process (so each peak memory is its own) and prints
+/// them with their ratio to the reference loop.
+pub(super) fn bench(events: u64, only: &[Measure], child: bool) -> Result<(), Failure> {
+    let chosen = if only.is_empty() {
+        Measure::ALL.to_vec()
+    } else {
+        only.to_vec()
+    };
+    if child {
+        for measure in chosen {
+            println!(
+                "{}",
+                serde_json::to_string(&measure.run(events)).expect("a figure serializes")
+            );
+        }
+        return Ok(());
+    }
+    let me = std::env::current_exe()
+        .map_err(|e| Failure::bad_input(format!("error: cannot find this program: {e}")))?;
+    let mut reference: Option<f64> = None;
+    println!(
+        "{:<48} {:>12} {:>14} {:>10} {:>12}",
+        "figure", "events", "time", "M ev/s", "peak MiB"
+    );
+    for measure in chosen {
+        eprint!("measuring {} ...\r", measure.name());
+        let output = std::process::Command::new(&me)
+            .args([
+                "bench",
+                "--child",
+                "--events",
+                &events.to_string(),
+                "--only",
+                measure.name(),
+            ])
+            .output()
+            .map_err(|e| Failure::bad_input(format!("error: cannot run {}: {e}", me.display())))?;
+        let figure: tidemark::explore::bench::Figure = serde_json::from_slice(&output.stdout)
+            .map_err(|e| {
+                Failure::bad_input(format!(
+                    "error: measuring {} failed ({e}): {}",
+                    measure.name(),
+                    String::from_utf8_lossy(&output.stderr)
+                ))
+            })?;
+        let rate = figure.million_per_second();
+        let ratio = match (measure, reference) {
+            (Measure::Reference, _) => {
+                reference = Some(rate);
+                String::new()
+            }
+            (Measure::Engine | Measure::EndToEnd, Some(r)) => {
+                format!("  {:.2}x reference", rate / r)
+            }
+            _ => String::new(),
+        };
+        let time = if figure.seconds < 1.0 {
+            format!("{:.1} ms", figure.seconds * 1e3)
+        } else {
+            format!("{:.2} s", figure.seconds)
+        };
+        println!(
+            "{:<48} {:>12} {:>14} {:>10.2} {:>12.0}{ratio}",
+            measure.label(),
+            figure.events,
+            time,
+            rate,
+            figure.peak_mib
+        );
+    }
+    eprintln!("{:<40}", "");
+    Ok(())
+}
