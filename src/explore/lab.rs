@@ -9,7 +9,7 @@ use crate::compose::scenario::Scenario;
 use crate::engine::ResultKind;
 use crate::engine::output::{Emission, StreamOutput};
 use crate::engine::window::Window;
-use crate::input::event::{Event, KeyTable};
+use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
 use crate::input::workload::Generator;
 use crate::runner::streaming::{StreamingRunner, StreamingSpec};
@@ -28,6 +28,14 @@ pub enum Fate {
 /// One event of the lab.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LabEvent {
+    /// Its id.
+    pub id: u64,
+    /// Its key.
+    pub key: KeyId,
+    /// The value it carries.
+    pub value: f64,
+    /// The watermark when it reached the job (none before every partition has a record).
+    pub watermark: Option<Ts>,
     /// Event time.
     pub event_time: Ts,
     /// Processing time it reached the job.
@@ -58,7 +66,14 @@ pub struct LabData {
     pub from: Ts,
     /// End of the span shown.
     pub to: Ts,
+    /// The keys' names.
+    pub keys: KeyTable,
+    /// The job's allowed lateness.
+    pub allowed_lateness: Dur,
 }
+
+/// The watermark before any has been emitted (Flink's `Long.MIN_VALUE`).
+const NO_WATERMARK: Ts = Ts(i64::MIN);
 
 /// How many events the lab shows at most.
 pub const MAX_LAB_EVENTS: usize = 20_000;
@@ -96,6 +111,8 @@ impl LabData {
         let mut data = LabData {
             from,
             to,
+            keys: keys.clone(),
+            allowed_lateness: spec.allowed_lateness,
             ..LabData::default()
         };
         let mut ids = Vec::new();
@@ -109,7 +126,8 @@ impl LabData {
             if event.arrival_time < from {
                 continue;
             }
-            if after != before || data.watermark.is_empty() {
+            // Ts::MIN: no watermark yet (a partition has sent nothing); nothing to draw.
+            if after != NO_WATERMARK && data.watermark.last().is_none_or(|&(_, w)| w != after) {
                 data.watermark.push((event.arrival_time, after));
             }
             let fate = if event.event_time <= before {
@@ -119,6 +137,10 @@ impl LabData {
             };
             ids.push(event.id);
             data.events.push(LabEvent {
+                id: event.id,
+                key: event.key,
+                value: event.value,
+                watermark: (before != NO_WATERMARK).then_some(before),
                 event_time: event.event_time,
                 arrival_time: event.arrival_time,
                 fate,
@@ -151,11 +173,56 @@ impl LabData {
         data
     }
 
+    /// Why `event` fared as it did, in Flink's terms: its windows, the watermark when it
+    /// arrived, and the rule that decided.
+    pub fn explain(&self, event: &LabEvent, window: &crate::engine::window::WindowSpec) -> String {
+        let mut windows = Vec::new();
+        window.assign(event.event_time, |w| windows.push(w));
+        let span = |w: &Window| format!("[{}, {})", clock(w.start), clock(w.end));
+        let names: Vec<String> = windows.iter().map(span).collect();
+        let watermark = event.watermark.map_or("none yet".to_owned(), clock);
+        let head = format!(
+            "id {}, key {}, value {:.2}\nevent time {}, arrived {} ({} late)\nwindow {}, watermark on arrival {}",
+            event.id,
+            self.keys.name(event.key),
+            event.value,
+            clock(event.event_time),
+            clock(event.arrival_time),
+            crate::measure::report::human_duration(event.arrival_time - event.event_time),
+            names.join(", "),
+            watermark,
+        );
+        let lateness = self.allowed_lateness;
+        let why = match (event.fate, windows.first()) {
+            (Fate::OnTime, _) => {
+                "on time: its event time was still ahead of the watermark".to_owned()
+            }
+            (Fate::LateButKept, Some(w)) => format!(
+                "late but kept: the watermark had passed its event time, but {} stays open until the watermark reaches {} (window end − 1 ms + allowed lateness {lateness})",
+                span(w),
+                clock(w.end - Dur(1) + lateness),
+            ),
+            (Fate::Dropped, Some(w)) => format!(
+                "dropped: {} was closed when it arrived (Flink isElementLate: window end − 1 ms + allowed lateness {lateness} = {} ≤ watermark {watermark}); it went to the late side output",
+                span(w),
+                clock(w.end - Dur(1) + lateness),
+            ),
+            (_, None) => String::new(),
+        };
+        format!("{head}\n{why}")
+    }
+
     /// The watermark at processing time `t`.
     pub fn watermark_at(&self, t: Ts) -> Option<Ts> {
         let after = self.watermark.partition_point(|(at, _)| *at <= t);
         after.checked_sub(1).map(|i| self.watermark[i].1)
     }
+}
+
+/// `t` as a clock time of day (UTC), to the second: `23:58:07`.
+pub fn clock(t: Ts) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(t.as_ms())
+        .map_or_else(|| t.to_string(), |d| d.format("%H:%M:%S").to_string())
 }
 
 /// Playback of the lab on processing time, as a state machine the UI drives with commands.
@@ -200,7 +267,13 @@ impl Playback {
     /// Applies `command`, keeping the cursor within `[from, to]`.
     pub fn apply(&mut self, command: PlaybackCommand, from: Ts, to: Ts) {
         match command {
-            PlaybackCommand::Play => self.playing = true,
+            // Play at the end of the span starts it over.
+            PlaybackCommand::Play => {
+                if self.cursor >= to {
+                    self.cursor = from;
+                }
+                self.playing = true;
+            }
             PlaybackCommand::Pause => self.playing = false,
             PlaybackCommand::Step => self.cursor += STEP,
             PlaybackCommand::Seek(t) => self.cursor = t,
@@ -240,6 +313,13 @@ mod tests {
         assert_eq!((p.cursor, p.playing), (to, false));
         p.apply(PlaybackCommand::Seek(Ts(-5)), from, to);
         assert_eq!(p.cursor, from);
+        p.apply(PlaybackCommand::Seek(to), from, to);
+        p.apply(PlaybackCommand::Play, from, to);
+        assert_eq!(
+            (p.cursor, p.playing),
+            (from, true),
+            "play at the end starts over"
+        );
     }
 
     #[test]
@@ -263,5 +343,41 @@ mod tests {
         assert!(lab.events.iter().any(|e| e.fate == Fate::LateButKept));
         let wm = lab.watermark_at(lab.to).unwrap();
         assert!(wm > lab.from - Dur::from_hours(1));
+    }
+
+    #[test]
+    fn each_fate_is_explained_by_its_rule() {
+        let scenario = Scenario::default_scenario();
+        let mut spec = scenario.streaming.clone().unwrap();
+        spec.allowed_lateness = Dur::ZERO;
+        let lab = LabData::compute(&scenario, &spec);
+        let dropped = lab.events.iter().find(|e| e.fate == Fate::Dropped);
+        let kept = lab.events.iter().find(|e| e.fate == Fate::OnTime).unwrap();
+        assert!(
+            lab.explain(kept, &scenario.query.window)
+                .contains("on time: its event time was still ahead of the watermark")
+        );
+        if let Some(dropped) = dropped {
+            let text = lab.explain(dropped, &scenario.query.window);
+            assert!(
+                text.contains("dropped: [") && text.contains("isElementLate"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_idle_partition_leaves_no_watermark_rather_than_the_smallest_time() {
+        // Eight partitions, three stores: five partitions never see a record, so the
+        // watermark stays at Long.MIN_VALUE throughout.
+        let text = include_str!("../../scenarios/kafka_idle_partition_stall.ron");
+        let scenario = Scenario::from_ron(text, "stall.ron").unwrap();
+        let spec = scenario.streaming.clone().unwrap();
+        let lab = LabData::compute(&scenario, &spec);
+        assert!(!lab.events.is_empty());
+        assert!(lab.watermark.iter().all(|&(_, w)| w != NO_WATERMARK));
+        assert!(lab.events.iter().all(|e| e.watermark != Some(NO_WATERMARK)));
+        assert_eq!(lab.watermark_at(lab.to), None);
+        assert_eq!(clock(Ts(0)), "00:00:00");
     }
 }

@@ -121,6 +121,8 @@ pub struct TidemarkApp {
     pub lab_delay_s: f64,
     /// See [`lab_delay_s`](Self::lab_delay_s).
     pub lab_lateness_s: f64,
+    /// The scenario's (watermark delay, allowed lateness) the lab's knobs last followed.
+    lab_follows: Option<(crate::input::time::Dur, crate::input::time::Dur)>,
     /// The lab's playback.
     pub playback: Playback,
     /// The last sweep.
@@ -201,6 +203,7 @@ impl TidemarkApp {
             lab: None,
             lab_delay_s: 0.0,
             lab_lateness_s: 0.0,
+            lab_follows: None,
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
             status: String::new(),
@@ -262,6 +265,7 @@ impl TidemarkApp {
         if let Some(s) = &self.scenario.streaming {
             self.lab_delay_s = s.watermark_delay.as_secs_f64();
             self.lab_lateness_s = s.allowed_lateness.as_secs_f64();
+            self.lab_follows = Some((s.watermark_delay, s.allowed_lateness));
         }
         self.sweep = None;
     }
@@ -339,11 +343,25 @@ impl TidemarkApp {
                     self.waiting_run = None;
                     // Start at the end: the whole story at a glance; the scrubber goes back.
                     self.playback = Playback::new(lab.to);
-                    if let Some(s) = &self.scenario.streaming {
-                        self.lab_delay_s = s.watermark_delay.as_secs_f64();
-                        self.lab_lateness_s = s.allowed_lateness.as_secs_f64();
+                    // The lab's own knobs follow the scenario only when its values changed:
+                    // what the user set in the lab stays.
+                    let settings = self
+                        .scenario
+                        .streaming
+                        .as_ref()
+                        .map(|s| (s.watermark_delay, s.allowed_lateness));
+                    if settings != self.lab_follows {
+                        self.lab_follows = settings;
+                        if let Some((delay, lateness)) = settings {
+                            self.lab_delay_s = delay.as_secs_f64();
+                            self.lab_lateness_s = lateness.as_secs_f64();
+                        }
                     }
-                    self.lab = Some(lab);
+                    let own = settings.map(|(d, l)| (d.as_secs_f64(), l.as_secs_f64()));
+                    // The worker ran the lab with the scenario's settings; other lab settings
+                    // are run again when the lab is next shown.
+                    self.lab =
+                        (own == Some((self.lab_delay_s, self.lab_lateness_s))).then_some(lab);
                     self.finished = Some(Arc::new(Finished {
                         output: *output,
                         took_ms: took.as_millis(),

@@ -4,7 +4,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Polygon};
 
 use super::{TidemarkApp, View};
-use crate::explore::lab::{Fate, PlaybackCommand};
+use crate::explore::lab::{Fate, LabEvent, PlaybackCommand, clock};
 use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::{Model, ModelMetric, Unit};
 use crate::measure::report::display_value;
@@ -317,36 +317,75 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .iter()
         .filter(|e| e.arrival_time <= cursor)
         .collect();
-    // Events from devices hours behind would squash the picture: they are counted, not drawn.
+    // Events from devices hours behind would squash the picture: they are drawn on its lower
+    // edge (hover shows their real times).
     let oldest_drawn = lab.from - Dur::from_mins(60);
-    let off_chart = shown.iter().filter(|e| e.event_time < oldest_drawn).count();
+    let behind = shown.iter().filter(|e| e.event_time < oldest_drawn).count();
     let count = |fate: Fate| shown.iter().filter(|e| e.fate == fate).count();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(format!("on time {}", count(Fate::OnTime))).color(ON_TIME));
         ui.label(
             RichText::new(format!("late but kept {}", count(Fate::LateButKept))).color(LATE_KEPT),
         );
         ui.label(RichText::new(format!("dropped {}", count(Fate::Dropped))).color(DROPPED));
-        if let Some(wm) = lab.watermark_at(cursor) {
-            ui.label(format!("watermark {wm}"));
-        }
-        if off_chart > 0 {
+        ui.label(match lab.watermark_at(cursor) {
+            Some(wm) => format!("watermark {}", clock(wm)),
+            None => "no watermark yet (a partition has sent nothing)".to_owned(),
+        });
+        if behind > 0 {
             ui.label(format!(
-                "({off_chart} events more than an hour behind not drawn)"
+                "{behind} events more than an hour behind, drawn on the lower edge"
             ));
         }
     });
-    let minutes = |t: Ts| (t.as_ms() - lab.from.as_ms()) as f64 / 60_000.0;
+    let minutes = |t: Ts| (t.as_ms().saturating_sub(lab.from.as_ms())) as f64 / 60_000.0;
+    let clock_at = |minutes: f64| clock(lab.from + Dur((minutes * 60_000.0).round() as i64));
+    let edge = minutes(oldest_drawn);
+    // The events of each fate, in the order their points are drawn (hover finds them by index).
+    let fates = [
+        (Fate::OnTime, ON_TIME, "on time"),
+        (Fate::LateButKept, LATE_KEPT, "late but kept"),
+        (Fate::Dropped, DROPPED, "dropped"),
+    ];
+    let by_fate: Vec<Vec<&LabEvent>> = fates
+        .iter()
+        .map(|(fate, _, _)| shown.iter().copied().filter(|e| e.fate == *fate).collect())
+        .collect();
+    let window = app.scenario.query.window;
     Plot::new("lab")
-        .legend(Legend::default())
-        .x_axis_label("processing time (minutes)")
-        .y_axis_label("event time (minutes)")
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .x_axis_label("processing time (UTC)")
+        .y_axis_label("event time (UTC)")
+        // Fixed axes over the whole span, so playback does not rescale them; zoom and pan stay.
+        .default_x_bounds(0.0, minutes(lab.to).max(1.0))
+        .default_y_bounds(edge, minutes(lab.to).max(edge + 1.0))
+        .x_axis_formatter(move |mark, _| clock_at(mark.value))
+        .y_axis_formatter(move |mark, _| clock_at(mark.value))
+        .label_formatter(|position| match position {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name,
+                index,
+                position,
+            } => match fates.iter().position(|(_, _, name)| name == plot_name) {
+                Some(fate) => Some(lab.explain(by_fate[fate].get(*index)?, &window)),
+                None => Some(format!(
+                    "{plot_name}\nat {}: {}",
+                    clock_at(position.x),
+                    clock_at(position.y)
+                )),
+            },
+            egui_plot::HoverPosition::Elsewhere { position } => Some(format!(
+                "arrival {}\nevent time {}",
+                clock_at(position.x),
+                clock_at(position.y)
+            )),
+        })
         .show(ui, |plot| {
             for w in lab.windows.iter().filter(|w| w.window.end > oldest_drawn) {
                 let fired = w.fired_at.is_some_and(|f| f <= cursor);
                 let right = w.fired_at.filter(|_| fired).unwrap_or(cursor);
                 let (x0, x1) = (0.0, minutes(right).max(0.0));
-                let (y0, y1) = (minutes(w.window.start), minutes(w.window.end));
+                let (y0, y1) = (minutes(w.window.start).max(edge), minutes(w.window.end));
                 let fill = if fired {
                     Color32::from_gray(200)
                 } else {
@@ -358,24 +397,19 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                         .fill_color(fill.gamma_multiply(0.35)),
                 );
             }
-            for (fate, colour, name) in [
-                (Fate::OnTime, ON_TIME, "on time"),
-                (Fate::LateButKept, LATE_KEPT, "late but kept"),
-                (Fate::Dropped, DROPPED, "dropped"),
-            ] {
-                let points: PlotPoints = shown
+            for ((_, colour, name), events) in fates.iter().zip(&by_fate) {
+                let points: PlotPoints = events
                     .iter()
-                    .filter(|e| e.fate == fate && e.event_time >= oldest_drawn)
-                    .map(|e| [minutes(e.arrival_time), minutes(e.event_time)])
+                    .map(|e| [minutes(e.arrival_time), minutes(e.event_time).max(edge)])
                     .collect();
-                plot.points(Points::new(name, points).color(colour).radius(2.5));
+                plot.points(Points::new(*name, points).color(*colour).radius(2.5));
             }
             let mut steps: Vec<[f64; 2]> = Vec::new();
             for (at, wm) in lab.watermark.iter().filter(|(at, _)| *at <= cursor) {
                 if let Some(&[_, y]) = steps.last() {
                     steps.push([minutes(*at), y]);
                 }
-                steps.push([minutes(*at), minutes(*wm).max(-60.0)]);
+                steps.push([minutes(*at), minutes(*wm).max(edge)]);
             }
             plot.line(
                 Line::new("watermark", PlotPoints::from(steps))

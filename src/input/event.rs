@@ -28,7 +28,7 @@ pub struct Event {
 }
 
 /// Key names by id, and ids by name. Ids are given out in first-seen order.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeyTable {
     names: Vec<String>,
     ids: HashMap<String, KeyId>,
