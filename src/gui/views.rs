@@ -309,7 +309,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 lab.from + Dur((minutes * 60_000.0) as i64),
             ));
         }
-        ui.label(format!("now {}", app.playback.cursor));
+        ui.label(format!("now {}", clock(app.playback.cursor)));
     });
     let cursor = app.playback.cursor;
     let shown: Vec<_> = lab
@@ -341,6 +341,11 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     let minutes = |t: Ts| (t.as_ms().saturating_sub(lab.from.as_ms())) as f64 / 60_000.0;
     let clock_at = |minutes: f64| clock(lab.from + Dur((minutes * 60_000.0).round() as i64));
     let edge = minutes(oldest_drawn);
+    // The axis starts at the oldest event shown (the edge when some are hours behind).
+    let lowest = (lab.events.iter())
+        .map(|e| minutes(e.event_time).max(edge))
+        .fold(0.0_f64, f64::min)
+        - 1.0;
     // The events of each fate, in the order their points are drawn (hover finds them by index).
     let fates = [
         (Fate::OnTime, ON_TIME, "on time"),
@@ -358,7 +363,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .y_axis_label("event time (UTC)")
         // Fixed axes over the whole span, so playback does not rescale them; zoom and pan stay.
         .default_x_bounds(0.0, minutes(lab.to).max(1.0))
-        .default_y_bounds(edge, minutes(lab.to).max(edge + 1.0))
+        .default_y_bounds(lowest, minutes(lab.to).max(lowest + 1.0))
         .x_axis_formatter(move |mark, _| clock_at(mark.value))
         .y_axis_formatter(move |mark, _| clock_at(mark.value))
         .label_formatter(|position| match position {
