@@ -98,11 +98,27 @@ impl StreamOutput for Recorder {
 }
 
 impl LabData {
-    /// Runs the lab: the events arriving from 50 minutes before the hour nearest the middle of
-    /// the horizon to 40 minutes after it, through `spec`.
+    /// Runs the lab around the hour nearest the middle of the horizon (see
+    /// [`compute_around`](Self::compute_around)).
     pub fn compute(scenario: &Scenario, spec: &StreamingSpec) -> LabData {
-        let middle = scenario.workload.start + Dur(scenario.workload.duration.as_ms() / 2);
-        let hour = (middle + Dur::from_mins(30)).floor_to(Dur::from_hours(1));
+        Self::compute_around(scenario, spec, None, &mut || true)
+            .expect("a lab that is never cancelled finishes")
+    }
+
+    /// Runs the lab: the events arriving from 50 minutes before the hour nearest `around` (by
+    /// default the middle of the horizon; kept within it) to 40 minutes after it, through
+    /// `spec`. `go_on` is asked now and then; `None` when it says stop.
+    pub fn compute_around(
+        scenario: &Scenario,
+        spec: &StreamingSpec,
+        around: Option<Ts>,
+        go_on: &mut dyn FnMut() -> bool,
+    ) -> Option<LabData> {
+        let start = scenario.workload.start;
+        let end = start + scenario.workload.duration;
+        let middle = start + Dur(scenario.workload.duration.as_ms() / 2);
+        let around = around.unwrap_or(middle).clamp(start, end);
+        let hour = (around + Dur::from_mins(30)).floor_to(Dur::from_hours(1));
         let (from, to) = (hour - Dur::from_mins(50), hour + Dur::from_mins(40));
         let mut generator = Generator::new(&scenario.workload, scenario.seed);
         let keys: KeyTable = generator.keys().clone();
@@ -116,9 +132,13 @@ impl LabData {
             ..LabData::default()
         };
         let mut ids = Vec::new();
-        for event in generator.by_ref() {
+        for (n, event) in generator.by_ref().enumerate() {
             if event.arrival_time >= to || data.events.len() >= MAX_LAB_EVENTS {
                 break;
+            }
+            // Replaying the hours before the slice is the long part: check now and then.
+            if n % 65_536 == 0 && !go_on() {
+                return None;
             }
             let before = runner.watermark();
             runner.on_event(&event, &keys, &mut recorder);
@@ -170,7 +190,7 @@ impl LabData {
                 fired_at: recorder.fired.get(&window).copied(),
             })
             .collect();
-        data
+        Some(data)
     }
 
     /// Why `event` fared as it did, in Flink's terms: its windows, the watermark when it
@@ -198,12 +218,12 @@ impl LabData {
                 "on time: its event time was still ahead of the watermark".to_owned()
             }
             (Fate::LateButKept, Some(w)) => format!(
-                "late but kept: the watermark had passed its event time, but {} stays open until the watermark reaches {} (window end − 1 ms + allowed lateness {lateness})",
+                "late but kept: the watermark had passed its event time, but {} stays open until the watermark reaches {} (window end - 1 ms + allowed lateness {lateness})",
                 span(w),
                 clock(w.end - Dur(1) + lateness),
             ),
             (Fate::Dropped, Some(w)) => format!(
-                "dropped: {} was closed when it arrived (Flink isElementLate: window end − 1 ms + allowed lateness {lateness} = {} ≤ watermark {watermark}); it went to the late side output",
+                "dropped: {} was closed when it arrived (Flink isElementLate: window end - 1 ms + allowed lateness {lateness} = {} <= watermark {watermark}); it went to the late side output",
                 span(w),
                 clock(w.end - Dur(1) + lateness),
             ),
@@ -217,6 +237,28 @@ impl LabData {
         let after = self.watermark.partition_point(|(at, _)| *at <= t);
         after.checked_sub(1).map(|i| self.watermark[i].1)
     }
+}
+
+/// A moment to show, as people write it: `23:00` (that time on the day `day` starts), or
+/// `2026-03-17 23:00` / RFC 3339.
+pub fn parse_moment(text: &str, day: Ts) -> Result<Ts, String> {
+    use chrono::Timelike as _;
+    let text = text.trim();
+    let hint = "write a time like 23:00 or 2026-03-17 23:00";
+    if let Ok(time) = chrono::NaiveTime::parse_from_str(text, "%H:%M") {
+        let midnight = day.floor_to(Dur::from_hours(24));
+        return Ok(midnight + Dur(i64::from(time.num_seconds_from_midnight()) * 1_000));
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
+        return Ok(Ts(t.and_utc().timestamp_millis()));
+    }
+    Ts::parse(text).map_err(|_| format!("cannot read \"{text}\": {hint}"))
+}
+
+/// `t` as a date and a time of day (UTC), to the minute: `2026-03-17 23:00`.
+pub fn date_and_clock(t: Ts) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(t.as_ms())
+        .map_or_else(|| t.to_string(), |d| d.format("%Y-%m-%d %H:%M").to_string())
 }
 
 /// `t` as a clock time of day (UTC), to the second: `23:58:07`.
@@ -363,7 +405,37 @@ mod tests {
                 text.contains("dropped: [") && text.contains("isElementLate"),
                 "{text}"
             );
+            // The app's bundled fonts draw it (a missing glyph panics in a debug build).
+            assert!(text.is_ascii(), "{text}");
         }
+    }
+
+    #[test]
+    fn the_lab_shows_the_hour_asked_for_and_can_be_stopped() {
+        let scenario = Scenario::default_scenario();
+        let spec = scenario.streaming.clone().unwrap();
+        let day = scenario.workload.start;
+        let midnight = parse_moment("23:30", day).unwrap() + Dur::from_mins(30);
+        let lab = LabData::compute_around(&scenario, &spec, Some(midnight), &mut || true).unwrap();
+        assert_eq!(
+            (lab.from, lab.to),
+            (midnight - Dur::from_mins(50), midnight + Dur::from_mins(40))
+        );
+        assert!(
+            lab.events
+                .iter()
+                .all(|e| e.arrival_time >= lab.from && e.arrival_time < lab.to)
+        );
+        assert_eq!(
+            parse_moment("2026-03-17 23:30", day).unwrap(),
+            parse_moment("23:30", day).unwrap()
+        );
+        assert!(
+            parse_moment("half past", day)
+                .unwrap_err()
+                .contains("23:00")
+        );
+        assert!(LabData::compute_around(&scenario, &spec, None, &mut || false).is_none());
     }
 
     #[test]

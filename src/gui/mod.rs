@@ -123,6 +123,15 @@ pub struct TidemarkApp {
     pub lab_lateness_s: f64,
     /// The scenario's (watermark delay, allowed lateness) the lab's knobs last followed.
     lab_follows: Option<(crate::input::time::Dur, crate::input::time::Dur)>,
+    /// The lab's own worker (a lab job never cancels a run), and the lab job waited for.
+    lab_worker: Worker,
+    waiting_lab: Option<u64>,
+    /// The moment the lab shows (none: the middle of the workload).
+    pub lab_around: Option<crate::input::time::Ts>,
+    /// The text typed to jump there, and why it could not be read.
+    pub lab_jump: String,
+    /// See [`lab_jump`](Self::lab_jump).
+    pub lab_jump_error: Option<String>,
     /// The lab's playback.
     pub playback: Playback,
     /// The last sweep.
@@ -187,7 +196,11 @@ impl TidemarkApp {
             Scenario::from_ron(&text, &name).unwrap_or_else(|_| Scenario::default_scenario());
         persisted.scenario_name = name;
         let ctx = cc.egui_ctx.clone();
-        let worker = Worker::start(move || ctx.request_repaint());
+        let worker = Worker::start({
+            let ctx = ctx.clone();
+            move || ctx.request_repaint()
+        });
+        let lab_worker = Worker::start(move || ctx.request_repaint());
         let mut app = TidemarkApp {
             persisted,
             scenario,
@@ -204,6 +217,11 @@ impl TidemarkApp {
             lab_delay_s: 0.0,
             lab_lateness_s: 0.0,
             lab_follows: None,
+            lab_worker,
+            waiting_lab: None,
+            lab_around: None,
+            lab_jump: String::new(),
+            lab_jump_error: None,
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
             status: String::new(),
@@ -292,13 +310,23 @@ impl TidemarkApp {
         }
     }
 
-    /// Recomputes the lab with its own delay and lateness (the sliders), on this thread: it
-    /// is a few thousand events.
-    fn recompute_lab(&mut self) {
+    /// Runs the lab again with its own delay and lateness (the sliders) around the moment
+    /// chosen, on the lab's worker: replaying the hours before a late slice of a busy workload
+    /// takes a while, and a newer request cancels it.
+    pub fn recompute_lab(&mut self) {
         let mut spec = lab_spec(&self.scenario);
         spec.watermark_delay = crate::input::time::Dur((self.lab_delay_s * 1000.0) as i64);
         spec.allowed_lateness = crate::input::time::Dur((self.lab_lateness_s * 1000.0) as i64);
-        self.lab = Some(LabData::compute(&self.scenario, &spec));
+        self.waiting_lab = Some(self.lab_worker.submit(Job::Lab {
+            scenario: Box::new(self.scenario.clone()),
+            spec: Box::new(spec),
+            around: self.lab_around,
+        }));
+    }
+
+    /// True while a lab is on its way.
+    pub fn lab_pending(&self) -> bool {
+        self.waiting_lab.is_some()
     }
 
     fn export(&mut self) {
@@ -332,6 +360,15 @@ impl TidemarkApp {
 
     /// Applies what the worker finished.
     fn drain_worker(&mut self) {
+        for done in self.lab_worker.drain() {
+            if let Done::Lab { generation, lab } = done
+                && Some(generation) == self.waiting_lab
+            {
+                self.waiting_lab = None;
+                self.playback = Playback::new(lab.to);
+                self.lab = Some(lab);
+            }
+        }
         for done in self.worker.drain() {
             match done {
                 Done::Run {
@@ -358,10 +395,15 @@ impl TidemarkApp {
                         }
                     }
                     let own = settings.map(|(d, l)| (d.as_secs_f64(), l.as_secs_f64()));
-                    // The worker ran the lab with the scenario's settings; other lab settings
-                    // are run again when the lab is next shown.
-                    self.lab =
-                        (own == Some((self.lab_delay_s, self.lab_lateness_s))).then_some(lab);
+                    // The worker ran the lab with the scenario's settings around the middle;
+                    // other lab settings or moments run again on the lab's worker.
+                    if own == Some((self.lab_delay_s, self.lab_lateness_s))
+                        && self.lab_around.is_none()
+                    {
+                        self.lab = Some(lab);
+                    } else {
+                        self.recompute_lab();
+                    }
                     self.finished = Some(Arc::new(Finished {
                         output: *output,
                         took_ms: took.as_millis(),

@@ -98,6 +98,42 @@ fn the_watermark_lab_steps_its_scrubber() {
 }
 
 #[test]
+fn the_lab_jumps_to_the_hour_typed_off_the_ui_thread() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    harness.get_by_label("Watermark lab").click();
+    harness.step();
+    let midnight =
+        harness.state().scenario.workload.start + crate::input::time::Dur::from_hours(24);
+    set_text(&mut harness, "show the hour around", "23:40");
+    harness.get_by_label("show the hour around").focus();
+    harness.key_press(egui::Key::Enter);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    harness.step();
+    while harness.state().lab_pending() {
+        assert!(Instant::now() < deadline, "the lab did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.step();
+    let lab = harness.state().lab.clone().unwrap();
+    // 23:40 is nearest midnight: the slice runs from 23:10 to 00:40.
+    assert_eq!(lab.from, midnight - crate::input::time::Dur::from_mins(50));
+    assert_eq!(harness.state().lab_jump_error, None);
+    set_text(&mut harness, "show the hour around", "noonish");
+    harness.get_by_label("show the hour around").focus();
+    harness.key_press(egui::Key::Enter);
+    harness.step();
+    assert!(
+        harness
+            .state()
+            .lab_jump_error
+            .as_ref()
+            .is_some_and(|e| e.contains("23:00"))
+    );
+}
+
+#[test]
 fn an_invalid_value_shows_its_message_and_nothing_breaks() {
     let mut harness = harness("freshmart_compare_models.ron");
     wait_for_run(&mut harness);

@@ -59,6 +59,55 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     });
 }
 
+/// The moment the lab shows: an hour earlier or later, or one typed ("23:00",
+/// "2026-03-17 23:00"). True when it changed.
+fn jump_controls(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
+    let mut changed = false;
+    let start = app.scenario.workload.start;
+    let shown = app.lab.as_ref().map(|l| l.from + Dur::from_mins(50));
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("< earlier hour").clicked()
+            && let Some(hour) = shown
+        {
+            app.lab_around = Some(hour - Dur::from_hours(1));
+            changed = true;
+        }
+        let label = ui.label("show the hour around");
+        let field = ui
+            .add(egui::TextEdit::singleline(&mut app.lab_jump).desired_width(130.0))
+            .labelled_by(label.id);
+        if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            match crate::explore::lab::parse_moment(&app.lab_jump, start) {
+                Ok(t) => {
+                    app.lab_around = Some(t);
+                    app.lab_jump_error = None;
+                    changed = true;
+                }
+                Err(message) => app.lab_jump_error = Some(message),
+            }
+        }
+        if ui.button("later hour >").clicked()
+            && let Some(hour) = shown
+        {
+            app.lab_around = Some(hour + Dur::from_hours(1));
+            changed = true;
+        }
+        if let Some(hour) = shown {
+            ui.label(format!(
+                "showing {} UTC",
+                crate::explore::lab::date_and_clock(hour)
+            ));
+        }
+        if app.lab_pending() {
+            ui.spinner();
+        }
+        if let Some(error) = &app.lab_jump_error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+    });
+    changed
+}
+
 /// Figures shown in the summary table, with the app's shorter labels.
 const SUMMARY: &[(&str, ModelMetric)] = &[
     ("event -> visible, median", ModelMetric::EventLatencyP50),
@@ -276,10 +325,14 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             )
             .changed();
     });
-    if changed || app.lab.is_none() {
+    changed |= jump_controls(app, ui);
+    if changed || (app.lab.is_none() && !app.lab_pending()) {
         app.recompute_lab();
     }
-    let Some(lab) = app.lab.clone() else { return };
+    let Some(lab) = app.lab.clone() else {
+        ui.label("Running the lab…");
+        return;
+    };
     ui.horizontal(|ui| {
         if ui
             .button(if app.playback.playing {

@@ -11,6 +11,7 @@ use crate::compose::run::{RunOutput, run_scenario_unless_cancelled};
 use crate::compose::scenario::Scenario;
 use crate::explore::lab::LabData;
 use crate::explore::sweep::{SweepPoint, default_delays, sweep_watermark_delay};
+use crate::input::time::Ts;
 use crate::runner::streaming::StreamingSpec;
 
 /// Work for the worker.
@@ -19,6 +20,15 @@ pub enum Job {
     Run(Box<Scenario>),
     /// The watermark trade-off sweep.
     Sweep(Box<Scenario>),
+    /// The lab alone, with its own settings, around a moment (none: the middle).
+    Lab {
+        /// The scenario whose workload the lab replays.
+        scenario: Box<Scenario>,
+        /// The lab's streaming settings.
+        spec: Box<StreamingSpec>,
+        /// The moment to show.
+        around: Option<Ts>,
+    },
 }
 
 /// What the worker finished.
@@ -33,6 +43,13 @@ pub enum Done {
         lab: LabData,
         /// Wall-clock time of the run.
         took: Duration,
+    },
+    /// A lab.
+    Lab {
+        /// The job's generation.
+        generation: u64,
+        /// The lab.
+        lab: LabData,
     },
     /// A sweep.
     Sweep {
@@ -86,6 +103,12 @@ impl Worker {
                                 }
                             })
                         }
+                        Job::Lab {
+                            scenario,
+                            spec,
+                            around,
+                        } => LabData::compute_around(&scenario, &spec, around, &mut || !stale())
+                            .map(|lab| Done::Lab { generation, lab }),
                         Job::Sweep(scenario) => Some(Done::Sweep {
                             generation,
                             points: sweep_watermark_delay(&scenario, &default_delays()),
