@@ -44,13 +44,18 @@ pub struct LabEvent {
     pub fate: Fate,
 }
 
-/// A window of the lab and when the watermark fired it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A window of the lab: when the watermark fired it, when it closed, and its late firings.
+#[derive(Clone, Debug, PartialEq)]
 pub struct LabWindow {
     /// The window.
     pub window: Window,
     /// First on-time result (processing time), if it fired.
     pub fired_at: Option<Ts>,
+    /// When the watermark reached its end - 1 ms + allowed lateness: from then on its events
+    /// are dropped (Flink isElementLate). Between firing and closing it takes late events.
+    pub closed_at: Option<Ts>,
+    /// Its late firings (processing time): one per late event it took.
+    pub late_firings: Vec<Ts>,
 }
 
 /// Everything the lab draws.
@@ -81,15 +86,23 @@ pub const MAX_LAB_EVENTS: usize = 20_000;
 #[derive(Default)]
 struct Recorder {
     fired: BTreeMap<Window, Ts>,
+    late: BTreeMap<Window, Vec<Ts>>,
     dropped: Vec<u64>,
 }
 
 impl StreamOutput for Recorder {
     fn result(&mut self, emission: &Emission) {
-        if emission.result.kind == ResultKind::OnTime && emission.after_event_id.is_some() {
-            self.fired
-                .entry(emission.result.window)
-                .or_insert(emission.emit_time);
+        let window = emission.result.window;
+        match emission.result.kind {
+            ResultKind::OnTime if emission.after_event_id.is_some() => {
+                self.fired.entry(window).or_insert(emission.emit_time);
+            }
+            ResultKind::Late => self
+                .late
+                .entry(window)
+                .or_default()
+                .push(emission.emit_time),
+            _ => {}
         }
     }
     fn dropped(&mut self, event: &Event, _at: Ts) {
@@ -185,9 +198,19 @@ impl LabData {
             .collect();
         data.windows = windows
             .into_iter()
-            .map(|window| LabWindow {
-                window,
-                fired_at: recorder.fired.get(&window).copied(),
+            .map(|window| {
+                // Flink isElementLate / cleanup time: window end - 1 ms + allowed lateness.
+                let cleanup = window.end - Dur(1) + spec.allowed_lateness;
+                LabWindow {
+                    window,
+                    fired_at: recorder.fired.get(&window).copied(),
+                    closed_at: data
+                        .watermark
+                        .iter()
+                        .find(|&&(_, w)| w >= cleanup)
+                        .map(|&(at, _)| at),
+                    late_firings: recorder.late.remove(&window).unwrap_or_default(),
+                }
             })
             .collect();
         Some(data)
@@ -385,6 +408,21 @@ mod tests {
         assert!(lab.events.iter().any(|e| e.fate == Fate::LateButKept));
         let wm = lab.watermark_at(lab.to).unwrap();
         assert!(wm > lab.from - Dur::from_hours(1));
+    }
+
+    #[test]
+    fn a_window_closes_allowed_lateness_after_it_fires_and_fires_again_for_late_events() {
+        let scenario = Scenario::default_scenario();
+        let mut spec = scenario.streaming.clone().unwrap();
+        spec.allowed_lateness = Dur::from_mins(10);
+        let lab = LabData::compute(&scenario, &spec);
+        let noon = scenario.workload.start + Dur::from_hours(12);
+        let w = lab.windows.iter().find(|w| w.window.end == noon).unwrap();
+        let (fired, closed) = (w.fired_at.unwrap(), w.closed_at.unwrap());
+        // Fired when the watermark reached 11:59:59.999 (about 12:05), closed when it reached
+        // 12:09:59.999 (about 12:15): ten minutes of processing time taking late events.
+        assert!(closed - fired > Dur::from_mins(9) && closed - fired < Dur::from_mins(11));
+        assert!(w.late_firings.iter().all(|&t| t >= fired && t <= closed));
     }
 
     #[test]

@@ -311,16 +311,21 @@ fn hours(t: Ts, output: &crate::compose::run::RunOutput) -> f64 {
 /// The watermark lab: events by event time against processing time, the watermark, windows.
 pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     let mut changed = false;
+    // Two hours, or more when the scenario asks for more.
+    let (delay_max, lateness_max) = (
+        app.lab_delay_s.max(7_200.0),
+        app.lab_lateness_s.max(7_200.0),
+    );
     ui.horizontal(|ui| {
         changed |= ui
             .add(
-                egui::Slider::new(&mut app.lab_delay_s, 0.0..=1_800.0)
+                egui::Slider::new(&mut app.lab_delay_s, 0.0..=delay_max)
                     .text("lab watermark delay (s)"),
             )
             .changed();
         changed |= ui
             .add(
-                egui::Slider::new(&mut app.lab_lateness_s, 0.0..=1_800.0)
+                egui::Slider::new(&mut app.lab_lateness_s, 0.0..=lateness_max)
                     .text("lab allowed lateness (s)"),
             )
             .changed();
@@ -439,20 +444,53 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             )),
         })
         .show(ui, |plot| {
+            // Each window's band over processing time: open until it fires, then (with
+            // allowed lateness) still taking late events until it closes, then closed.
+            let mut on_time_firings = Vec::new();
+            let mut late_firings = Vec::new();
             for w in lab.windows.iter().filter(|w| w.window.end > oldest_drawn) {
-                let fired = w.fired_at.is_some_and(|f| f <= cursor);
-                let right = w.fired_at.filter(|_| fired).unwrap_or(cursor);
-                let (x0, x1) = (0.0, minutes(right).max(0.0));
                 let (y0, y1) = (minutes(w.window.start).max(edge), minutes(w.window.end));
-                let fill = if fired {
-                    Color32::from_gray(200)
-                } else {
-                    Color32::from_rgb(200, 220, 250)
-                };
-                let band: PlotPoints = vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]].into();
-                plot.polygon(
-                    Polygon::new(if fired { "fired window" } else { "open window" }, band)
-                        .fill_color(fill.gamma_multiply(0.35)),
+                let fired = w.fired_at.filter(|&f| f <= cursor);
+                let closed = w.closed_at.filter(|&c| c <= cursor);
+                let phases = [
+                    ("open window", Some(lab.from), fired.or(Some(cursor)), OPEN),
+                    (
+                        "allowed lateness",
+                        fired,
+                        closed.or(fired.map(|_| cursor)),
+                        LATENESS,
+                    ),
+                    ("closed window", closed, closed.map(|_| cursor), CLOSED),
+                ];
+                for (name, from, to, fill) in phases {
+                    let (Some(from), Some(to)) = (from, to) else {
+                        continue;
+                    };
+                    let (x0, x1) = (minutes(from).max(0.0), minutes(to).max(0.0));
+                    if x1 <= x0 {
+                        continue;
+                    }
+                    let band: PlotPoints = vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]].into();
+                    plot.polygon(Polygon::new(name, band).fill_color(fill.gamma_multiply(0.35)));
+                }
+                if let Some(f) = fired {
+                    on_time_firings.push([minutes(f), y1]);
+                }
+                late_firings.extend(
+                    (w.late_firings.iter())
+                        .filter(|&&t| t <= cursor)
+                        .map(|&t| [minutes(t), y1]),
+                );
+            }
+            for (name, points, colour) in [
+                ("on-time firing", on_time_firings, ON_TIME),
+                ("late firing", late_firings, LATE_KEPT),
+            ] {
+                plot.points(
+                    Points::new(name, PlotPoints::from(points))
+                        .shape(egui_plot::MarkerShape::Diamond)
+                        .color(colour)
+                        .radius(5.0),
                 );
             }
             for ((_, colour, name), events) in fates.iter().zip(&by_fate) {
@@ -477,6 +515,10 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         });
 }
 
+/// Window bands: open, fired but taking late events, closed.
+const OPEN: Color32 = Color32::from_rgb(200, 220, 250);
+const LATENESS: Color32 = Color32::from_rgb(250, 210, 120);
+const CLOSED: Color32 = Color32::from_gray(200);
 const ON_TIME: Color32 = Color32::from_rgb(40, 160, 60);
 const LATE_KEPT: Color32 = Color32::from_rgb(240, 150, 20);
 const DROPPED: Color32 = Color32::from_rgb(210, 40, 40);
