@@ -255,6 +255,12 @@ impl LabData {
         format!("{head}\n{why}")
     }
 
+    /// The first arrival after processing time `t` (events are in arrival order).
+    pub fn next_arrival_after(&self, t: Ts) -> Option<Ts> {
+        let next = self.events.partition_point(|e| e.arrival_time <= t);
+        self.events.get(next).map(|e| e.arrival_time)
+    }
+
     /// The watermark at processing time `t`.
     pub fn watermark_at(&self, t: Ts) -> Option<Ts> {
         let after = self.watermark.partition_point(|(at, _)| *at <= t);
@@ -320,12 +326,12 @@ pub enum PlaybackCommand {
 pub const STEP: Dur = Dur::from_mins(1);
 
 impl Playback {
-    /// A paused playback at `cursor`, at 5 simulated minutes per second.
+    /// A paused playback at `cursor`, at 10 simulated minutes per second (x600).
     pub fn new(cursor: Ts) -> Self {
         Playback {
             cursor,
             playing: false,
-            speed: 300_000.0,
+            speed: 600_000.0,
         }
     }
 
@@ -365,7 +371,7 @@ mod tests {
 
     #[test]
     fn the_playback_steps_plays_and_stops_at_the_end() {
-        let (from, to) = (Ts(0), Ts(10 * 60_000));
+        let (from, to) = (Ts(0), Ts(30 * 60_000));
         let mut p = Playback::new(from);
         p.apply(PlaybackCommand::Step, from, to);
         assert_eq!(p.cursor, Ts(60_000));
@@ -373,7 +379,7 @@ mod tests {
         assert_eq!(p.cursor, Ts(60_000), "paused: time does not move");
         p.apply(PlaybackCommand::Play, from, to);
         p.tick(1.0, from, to);
-        assert_eq!(p.cursor, Ts(360_000));
+        assert_eq!(p.cursor, Ts(660_000));
         p.tick(10.0, from, to);
         assert_eq!((p.cursor, p.playing), (to, false));
         p.apply(PlaybackCommand::Seek(Ts(-5)), from, to);
@@ -408,6 +414,10 @@ mod tests {
         assert!(lab.events.iter().any(|e| e.fate == Fate::LateButKept));
         let wm = lab.watermark_at(lab.to).unwrap();
         assert!(wm > lab.from - Dur::from_hours(1));
+        let first = lab.events[0].arrival_time;
+        assert_eq!(lab.next_arrival_after(lab.from), Some(first));
+        assert!(lab.next_arrival_after(first).unwrap() > first);
+        assert_eq!(lab.next_arrival_after(lab.to), None);
     }
 
     #[test]

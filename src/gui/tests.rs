@@ -82,7 +82,7 @@ fn the_watermark_lab_steps_its_scrubber() {
     assert_eq!(Some(end), harness.state().lab.as_ref().map(|l| l.to));
     let start = harness.state().lab.as_ref().unwrap().from;
     harness.state_mut().playback = crate::explore::lab::Playback::new(start);
-    harness.get_by_label("Step").click();
+    harness.get_by_label("Step 1 min").click();
     harness.step();
     assert_eq!(
         harness.state().playback.cursor,

@@ -338,7 +338,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         ui.label("Running the lab…");
         return;
     };
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui
             .button(if app.playback.playing {
                 "Pause"
@@ -354,9 +354,34 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             };
             app.playback(command);
         }
-        if ui.button("Step").clicked() {
+        if ui.button("Step 1 min").clicked() {
             app.playback(PlaybackCommand::Step);
         }
+        if ui.button("Next event").clicked()
+            && let Some(t) = lab.next_arrival_after(app.playback.cursor)
+        {
+            app.playback(PlaybackCommand::Seek(t));
+        }
+        // Simulated time per real second.
+        let speeds = [(1.0, "x1"), (10.0, "x10"), (60.0, "x60"), (600.0, "x600")];
+        let current = app.playback.speed / 1_000.0;
+        let label = ui.label("speed");
+        egui::ComboBox::from_id_salt("lab speed")
+            .selected_text(
+                speeds
+                    .iter()
+                    .find(|(factor, _)| *factor == current)
+                    .map_or("custom", |(_, name)| name),
+            )
+            .show_ui(ui, |ui| {
+                for (factor, name) in speeds {
+                    if ui.selectable_label(factor == current, name).clicked() {
+                        app.playback(PlaybackCommand::SetSpeed(factor * 1_000.0));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
         let span = (lab.to - lab.from).as_ms() as f64 / 60_000.0;
         let mut minutes = (app.playback.cursor - lab.from).as_ms() as f64 / 60_000.0;
         if ui
@@ -471,7 +496,12 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                         continue;
                     }
                     let band: PlotPoints = vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]].into();
-                    plot.polygon(Polygon::new(name, band).fill_color(fill.gamma_multiply(0.35)));
+                    plot.polygon(
+                        Polygon::new(name, band)
+                            .fill_color(fill.gamma_multiply(0.35))
+                            // The legend shows the stroke's colour: the band's own.
+                            .stroke(egui::Stroke::new(1.0, fill)),
+                    );
                 }
                 if let Some(f) = fired {
                     on_time_firings.push([minutes(f), y1]);
