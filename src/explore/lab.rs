@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::compose::scenario::Scenario;
 use crate::engine::ResultKind;
 use crate::engine::output::{Emission, StreamOutput};
-use crate::engine::window::Window;
+use crate::engine::window::{Window, WindowSpec};
 use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
 use crate::input::workload::Generator;
@@ -59,7 +59,7 @@ pub struct LabWindow {
 }
 
 /// Everything the lab draws.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LabData {
     /// Events in arrival order.
     pub events: Vec<LabEvent>,
@@ -75,6 +75,8 @@ pub struct LabData {
     pub keys: KeyTable,
     /// The job's allowed lateness.
     pub allowed_lateness: Dur,
+    /// The query's windows.
+    pub window: WindowSpec,
 }
 
 /// The watermark before any has been emitted (Flink's `Long.MIN_VALUE`).
@@ -138,11 +140,14 @@ impl LabData {
         let mut runner = StreamingRunner::new(spec, &scenario.query);
         let mut recorder = Recorder::default();
         let mut data = LabData {
+            events: Vec::new(),
+            watermark: Vec::new(),
+            windows: Vec::new(),
             from,
             to,
             keys: keys.clone(),
             allowed_lateness: spec.allowed_lateness,
-            ..LabData::default()
+            window: scenario.query.window,
         };
         let mut ids = Vec::new();
         for (n, event) in generator.by_ref().enumerate() {
@@ -204,10 +209,9 @@ impl LabData {
                 LabWindow {
                     window,
                     fired_at: recorder.fired.get(&window).copied(),
-                    closed_at: data
-                        .watermark
-                        .iter()
-                        .find(|&&(_, w)| w >= cleanup)
+                    // The watermark never goes back: the first point at or past cleanup.
+                    closed_at: (data.watermark)
+                        .get(data.watermark.partition_point(|&(_, w)| w < cleanup))
                         .map(|&(at, _)| at),
                     late_firings: recorder.late.remove(&window).unwrap_or_default(),
                 }
@@ -218,9 +222,9 @@ impl LabData {
 
     /// Why `event` fared as it did, in Flink's terms: its windows, the watermark when it
     /// arrived, and the rule that decided.
-    pub fn explain(&self, event: &LabEvent, window: &crate::engine::window::WindowSpec) -> String {
+    pub fn explain(&self, event: &LabEvent) -> String {
         let mut windows = Vec::new();
-        window.assign(event.event_time, |w| windows.push(w));
+        self.window.assign(event.event_time, |w| windows.push(w));
         let span = |w: &Window| format!("[{}, {})", clock(w.start), clock(w.end));
         let names: Vec<String> = windows.iter().map(span).collect();
         let watermark = event.watermark.map_or("none yet".to_owned(), clock);
@@ -286,14 +290,18 @@ pub fn parse_moment(text: &str, day: Ts) -> Result<Ts, String> {
 
 /// `t` as a date and a time of day (UTC), to the minute: `2026-03-17 23:00`.
 pub fn date_and_clock(t: Ts) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(t.as_ms())
-        .map_or_else(|| t.to_string(), |d| d.format("%Y-%m-%d %H:%M").to_string())
+    utc(t, "%Y-%m-%d %H:%M")
 }
 
 /// `t` as a clock time of day (UTC), to the second: `23:58:07`.
 pub fn clock(t: Ts) -> String {
+    utc(t, "%H:%M:%S")
+}
+
+/// `t` in UTC in chrono's `format` (milliseconds when it is beyond chrono's range).
+fn utc(t: Ts, format: &str) -> String {
     chrono::DateTime::<chrono::Utc>::from_timestamp_millis(t.as_ms())
-        .map_or_else(|| t.to_string(), |d| d.format("%H:%M:%S").to_string())
+        .map_or_else(|| t.to_string(), |d| d.format(format).to_string())
 }
 
 /// Playback of the lab on processing time, as a state machine the UI drives with commands.
@@ -444,11 +452,11 @@ mod tests {
         let dropped = lab.events.iter().find(|e| e.fate == Fate::Dropped);
         let kept = lab.events.iter().find(|e| e.fate == Fate::OnTime).unwrap();
         assert!(
-            lab.explain(kept, &scenario.query.window)
+            lab.explain(kept)
                 .contains("on time: its event time was still ahead of the watermark")
         );
         if let Some(dropped) = dropped {
-            let text = lab.explain(dropped, &scenario.query.window);
+            let text = lab.explain(dropped);
             assert!(
                 text.contains("dropped: [") && text.contains("isElementLate"),
                 "{text}"

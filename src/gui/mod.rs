@@ -116,7 +116,7 @@ pub struct TidemarkApp {
     /// The last finished run.
     pub finished: Option<Arc<Finished>>,
     /// The lab of the last run (recomputed live by the lab's sliders).
-    pub lab: Option<LabData>,
+    pub lab: Option<Arc<LabData>>,
     /// Lab overrides of the streaming settings.
     pub lab_delay_s: f64,
     /// See [`lab_delay_s`](Self::lab_delay_s).
@@ -258,10 +258,36 @@ impl TidemarkApp {
         if !self.problems.is_empty() || !self.field_errors.is_empty() {
             return;
         }
-        self.waiting_run = Some(
-            self.worker
-                .submit(Job::Run(Box::new(self.scenario.clone()))),
-        );
+        self.follow_scenario_in_lab();
+        let (lab_spec, around) = (Box::new(self.lab_settings()), self.lab_around);
+        self.waiting_run = Some(self.worker.submit(Job::Run {
+            scenario: Box::new(self.scenario.clone()),
+            lab_spec,
+            around,
+        }));
+    }
+
+    /// The lab's own knobs follow the scenario only when its values changed: what the user set
+    /// in the lab stays.
+    fn follow_scenario_in_lab(&mut self) {
+        let settings =
+            (self.scenario.streaming.as_ref()).map(|s| (s.watermark_delay, s.allowed_lateness));
+        if settings != self.lab_follows {
+            self.lab_follows = settings;
+            if let Some((delay, lateness)) = settings {
+                self.lab_delay_s = delay.as_secs_f64();
+                self.lab_lateness_s = lateness.as_secs_f64();
+            }
+        }
+    }
+
+    /// The streaming settings the lab runs with: the scenario's, with the lab's delay and
+    /// lateness.
+    fn lab_settings(&self) -> crate::runner::streaming::StreamingSpec {
+        let mut spec = lab_spec(&self.scenario);
+        spec.watermark_delay = crate::input::time::Dur((self.lab_delay_s * 1000.0) as i64);
+        spec.allowed_lateness = crate::input::time::Dur((self.lab_lateness_s * 1000.0) as i64);
+        spec
     }
 
     fn start_sweep(&mut self) {
@@ -314,12 +340,9 @@ impl TidemarkApp {
     /// chosen, on the lab's worker: replaying the hours before a late slice of a busy workload
     /// takes a while, and a newer request cancels it.
     pub fn recompute_lab(&mut self) {
-        let mut spec = lab_spec(&self.scenario);
-        spec.watermark_delay = crate::input::time::Dur((self.lab_delay_s * 1000.0) as i64);
-        spec.allowed_lateness = crate::input::time::Dur((self.lab_lateness_s * 1000.0) as i64);
         self.waiting_lab = Some(self.lab_worker.submit(Job::Lab {
             scenario: Box::new(self.scenario.clone()),
-            spec: Box::new(spec),
+            spec: Box::new(self.lab_settings()),
             around: self.lab_around,
         }));
     }
@@ -366,7 +389,7 @@ impl TidemarkApp {
             {
                 self.waiting_lab = None;
                 self.playback = Playback::new(lab.to);
-                self.lab = Some(lab);
+                self.lab = Some(Arc::new(lab));
             }
         }
         for done in self.worker.drain() {
@@ -378,31 +401,11 @@ impl TidemarkApp {
                     took,
                 } if Some(generation) == self.waiting_run => {
                     self.waiting_run = None;
-                    // Start at the end: the whole story at a glance; the scrubber goes back.
-                    self.playback = Playback::new(lab.to);
-                    // The lab's own knobs follow the scenario only when its values changed:
-                    // what the user set in the lab stays.
-                    let settings = self
-                        .scenario
-                        .streaming
-                        .as_ref()
-                        .map(|s| (s.watermark_delay, s.allowed_lateness));
-                    if settings != self.lab_follows {
-                        self.lab_follows = settings;
-                        if let Some((delay, lateness)) = settings {
-                            self.lab_delay_s = delay.as_secs_f64();
-                            self.lab_lateness_s = lateness.as_secs_f64();
-                        }
-                    }
-                    let own = settings.map(|(d, l)| (d.as_secs_f64(), l.as_secs_f64()));
-                    // The worker ran the lab with the scenario's settings around the middle;
-                    // other lab settings or moments run again on the lab's worker.
-                    if own == Some((self.lab_delay_s, self.lab_lateness_s))
-                        && self.lab_around.is_none()
-                    {
-                        self.lab = Some(lab);
-                    } else {
-                        self.recompute_lab();
+                    // A lab asked for since the run started is newer than the run's.
+                    if self.waiting_lab.is_none() {
+                        // Start at the end: the whole story at a glance; the scrubber goes back.
+                        self.playback = Playback::new(lab.to);
+                        self.lab = Some(Arc::new(lab));
                     }
                     self.finished = Some(Arc::new(Finished {
                         output: *output,

@@ -439,7 +439,6 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .iter()
         .map(|(fate, _, _)| shown.iter().copied().filter(|e| e.fate == *fate).collect())
         .collect();
-    let window = app.scenario.query.window;
     Plot::new("lab")
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .x_axis_label("processing time (UTC)")
@@ -455,7 +454,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 index,
                 position,
             } => match fates.iter().position(|(_, _, name)| name == plot_name) {
-                Some(fate) => Some(lab.explain(by_fate[fate].get(*index)?, &window)),
+                Some(fate) => Some(lab.explain(by_fate[fate].get(*index)?)),
                 None => Some(format!(
                     "{plot_name}\nat {}: {}",
                     clock_at(position.x),

@@ -16,8 +16,15 @@ use crate::runner::streaming::StreamingSpec;
 
 /// Work for the worker.
 pub enum Job {
-    /// Run the scenario (every model) and the lab on it.
-    Run(Box<Scenario>),
+    /// Run the scenario (every model) and the lab on it, with the lab's own settings.
+    Run {
+        /// The scenario.
+        scenario: Box<Scenario>,
+        /// The lab's streaming settings.
+        lab_spec: Box<StreamingSpec>,
+        /// The moment the lab shows.
+        around: Option<Ts>,
+    },
     /// The watermark trade-off sweep.
     Sweep(Box<Scenario>),
     /// The lab alone, with its own settings, around a moment (none: the middle).
@@ -39,7 +46,7 @@ pub enum Done {
         generation: u64,
         /// Everything the run produced.
         output: Box<RunOutput>,
-        /// The lab on the same scenario.
+        /// The lab on the same scenario, with the lab's settings.
         lab: LabData,
         /// Wall-clock time of the run.
         took: Duration,
@@ -87,20 +94,26 @@ impl Worker {
                     let (generation, job) = next;
                     let stale = || current.load(Ordering::Relaxed) != generation;
                     let finished = match job {
-                        Job::Run(scenario) => {
+                        Job::Run {
+                            scenario,
+                            lab_spec,
+                            around,
+                        } => {
                             let started = Instant::now();
                             let output = run_scenario_unless_cancelled(&scenario, &mut |done| {
                                 shared_progress.store((done * 1000.0) as u32, Ordering::Relaxed);
                                 !stale()
                             });
-                            output.map(|output| {
-                                let spec = lab_spec(&scenario);
-                                Done::Run {
-                                    generation,
-                                    lab: LabData::compute(&scenario, &spec),
-                                    output: Box::new(output),
-                                    took: started.elapsed(),
-                                }
+                            let lab = output.as_ref().and_then(|_| {
+                                LabData::compute_around(&scenario, &lab_spec, around, &mut || {
+                                    !stale()
+                                })
+                            });
+                            output.zip(lab).map(|(output, lab)| Done::Run {
+                                generation,
+                                lab,
+                                output: Box::new(output),
+                                took: started.elapsed(),
                             })
                         }
                         Job::Lab {
