@@ -279,20 +279,17 @@ impl TraceReader {
         source: Option<Cell<'a>>,
     ) -> Result<Event, TraceError> {
         let [id, key, value, event_time, arrival_time] = cells.map(Some);
-        let need = |cell: Option<Option<Cell<'a>>>, field: &str| match cell.flatten() {
-            Some(Cell::Text(s)) if s.is_empty() => Err(row_error(
-                file,
-                line,
-                field,
-                "the field is empty".to_owned(),
-            )),
-            Some(cell) => Ok(cell),
-            None => Err(row_error(
-                file,
-                line,
-                field,
-                "the field is missing".to_owned(),
-            )),
+        let need = |cell: Option<Option<Cell<'a>>>, field: &str| {
+            cell.flatten()
+                .ok_or_else(|| row_error(file, line, field, "the field is missing".to_owned()))
+        };
+        // Built only on the error path: what is wrong with `text` as `what`.
+        let not_a = |text: &str, what: &str| {
+            if text.is_empty() {
+                "the field is empty".to_owned()
+            } else {
+                format!("\"{text}\" is not {what}")
+            }
         };
         let id = match need(id, "id")? {
             Cell::Int(n) if n >= 0 => n as u64,
@@ -301,7 +298,7 @@ impl TraceReader {
                     file,
                     line,
                     "id",
-                    format!("\"{}\" is not a non-negative integer", other.text()),
+                    not_a(&other.text(), "a non-negative integer"),
                 )
             })?,
         };
@@ -321,9 +318,7 @@ impl TraceReader {
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite())
-                .ok_or_else(|| {
-                    row_error(file, line, "value", format!("\"{s}\" is not a number"))
-                })?,
+                .ok_or_else(|| row_error(file, line, "value", not_a(&s, "a number")))?,
         };
         if value.abs() > crate::input::limits::MAX_VALUE {
             let message = format!(
@@ -335,7 +330,13 @@ impl TraceReader {
         let time = |cell: Cell, field: &str| {
             let t = match cell {
                 Cell::Int(ms) => Ts(ms),
-                other => Ts::parse(&other.text()).map_err(|m| row_error(file, line, field, m))?,
+                other => {
+                    let text = other.text();
+                    Ts::parse(&text).map_err(|m| {
+                        let message = if text.is_empty() { not_a(&text, "") } else { m };
+                        row_error(file, line, field, message)
+                    })?
+                }
             };
             if !crate::input::limits::in_years(t) {
                 let message = format!("{t} is outside the years 1900 to 2200");
