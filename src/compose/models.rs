@@ -428,6 +428,10 @@ fn figures(
             (arrivals > 0).then(|| stats.dropped as f64 / arrivals as f64),
         ),
         (ModelMetric::DroppedLateValue, Some(stats.dropped_value)),
+        (
+            ModelMetric::CountedEvents,
+            Some(stats.table.counted_events() as f64),
+        ),
         (ModelMetric::CorrectShare, correctness.correct_share()),
         (ModelMetric::WrongCells, Some(correctness.wrong as f64)),
         (

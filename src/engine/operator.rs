@@ -80,6 +80,8 @@ pub trait Output {
     fn result(&mut self, result: &WindowResult);
     /// An event no window accepted because it was late: Flink's late side output.
     fn dropped(&mut self, event: &Event);
+    /// A session of `key` merged into a larger one (`MergingWindowSet`'s merge callback).
+    fn merged_away(&mut self, _window: Window, _key: KeyId) {}
 }
 
 /// Per (window, key) state.
@@ -320,6 +322,7 @@ impl WindowOperator {
                 timers.remove(&(max_ts, key, old.start.as_ms()));
                 timers.remove(&(cleanup_time(max_ts, lateness), key, old.start.as_ms()));
                 absorbed += 1;
+                out.merged_away(old, key);
             },
         );
         self.live_cells = self.live_cells + 1 - absorbed;

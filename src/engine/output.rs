@@ -3,7 +3,7 @@
 //! writer and the fault wrapper all take a runner's output through [`StreamOutput`].
 
 use crate::engine::WindowResult;
-use crate::input::event::Event;
+use crate::input::event::{Event, KeyId};
 use crate::input::time::Ts;
 
 /// A result as it leaves the processor.
@@ -46,6 +46,8 @@ pub trait StreamOutput {
     fn dropped_from_window(&mut self, _event: &Event, _window: crate::engine::window::Window) {}
     /// A sample of state size and backlog.
     fn sample(&mut self, _sample: &Sample) {}
+    /// A session of `key` merged into a larger one: a row written for it is now stale.
+    fn merged_away(&mut self, _window: crate::engine::window::Window, _key: KeyId) {}
 }
 
 /// Everything a run produced, kept in memory (tests, small replays).

@@ -42,6 +42,17 @@ impl WindowStore {
     /// Adds `value` of `key` to `window`, one the spec assigned: a fixed window's cell, or a
     /// session merged with every session of the key it meets. Returns the cell now holding it.
     pub fn add(&mut self, window: Window, key: KeyId, value: f64) -> Window {
+        self.add_noting_merges(window, key, value, |_| {})
+    }
+
+    /// [`add`](Self::add), telling `merged_away` each session the new one swallowed.
+    pub fn add_noting_merges(
+        &mut self,
+        window: Window,
+        key: KeyId,
+        value: f64,
+        mut merged_away: impl FnMut(Window),
+    ) -> Window {
         if !self.spec.is_merging() {
             let index = self.window_slot(window);
             let cells = &mut self.fixed[index].1;
@@ -61,7 +72,10 @@ impl WindowStore {
             window,
             Accumulator::of(value),
             |a, b| a.merge(&b),
-            |_| absorbed += 1,
+            |old| {
+                absorbed += 1;
+                merged_away(old);
+            },
         );
         self.session_count = self.session_count + 1 - absorbed;
         merged

@@ -117,6 +117,8 @@ const SUMMARY: &[(&str, ModelMetric)] = &[
     ("correct at the end", ModelMetric::CorrectShare),
     ("dropped late", ModelMetric::DroppedLate),
     ("value dropped", ModelMetric::DroppedLateValue),
+    ("events in final results", ModelMetric::CountedEvents),
+    ("held, never emitted", ModelMetric::PendingEvents),
     ("state peak", ModelMetric::StatePeak),
     ("consumer lag peak", ModelMetric::BacklogPeak),
     ("cost a year", ModelMetric::CostPerYear),

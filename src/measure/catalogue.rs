@@ -98,6 +98,8 @@ metric_set! {
         DroppedLate = ("dropped_late", Count, "events dropped as late or never read"),
         DroppedLateShare = ("dropped_late_share", Share, "share of arrivals dropped"),
         DroppedLateValue = ("dropped_late_value", Value, "value carried by dropped events"),
+        CountedEvents = ("counted_events", Count, "events in the final results, per window"),
+        PendingEvents = ("pending_events", Count, "events held in state, never emitted"),
         CorrectShare = ("correct_share", Share, "results equal to the truth at the end"),
         WrongCells = ("wrong_cells", Count, "results that differ from the truth"),
         OvercountedCells = ("overcounted_cells", Count, "results counting too many events"),

@@ -318,6 +318,10 @@ impl StreamOutput for ModelStats {
         self.forget(event, Some(window));
     }
 
+    fn merged_away(&mut self, window: Window, key: KeyId) {
+        self.table.supersede(window, key);
+    }
+
     fn sample(&mut self, sample: &Sample) {
         self.state_peak = self.state_peak.max(sample.state_cells);
         self.state_sum += sample.state_cells as u64;

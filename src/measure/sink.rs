@@ -25,6 +25,8 @@ pub enum SinkMode {
 #[derive(Clone, Debug, Default)]
 pub struct CellHistory {
     versions: Vec<(Ts, Accumulator)>,
+    /// A merged session replaced this row (see [`ServingTable::supersede`]).
+    superseded: bool,
 }
 
 impl CellHistory {
@@ -115,6 +117,7 @@ impl ServingTable {
     pub fn write(&mut self, visible: Ts, window: Window, key: KeyId, acc: Accumulator) {
         self.writes += 1;
         let cell = self.cells.entry((window, key)).or_default();
+        cell.superseded = false;
         if cell.versions.capacity() == 0 {
             // Most cells are written once: room for one version, not the four a push reserves.
             cell.versions.reserve_exact(1);
@@ -140,6 +143,28 @@ impl ServingTable {
     /// Every cell with its history, ordered by window then key.
     pub fn cells(&self) -> impl Iterator<Item = (&(Window, KeyId), &CellHistory)> {
         self.cells.iter()
+    }
+
+    /// Marks the row of `(window, key)`, if any, as replaced by a merged session: upsert
+    /// tables keep the row, but its events are counted again in the merged one. Appended rows
+    /// stay counted (a discarding firing carries only what is new). A later write makes the
+    /// row current again.
+    pub fn supersede(&mut self, window: Window, key: KeyId) {
+        if self.mode == SinkMode::Upsert
+            && let Some(cell) = self.cells.get_mut(&(window, key))
+        {
+            cell.superseded = true;
+        }
+    }
+
+    /// Events counted in the final values, summed over the rows no merged session replaced.
+    pub fn counted_events(&self) -> u64 {
+        self.cells
+            .values()
+            .filter(|h| !h.superseded)
+            .filter_map(CellHistory::last)
+            .map(|a| a.count)
+            .sum()
     }
 
     /// The table as readers see it at `at` (`None`: at the end) against the truth.
@@ -200,7 +225,15 @@ impl ServingTable {
             .filter_map(|key| {
                 let parts: Vec<_> = tables.iter().map(|t| t.cells.get(&key)).collect();
                 let versions = merge(&parts);
-                (!versions.is_empty()).then_some((key, CellHistory { versions }))
+                // Stale only where every table holding the row has it stale.
+                let superseded = parts.iter().flatten().all(|h| h.superseded);
+                (!versions.is_empty()).then_some((
+                    key,
+                    CellHistory {
+                        versions,
+                        superseded,
+                    },
+                ))
             })
             .collect();
         ServingTable {
@@ -348,6 +381,22 @@ mod tests {
             (history.first_visible(), history.settled_at()),
             (Some(Ts(100)), Some(Ts(300)))
         );
+    }
+
+    #[test]
+    fn a_session_that_merged_is_counted_once_in_its_merged_row() {
+        let session = |start, end| Window::new(Ts(start), Ts(end));
+        // [0, 10) fired with 2 events, then 3 more merged it into [0, 20), which fired with 5
+        // (accumulating, upserted) or with its 3 new ones (discarding, appended).
+        for (mode, merged_row) in [(SinkMode::Upsert, 5), (SinkMode::Append, 3)] {
+            let mut table = ServingTable::new(mode);
+            table.write(Ts(100), session(0, 10), KeyId(0), acc(2));
+            table.supersede(session(0, 10), KeyId(0));
+            table.supersede(session(50, 60), KeyId(0)); // never written: no row to mark
+            table.write(Ts(200), session(0, 20), KeyId(0), acc(merged_row));
+            table.write(Ts(300), session(30, 40), KeyId(0), acc(1));
+            assert_eq!(table.counted_events(), 5 + 1, "{mode:?}");
+        }
     }
 
     #[test]

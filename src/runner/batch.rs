@@ -27,6 +27,7 @@ use crate::engine::{ResultKind, WindowResult, WindowStore};
 use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
 use crate::input::validation::Problems;
+use crate::measure::catalogue::ModelMetric;
 use crate::measure::sink::SinkMode;
 
 /// The scheduled batch job as a scenario states it.
@@ -589,7 +590,8 @@ impl<O: StreamOutput> Runner<O> for ScheduledRunner {
         ScheduledRunner::finish(self, out);
         Closing {
             billing: Billing::PerRun(self.run_lengths.clone()),
-            figures: Vec::new(),
+            // Every scheduled run has run by the end; what no run read counts as dropped.
+            figures: vec![(ModelMetric::PendingEvents, Some(0.0))],
         }
     }
 }

@@ -6,7 +6,7 @@
 use crate::engine::output::{Emission, Sample, StreamOutput};
 use crate::engine::query::QuerySpec;
 use crate::engine::window::{Window, WindowSpec};
-use crate::input::event::{Event, KeyTable};
+use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::ModelMetric;
 use crate::measure::metrics::ModelStats;
@@ -323,6 +323,8 @@ impl Runner<ModelStats> for FaultyStreaming {
         Closing {
             billing: Billing::AlwaysOn,
             figures: vec![
+                // The final watermark fires every window the restarted job still holds.
+                (ModelMetric::PendingEvents, Some(0.0)),
                 (ModelMetric::FaultLostEvents, Some(f.lost as f64)),
                 (
                     ModelMetric::FaultDuplicatedEvents,
@@ -391,6 +393,10 @@ impl StreamOutput for Guarded<'_> {
 
     fn dropped_from_window(&mut self, event: &Event, window: Window) {
         self.stats.dropped_from_window(event, window);
+    }
+
+    fn merged_away(&mut self, window: Window, key: KeyId) {
+        self.stats.merged_away(window, key);
     }
 
     fn sample(&mut self, sample: &Sample) {

@@ -15,6 +15,7 @@ use crate::engine::{ResultKind, WindowResult, WindowStore};
 use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
 use crate::input::validation::Problems;
+use crate::measure::catalogue::ModelMetric;
 
 /// When batches run.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
@@ -348,7 +349,12 @@ impl MicroBatchRunner {
                     rejected.push(w);
                 } else {
                     accepted = true;
-                    let cell = self.state.add(w, event.key, event.value);
+                    let out = &mut ctx.out;
+                    let cell = self
+                        .state
+                        .add_noting_merges(w, event.key, event.value, |old| {
+                            out.merged_away(old, event.key)
+                        });
                     if track {
                         touched.push((cell, event.key));
                     }
@@ -454,9 +460,16 @@ impl<O: StreamOutput> Runner<O> for MicroBatchRunner {
             Trigger::AvailableNow { .. } => Billing::PerRun(self.batch_lengths.clone()),
             Trigger::ProcessingTime(_) => Billing::AlwaysOn,
         };
+        // Append mode emits a row only when its window closes: rows still in state at the
+        // end were never emitted (Spark has no final watermark). Update and complete modes
+        // emitted every row as it changed.
+        let pending = match self.spec.output_mode {
+            OutputMode::Append => self.state.cells().iter().map(|(_, _, acc)| acc.count).sum(),
+            OutputMode::Update | OutputMode::Complete => 0,
+        };
         Closing {
             billing,
-            figures: Vec::new(),
+            figures: vec![(ModelMetric::PendingEvents, Some(pending as f64))],
         }
     }
 }

@@ -11,13 +11,15 @@ use super::{Billing, Closing, Runner, check_capacity, check_not_negative, cost_p
 use crate::engine::output::{Emission, Sample, StreamOutput};
 use crate::engine::query::QuerySpec;
 use crate::engine::watermark::kafka_partition;
+use crate::engine::window::Window;
 use crate::engine::{
     FiringMode, OperatorConfig, Output, PartitionedWatermarks, WatermarkEmit, WatermarkFormula,
     WindowOperator, WindowResult,
 };
-use crate::input::event::{Event, KeyTable};
+use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
 use crate::input::validation::Problems;
+use crate::measure::catalogue::ModelMetric;
 
 /// The streaming model as a scenario states it.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -510,10 +512,14 @@ impl<O: StreamOutput> Runner<O> for StreamingRunner {
         StreamingRunner::finish(self, out);
         Closing {
             billing: Billing::AlwaysOn,
-            figures: vec![(
-                crate::measure::catalogue::ModelMetric::LagCatchUpTime,
-                Some(self.longest_lag().as_ms() as f64),
-            )],
+            figures: vec![
+                (
+                    ModelMetric::LagCatchUpTime,
+                    Some(self.longest_lag().as_ms() as f64),
+                ),
+                // The final watermark (Long.MAX_VALUE) fires every window at the end of input.
+                (ModelMetric::PendingEvents, Some(0.0)),
+            ],
         }
     }
 }
@@ -573,6 +579,10 @@ impl<O: StreamOutput> Output for Timed<'_, O> {
             Timing::At(t) | Timing::Watermark(t) => t,
         };
         self.out.dropped(event, at);
+    }
+
+    fn merged_away(&mut self, window: Window, key: KeyId) {
+        self.out.merged_away(window, key);
     }
 }
 
