@@ -25,6 +25,42 @@ pub enum Fate {
     Dropped,
 }
 
+/// An event the user adds to the lab by hand, to see its fate under the lab's settings.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HandEvent {
+    /// Its key (a new name is a new key).
+    pub key: String,
+    /// When it happened.
+    pub event_time: Ts,
+    /// When it reached the job.
+    pub arrival_time: Ts,
+}
+
+/// What the lab is asked to show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabRequest {
+    /// The streaming job's settings.
+    pub spec: StreamingSpec,
+    /// The moment to show (none: the middle of the workload).
+    pub around: Option<Ts>,
+    /// Events added by hand, mixed into the workload by arrival time.
+    pub added: Vec<HandEvent>,
+}
+
+impl LabRequest {
+    /// The lab of `spec` around the middle of the workload, with nothing added.
+    pub fn of(spec: StreamingSpec) -> Self {
+        LabRequest {
+            spec,
+            around: None,
+            added: Vec::new(),
+        }
+    }
+}
+
+/// Ids of hand-added events count down from here, far above any generated id.
+const FIRST_HAND_ID: u64 = u64::MAX;
+
 /// One event of the lab.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LabEvent {
@@ -42,6 +78,8 @@ pub struct LabEvent {
     pub arrival_time: Ts,
     /// What happened to it.
     pub fate: Fate,
+    /// Added by hand.
+    pub by_hand: bool,
 }
 
 /// A window of the lab: when the watermark fired it, when it closed, and its late firings.
@@ -116,19 +154,20 @@ impl LabData {
     /// Runs the lab around the hour nearest the middle of the horizon (see
     /// [`compute_around`](Self::compute_around)).
     pub fn compute(scenario: &Scenario, spec: &StreamingSpec) -> LabData {
-        Self::compute_around(scenario, spec, None, &mut || true)
+        Self::compute_around(scenario, &LabRequest::of(spec.clone()), &mut || true)
             .expect("a lab that is never cancelled finishes")
     }
 
     /// Runs the lab: the events arriving from 50 minutes before the hour nearest `around` (by
-    /// default the middle of the horizon; kept within it) to 40 minutes after it, through
-    /// `spec`. `go_on` is asked now and then; `None` when it says stop.
+    /// default the middle of the horizon; kept within it) to 40 minutes after it, with the
+    /// events added by hand, through the request's job. `go_on` is asked now and then; `None`
+    /// when it says stop.
     pub fn compute_around(
         scenario: &Scenario,
-        spec: &StreamingSpec,
-        around: Option<Ts>,
+        request: &LabRequest,
         go_on: &mut dyn FnMut() -> bool,
     ) -> Option<LabData> {
+        let (spec, around) = (&request.spec, request.around);
         let start = scenario.workload.start;
         let end = start + scenario.workload.duration;
         let middle = start + Dur(scenario.workload.duration.as_ms() / 2);
@@ -136,7 +175,27 @@ impl LabData {
         let hour = (around + Dur::from_mins(30)).floor_to(Dur::from_hours(1));
         let (from, to) = (hour - Dur::from_mins(50), hour + Dur::from_mins(40));
         let mut generator = Generator::new(&scenario.workload, scenario.seed);
-        let keys: KeyTable = generator.keys().clone();
+        let mut keys: KeyTable = generator.keys().clone();
+        let mut added: Vec<Event> = (request.added.iter().zip(0..))
+            .map(|(hand, n)| Event {
+                id: FIRST_HAND_ID - n,
+                key: keys.intern(&hand.key),
+                value: 1.0,
+                event_time: hand.event_time,
+                arrival_time: hand.arrival_time,
+                source: 0,
+            })
+            .collect();
+        added.sort_by_key(|e| e.arrival_time);
+        // The workload and the hand-added events, in arrival order (the workload's first on
+        // a tie).
+        let mut added = added.into_iter().peekable();
+        let mut generated = generator.by_ref().peekable();
+        let arrivals = std::iter::from_fn(|| match (generated.peek(), added.peek()) {
+            (Some(g), Some(h)) if h.arrival_time < g.arrival_time => added.next(),
+            (Some(_), _) => generated.next(),
+            (None, _) => added.next(),
+        });
         let mut runner = StreamingRunner::new(spec, &scenario.query);
         let mut recorder = Recorder::default();
         let mut data = LabData {
@@ -150,7 +209,7 @@ impl LabData {
             window: scenario.query.window,
         };
         let mut ids = Vec::new();
-        for (n, event) in generator.by_ref().enumerate() {
+        for (n, event) in arrivals.enumerate() {
             if event.arrival_time >= to || data.events.len() >= MAX_LAB_EVENTS {
                 break;
             }
@@ -182,6 +241,7 @@ impl LabData {
                 event_time: event.event_time,
                 arrival_time: event.arrival_time,
                 fate,
+                by_hand: event.id > FIRST_HAND_ID - request.added.len() as u64,
             });
         }
         for (event, id) in data.events.iter_mut().zip(&ids) {
@@ -228,9 +288,13 @@ impl LabData {
         let span = |w: &Window| format!("[{}, {})", clock(w.start), clock(w.end));
         let names: Vec<String> = windows.iter().map(span).collect();
         let watermark = event.watermark.map_or("none yet".to_owned(), clock);
+        let who = if event.by_hand {
+            "added by hand".to_owned()
+        } else {
+            format!("id {}", event.id)
+        };
         let head = format!(
-            "id {}, key {}, value {:.2}\nevent time {}, arrived {} ({} late)\nwindow {}, watermark on arrival {}",
-            event.id,
+            "{who}, key {}, value {:.2}\nevent time {}, arrived {} ({} late)\nwindow {}, watermark on arrival {}",
             self.keys.name(event.key),
             event.value,
             clock(event.event_time),
@@ -259,6 +323,15 @@ impl LabData {
         format!("{head}\n{why}")
     }
 
+    /// The lab's event for one added by hand, if it arrived within the span shown.
+    pub fn hand_event(&self, hand: &HandEvent) -> Option<&LabEvent> {
+        self.events.iter().find(|e| {
+            e.by_hand
+                && self.keys.name(e.key) == hand.key
+                && (e.event_time, e.arrival_time) == (hand.event_time, hand.arrival_time)
+        })
+    }
+
     /// The first arrival after processing time `t` (events are in arrival order).
     pub fn next_arrival_after(&self, t: Ts) -> Option<Ts> {
         let next = self.events.partition_point(|e| e.arrival_time <= t);
@@ -275,17 +348,38 @@ impl LabData {
 /// A moment to show, as people write it: `23:00` (that time on the day `day` starts), or
 /// `2026-03-17 23:00` / RFC 3339.
 pub fn parse_moment(text: &str, day: Ts) -> Result<Ts, String> {
-    use chrono::Timelike as _;
     let text = text.trim();
     let hint = "write a time like 23:00 or 2026-03-17 23:00";
-    if let Ok(time) = chrono::NaiveTime::parse_from_str(text, "%H:%M") {
-        let midnight = day.floor_to(Dur::from_hours(24));
-        return Ok(midnight + Dur(i64::from(time.num_seconds_from_midnight()) * 1_000));
+    if let Some(since_midnight) = parse_clock(text) {
+        return Ok(day.floor_to(Dur::from_hours(24)) + since_midnight);
     }
     if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M") {
         return Ok(Ts(t.and_utc().timestamp_millis()));
     }
     Ts::parse(text).map_err(|_| format!("cannot read \"{text}\": {hint}"))
+}
+
+/// A moment as people write it, a clock time (`23:58`, `00:03:30`) being the one nearest
+/// `near` (so that around midnight, 23:58 is the evening before and 00:03 the night after).
+pub fn parse_moment_near(text: &str, near: Ts) -> Result<Ts, String> {
+    let Some(since_midnight) = parse_clock(text.trim()) else {
+        return parse_moment(text, near);
+    };
+    let day = Dur::from_hours(24);
+    let same_day = near.floor_to(day) + since_midnight;
+    Ok([same_day - day, same_day, same_day + day]
+        .into_iter()
+        .min_by_key(|t| (*t - near).as_ms().abs())
+        .unwrap_or(same_day))
+}
+
+/// A clock time `HH:MM` or `HH:MM:SS` as the time since midnight.
+fn parse_clock(text: &str) -> Option<Dur> {
+    use chrono::Timelike as _;
+    let time = chrono::NaiveTime::parse_from_str(text, "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(text, "%H:%M:%S"))
+        .ok()?;
+    Some(Dur(i64::from(time.num_seconds_from_midnight()) * 1_000))
 }
 
 /// `t` as a date and a time of day (UTC), to the minute: `2026-03-17 23:00`.
@@ -472,7 +566,11 @@ mod tests {
         let spec = scenario.streaming.clone().unwrap();
         let day = scenario.workload.start;
         let midnight = parse_moment("23:30", day).unwrap() + Dur::from_mins(30);
-        let lab = LabData::compute_around(&scenario, &spec, Some(midnight), &mut || true).unwrap();
+        let request = LabRequest {
+            around: Some(midnight),
+            ..LabRequest::of(spec.clone())
+        };
+        let lab = LabData::compute_around(&scenario, &request, &mut || true).unwrap();
         assert_eq!(
             (lab.from, lab.to),
             (midnight - Dur::from_mins(50), midnight + Dur::from_mins(40))
@@ -491,7 +589,53 @@ mod tests {
                 .unwrap_err()
                 .contains("23:00")
         );
-        assert!(LabData::compute_around(&scenario, &spec, None, &mut || false).is_none());
+        let request = LabRequest::of(spec);
+        assert!(LabData::compute_around(&scenario, &request, &mut || false).is_none());
+    }
+
+    /// The domain text's story: a delivery marked at 23:58 reaches Kafka at 00:03, amid a
+    /// steady stream of deliveries whose latest event time is about 00:03. Hourly windows; with
+    /// a 5-minute bound the watermark is about 23:58 when it arrives (on time); with a 2-minute
+    /// bound it is about 00:01, past 23:59:59.999, the end of [23:00, 00:00) minus 1 ms, and
+    /// the window is gone (dropped).
+    #[test]
+    fn the_2358_delivery_is_kept_with_a_5_minute_bound_and_dropped_with_2() {
+        let text = include_str!("../../scenarios/lesson_2358_delivery.ron");
+        let scenario = Scenario::from_ron(text, "lesson.ron").unwrap();
+        assert_eq!(scenario.query.window.length(), Some(Dur::from_hours(1)));
+        let midnight = scenario.workload.start + Dur::from_hours(2);
+        let order = HandEvent {
+            key: "delivery-2358".into(),
+            event_time: parse_moment_near("23:58", midnight).unwrap(),
+            arrival_time: parse_moment_near("00:03", midnight).unwrap(),
+        };
+        assert_eq!(order.event_time, midnight - Dur::from_mins(2));
+        assert_eq!(order.arrival_time, midnight + Dur::from_mins(3));
+        let fate_with = |bound: Dur| {
+            let mut spec = scenario.streaming.clone().unwrap();
+            spec.watermark_delay = bound;
+            spec.allowed_lateness = Dur::ZERO;
+            let request = LabRequest {
+                spec,
+                around: Some(midnight),
+                added: vec![order.clone()],
+            };
+            let lab = LabData::compute_around(&scenario, &request, &mut || true).unwrap();
+            let mine: Vec<_> = lab.events.iter().filter(|e| e.by_hand).collect();
+            assert_eq!(mine.len(), 1);
+            assert_eq!(lab.keys.name(mine[0].key), "delivery-2358");
+            (mine[0].fate, lab.explain(mine[0]))
+        };
+        let (kept, why) = fate_with(Dur::from_mins(5));
+        assert_eq!(kept, Fate::OnTime, "{why}");
+        assert!(why.starts_with("added by hand, key delivery-2358"), "{why}");
+        let (dropped, why) = fate_with(Dur::from_mins(2));
+        assert_eq!(dropped, Fate::Dropped, "{why}");
+        assert!(
+            why.contains("dropped: [23:00:00, 00:00:00) was closed")
+                && why.contains("23:59:59 <= watermark"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compose::run::RunOutput;
 use crate::compose::scenario::{DEFAULT_SCENARIO, Scenario};
-use crate::explore::lab::{LabData, Playback, PlaybackCommand};
+use crate::explore::lab::{HandEvent, LabData, LabRequest, Playback, PlaybackCommand};
 use crate::explore::sweep::SweepPoint;
 use crate::input::validation::Problem;
 use worker::{Done, Job, Worker, lab_spec};
@@ -31,6 +31,7 @@ macro_rules! built_in {
 /// lab replays the workload on the UI thread, seconds at 86 million events.
 pub const BUILT_IN: &[(&str, &str)] = &[
     DEFAULT_SCENARIO,
+    built_in!("lesson_2358_delivery.ron"),
     built_in!("freshmart_cancellation_dashboard.ron"),
     built_in!("freshmart_daily_orders.ron"),
     built_in!("freshmart_finance_pnl.ron"),
@@ -84,6 +85,8 @@ pub struct Persisted {
     pub view: View,
     /// The folder exports go to.
     pub export_dir: String,
+    /// Events added to the lab by hand.
+    pub lab_added: Vec<HandEvent>,
 }
 
 /// The last finished run.
@@ -132,6 +135,10 @@ pub struct TidemarkApp {
     pub lab_jump: String,
     /// See [`lab_jump`](Self::lab_jump).
     pub lab_jump_error: Option<String>,
+    /// The form adding an event by hand: key, event time, arrival, and why it was refused.
+    pub lab_form: [String; 3],
+    /// See [`lab_form`](Self::lab_form).
+    pub lab_form_error: Option<String>,
     /// The lab's playback.
     pub playback: Playback,
     /// The last sweep.
@@ -222,6 +229,8 @@ impl TidemarkApp {
             lab_around: None,
             lab_jump: String::new(),
             lab_jump_error: None,
+            lab_form: ["delivery-2358".into(), "23:58".into(), "00:03".into()],
+            lab_form_error: None,
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
             status: String::new(),
@@ -259,11 +268,9 @@ impl TidemarkApp {
             return;
         }
         self.follow_scenario_in_lab();
-        let (lab_spec, around) = (Box::new(self.lab_settings()), self.lab_around);
         self.waiting_run = Some(self.worker.submit(Job::Run {
             scenario: Box::new(self.scenario.clone()),
-            lab_spec,
-            around,
+            lab: Box::new(self.lab_request()),
         }));
     }
 
@@ -288,6 +295,15 @@ impl TidemarkApp {
         spec.watermark_delay = crate::input::time::Dur((self.lab_delay_s * 1000.0) as i64);
         spec.allowed_lateness = crate::input::time::Dur((self.lab_lateness_s * 1000.0) as i64);
         spec
+    }
+
+    /// What the lab is to show: its settings, its moment and the events added by hand.
+    fn lab_request(&self) -> LabRequest {
+        LabRequest {
+            spec: self.lab_settings(),
+            around: self.lab_around,
+            added: self.persisted.lab_added.clone(),
+        }
     }
 
     fn start_sweep(&mut self) {
@@ -342,9 +358,52 @@ impl TidemarkApp {
     pub fn recompute_lab(&mut self) {
         self.waiting_lab = Some(self.lab_worker.submit(Job::Lab {
             scenario: Box::new(self.scenario.clone()),
-            spec: Box::new(self.lab_settings()),
-            around: self.lab_around,
+            request: Box::new(self.lab_request()),
         }));
+    }
+
+    /// What survives a restart.
+    pub fn persisted(&self) -> &Persisted {
+        &self.persisted
+    }
+
+    /// Adds the event the lab's form describes, if it reads well and arrives within the span
+    /// shown; the lab then runs again with it.
+    pub fn add_hand_event(&mut self) -> Result<(), String> {
+        use crate::explore::lab::{date_and_clock, parse_moment_near};
+        let Some(lab) = &self.lab else {
+            return Err("wait for the lab to finish".into());
+        };
+        let [key, event, arrival] = &self.lab_form;
+        let near = lab.from + crate::input::time::Dur((lab.to - lab.from).as_ms() / 2);
+        let key = key.trim();
+        if key.is_empty() {
+            return Err("give the event a key (a new name is a new key)".into());
+        }
+        let event_time = parse_moment_near(event, near).map_err(|e| format!("event time: {e}"))?;
+        let arrival_time = parse_moment_near(arrival, near).map_err(|e| format!("arrives: {e}"))?;
+        if arrival_time < lab.from || arrival_time >= lab.to {
+            return Err(format!(
+                "it arrives at {}, outside the span shown ({} to {}): jump to that hour first",
+                date_and_clock(arrival_time),
+                date_and_clock(lab.from),
+                date_and_clock(lab.to),
+            ));
+        }
+        self.persisted.lab_added.push(HandEvent {
+            key: key.to_owned(),
+            event_time,
+            arrival_time,
+        });
+        self.lab_form_error = None;
+        Ok(())
+    }
+
+    /// Removes the `index`-th event added by hand.
+    pub fn remove_hand_event(&mut self, index: usize) {
+        if index < self.persisted.lab_added.len() {
+            self.persisted.lab_added.remove(index);
+        }
     }
 
     /// True while a lab is on its way.

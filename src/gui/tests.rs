@@ -6,6 +6,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use super::*;
+use crate::explore::lab::Fate;
 use crate::measure::catalogue::{Model, ModelMetric};
 
 fn harness(name: &str) -> Harness<'static, TidemarkApp> {
@@ -131,6 +132,68 @@ fn the_lab_jumps_to_the_hour_typed_off_the_ui_thread() {
             .as_ref()
             .is_some_and(|e| e.contains("23:00"))
     );
+}
+
+/// Steps until the lab has delivered.
+fn wait_for_lab(harness: &mut Harness<'static, TidemarkApp>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    harness.step();
+    while harness.state().lab_pending() {
+        assert!(Instant::now() < deadline, "the lab did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.step();
+}
+
+/// The domain text's delivery marked at 23:58 that reaches Kafka at 00:03, added with the
+/// lab's form (its defaults): on time under the lesson's 5-minute bound, dropped under 2
+/// minutes, with Flink's rule; it stays in the saved view until removed.
+#[test]
+fn the_2358_delivery_added_by_hand_is_kept_at_5_minutes_and_dropped_at_2() {
+    let mut harness = harness("lesson_2358_delivery.ron");
+    wait_for_run(&mut harness);
+    harness.get_by_label("Watermark lab").click();
+    wait_for_lab(&mut harness);
+    set_text(&mut harness, "event time", "23:58");
+    set_text(&mut harness, "arrives", "00:03");
+    harness.get_by_label("Add").click();
+    wait_for_lab(&mut harness);
+    let fate = |harness: &Harness<'static, TidemarkApp>| {
+        let app = harness.state();
+        let lab = app.lab.clone().unwrap();
+        let hand = &app.persisted().lab_added[0];
+        let event = *lab.hand_event(hand).unwrap();
+        (event.fate, lab.explain(&event))
+    };
+    assert_eq!(fate(&harness).0, Fate::OnTime, "{}", fate(&harness).1);
+    assert!(
+        harness
+            .query_by_label_contains("arrives 00:03:00: on time")
+            .is_some()
+    );
+    harness.state_mut().lab_delay_s = 120.0;
+    harness.state_mut().recompute_lab();
+    wait_for_lab(&mut harness);
+    let (dropped, why) = fate(&harness);
+    assert_eq!(dropped, Fate::Dropped, "{why}");
+    assert!(why.contains("isElementLate"), "{why}");
+    assert!(
+        harness
+            .query_by_label_contains("arrives 00:03:00: dropped")
+            .is_some()
+    );
+    // An arrival outside the span shown is refused with the span.
+    set_text(&mut harness, "arrives", "03:00");
+    harness.get_by_label("Add").click();
+    harness.step();
+    assert!(
+        (harness.state().lab_form_error.as_ref()).is_some_and(|e| e.contains("outside the span"))
+    );
+    assert_eq!(harness.state().persisted().lab_added.len(), 1);
+    harness.get_by_label("remove").click();
+    harness.step();
+    assert!(harness.state().persisted().lab_added.is_empty());
 }
 
 #[test]

@@ -4,7 +4,7 @@ use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Polygon};
 
 use super::{TidemarkApp, View};
-use crate::explore::lab::{Fate, LabEvent, PlaybackCommand, clock};
+use crate::explore::lab::{Fate, LabData, LabEvent, PlaybackCommand, clock};
 use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::{Model, ModelMetric, Unit};
 use crate::measure::report::display_value;
@@ -106,6 +106,61 @@ fn jump_controls(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
         }
     });
     changed
+}
+
+/// The form that adds an event by hand, and the list of those added, each with its fate
+/// under the lab's settings. Returns true when the list changed.
+fn hand_events(app: &mut TidemarkApp, ui: &mut egui::Ui, lab: Option<&LabData>) -> bool {
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("add an event by hand:");
+        let names = ["key", "event time", "arrives"];
+        for (field, name) in app.lab_form.iter_mut().zip(names) {
+            let label = ui.label(name);
+            ui.add(egui::TextEdit::singleline(field).desired_width(110.0))
+                .labelled_by(label.id);
+        }
+        if ui.button("Add").clicked() {
+            match app.add_hand_event() {
+                Ok(()) => changed = true,
+                Err(message) => app.lab_form_error = Some(message),
+            }
+        }
+        if let Some(error) = &app.lab_form_error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+    });
+    let mut remove = None;
+    for (i, hand) in app.persisted().lab_added.iter().enumerate() {
+        ui.horizontal_wrapped(|ui| {
+            let fate = lab
+                .and_then(|l| l.hand_event(hand))
+                .map_or("outside the span shown", |e| fate_name(e.fate));
+            ui.label(format!(
+                "by hand: {} at {}, arrives {}: {fate}",
+                hand.key,
+                clock(hand.event_time),
+                clock(hand.arrival_time),
+            ));
+            if ui.small_button("remove").clicked() {
+                remove = Some(i);
+            }
+        });
+    }
+    if let Some(i) = remove {
+        app.remove_hand_event(i);
+        changed = true;
+    }
+    changed
+}
+
+/// A fate in a few words.
+fn fate_name(fate: Fate) -> &'static str {
+    match fate {
+        Fate::OnTime => "on time",
+        Fate::LateButKept => "late but kept",
+        Fate::Dropped => "dropped",
+    }
 }
 
 /// Figures shown in the summary table, with the app's shorter labels.
@@ -333,6 +388,8 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             .changed();
     });
     changed |= jump_controls(app, ui);
+    let lab = app.lab.clone();
+    changed |= hand_events(app, ui, lab.as_deref());
     if changed || (app.lab.is_none() && !app.lab_pending()) {
         app.recompute_lab();
     }
@@ -441,6 +498,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .iter()
         .map(|(fate, _, _)| shown.iter().copied().filter(|e| e.fate == *fate).collect())
         .collect();
+    let hand_shown: Vec<&LabEvent> = shown.iter().copied().filter(|e| e.by_hand).collect();
     Plot::new("lab")
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .x_axis_label("processing time (UTC)")
@@ -457,6 +515,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 position,
             } => match fates.iter().position(|(_, _, name)| name == plot_name) {
                 Some(fate) => Some(lab.explain(by_fate[fate].get(*index)?)),
+                None if *plot_name == "added by hand" => Some(lab.explain(hand_shown.get(*index)?)),
                 None => Some(format!(
                     "{plot_name}\nat {}: {}",
                     clock_at(position.x),
@@ -524,6 +583,18 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                         .radius(5.0),
                 );
             }
+            // Events added by hand: a ring around their dot, drawn first so that hovering the
+            // dot itself still explains it.
+            let by_hand: PlotPoints = (hand_shown.iter())
+                .map(|e| [minutes(e.arrival_time), minutes(e.event_time).max(edge)])
+                .collect();
+            plot.points(
+                Points::new("added by hand", by_hand)
+                    .shape(egui_plot::MarkerShape::Circle)
+                    .filled(false)
+                    .color(HAND)
+                    .radius(10.0),
+            );
             for ((_, colour, name), events) in fates.iter().zip(&by_fate) {
                 let points: PlotPoints = events
                     .iter()
@@ -553,6 +624,8 @@ const CLOSED: Color32 = Color32::from_gray(200);
 const ON_TIME: Color32 = Color32::from_rgb(40, 160, 60);
 const LATE_KEPT: Color32 = Color32::from_rgb(240, 150, 20);
 const DROPPED: Color32 = Color32::from_rgb(210, 40, 40);
+/// The ring around an event added by hand.
+const HAND: Color32 = Color32::from_rgb(230, 40, 200);
 
 /// The instructor's trade-off: dropped-late share and correctness against result latency as
 /// the watermark delay grows, computed in parallel.

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::compose::run::{RunOutput, run_scenario_unless_cancelled};
 use crate::compose::scenario::Scenario;
-use crate::explore::lab::LabData;
+use crate::explore::lab::{LabData, LabRequest};
 use crate::explore::sweep::{SweepPoint, default_delays, sweep_watermark_delay};
-use crate::input::time::Ts;
 use crate::runner::streaming::StreamingSpec;
 
 /// Work for the worker.
@@ -20,10 +19,8 @@ pub enum Job {
     Run {
         /// The scenario.
         scenario: Box<Scenario>,
-        /// The lab's streaming settings.
-        lab_spec: Box<StreamingSpec>,
-        /// The moment the lab shows.
-        around: Option<Ts>,
+        /// What the lab shows.
+        lab: Box<LabRequest>,
     },
     /// The watermark trade-off sweep.
     Sweep(Box<Scenario>),
@@ -31,10 +28,8 @@ pub enum Job {
     Lab {
         /// The scenario whose workload the lab replays.
         scenario: Box<Scenario>,
-        /// The lab's streaming settings.
-        spec: Box<StreamingSpec>,
-        /// The moment to show.
-        around: Option<Ts>,
+        /// What it shows.
+        request: Box<LabRequest>,
     },
 }
 
@@ -94,20 +89,14 @@ impl Worker {
                     let (generation, job) = next;
                     let stale = || current.load(Ordering::Relaxed) != generation;
                     let finished = match job {
-                        Job::Run {
-                            scenario,
-                            lab_spec,
-                            around,
-                        } => {
+                        Job::Run { scenario, lab } => {
                             let started = Instant::now();
                             let output = run_scenario_unless_cancelled(&scenario, &mut |done| {
                                 shared_progress.store((done * 1000.0) as u32, Ordering::Relaxed);
                                 !stale()
                             });
                             let lab = output.as_ref().and_then(|_| {
-                                LabData::compute_around(&scenario, &lab_spec, around, &mut || {
-                                    !stale()
-                                })
+                                LabData::compute_around(&scenario, &lab, &mut || !stale())
                             });
                             output.zip(lab).map(|(output, lab)| Done::Run {
                                 generation,
@@ -116,12 +105,10 @@ impl Worker {
                                 took: started.elapsed(),
                             })
                         }
-                        Job::Lab {
-                            scenario,
-                            spec,
-                            around,
-                        } => LabData::compute_around(&scenario, &spec, around, &mut || !stale())
-                            .map(|lab| Done::Lab { generation, lab }),
+                        Job::Lab { scenario, request } => {
+                            LabData::compute_around(&scenario, &request, &mut || !stale())
+                                .map(|lab| Done::Lab { generation, lab })
+                        }
                         Job::Sweep(scenario) => Some(Done::Sweep {
                             generation,
                             points: sweep_watermark_delay(&scenario, &default_delays()),
