@@ -4,5 +4,6 @@
 pub mod advise;
 pub mod bench;
 pub mod lab;
+pub mod lessons;
 pub mod replay;
 pub mod sweep;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::compose::run::RunOutput;
 use crate::compose::scenario::{DEFAULT_SCENARIO, Scenario};
 use crate::explore::lab::{HandEvent, LabData, LabRequest, Playback, PlaybackCommand};
+use crate::explore::lessons::{LESSONS, Lesson};
 use crate::explore::sweep::SweepPoint;
 use crate::input::validation::Problem;
 use worker::{Done, Job, Worker, lab_spec};
@@ -87,6 +88,10 @@ pub struct Persisted {
     pub export_dir: String,
     /// Events added to the lab by hand.
     pub lab_added: Vec<HandEvent>,
+    /// The moment the lab shows.
+    pub lab_around: Option<crate::input::time::Ts>,
+    /// The lesson open.
+    pub lesson: Option<usize>,
 }
 
 /// The last finished run.
@@ -135,6 +140,8 @@ pub struct TidemarkApp {
     pub lab_jump: String,
     /// See [`lab_jump`](Self::lab_jump).
     pub lab_jump_error: Option<String>,
+    /// The lesson open, as an index of [`LESSONS`].
+    pub lesson: Option<usize>,
     /// The form adding an event by hand: key, event time, arrival, and why it was refused.
     pub lab_form: [String; 3],
     /// See [`lab_form`](Self::lab_form).
@@ -201,6 +208,12 @@ impl TidemarkApp {
             .unwrap_or_else(|| (DEFAULT_SCENARIO.0.to_owned(), DEFAULT_SCENARIO.1.to_owned()));
         let scenario =
             Scenario::from_ron(&text, &name).unwrap_or_else(|_| Scenario::default_scenario());
+        if name != persisted.scenario_name {
+            // The lab's moment, hand-added events and lesson belonged to another scenario.
+            persisted.lab_added.clear();
+            persisted.lab_around = None;
+            persisted.lesson = None;
+        }
         persisted.scenario_name = name;
         let ctx = cc.egui_ctx.clone();
         let worker = Worker::start({
@@ -208,6 +221,7 @@ impl TidemarkApp {
             move || ctx.request_repaint()
         });
         let lab_worker = Worker::start(move || ctx.request_repaint());
+        let (lab_around, lesson) = (persisted.lab_around, persisted.lesson);
         let mut app = TidemarkApp {
             persisted,
             scenario,
@@ -226,11 +240,12 @@ impl TidemarkApp {
             lab_follows: None,
             lab_worker,
             waiting_lab: None,
-            lab_around: None,
+            lab_around,
             lab_jump: String::new(),
             lab_jump_error: None,
             lab_form: ["delivery-2358".into(), "23:58".into(), "00:03".into()],
             lab_form_error: None,
+            lesson,
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
             status: String::new(),
@@ -339,8 +354,19 @@ impl TidemarkApp {
     }
 
     fn load(&mut self, name: &str, text: &str) {
+        self.load_as(name, text, None);
+    }
+
+    /// Loads a scenario, for lesson `lesson` if any: the lab shows the lesson's moment and
+    /// events by hand, or else the middle of the new workload and none.
+    fn load_as(&mut self, name: &str, text: &str, lesson: Option<usize>) {
         match Scenario::from_ron(text, name) {
             Ok(scenario) => {
+                let taught = lesson.and_then(|i| LESSONS.get(i));
+                self.lesson = lesson;
+                self.lab_around = taught.and_then(Lesson::moment);
+                self.persisted.lab_added = taught.map(Lesson::hand_events).unwrap_or_default();
+                self.lab_form_error = None;
                 self.scenario = scenario;
                 self.persisted.scenario_name = name.to_owned();
                 self.persisted.scenario_ron = Some(text.to_owned());
@@ -360,6 +386,20 @@ impl TidemarkApp {
             scenario: Box::new(self.scenario.clone()),
             request: Box::new(self.lab_request()),
         }));
+    }
+
+    /// Opens lesson `index` of [`LESSONS`]: its scenario, in the lab, at its moment, with its
+    /// events added by hand and its text shown above the picture.
+    pub fn open_lesson(&mut self, index: usize) {
+        let Some(lesson) = LESSONS.get(index) else {
+            return;
+        };
+        let Some(&(name, text)) = BUILT_IN.iter().find(|(n, _)| *n == lesson.scenario) else {
+            self.status = format!("lesson scenario {} is not built in", lesson.scenario);
+            return;
+        };
+        self.load_as(name, text, Some(index));
+        self.persisted.view = View::Lab;
     }
 
     /// What survives a restart.
@@ -533,6 +573,8 @@ impl eframe::App for TidemarkApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.persisted.lab_around = self.lab_around;
+        self.persisted.lesson = self.lesson;
         eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
     }
 }

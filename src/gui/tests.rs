@@ -196,6 +196,57 @@ fn the_2358_delivery_added_by_hand_is_kept_at_5_minutes_and_dropped_at_2() {
     assert!(harness.state().persisted().lab_added.is_empty());
 }
 
+/// Every lesson opens from the menu into the lab, with its text and its events by hand.
+#[test]
+fn each_lesson_opens_in_the_lab_with_its_text() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    for (index, lesson) in crate::explore::lessons::LESSONS.iter().enumerate() {
+        harness.get_by_label("Lessons").click();
+        harness.step();
+        harness.step();
+        harness.get_by_label(lesson.title).click();
+        wait_for_run(&mut harness);
+        wait_for_lab(&mut harness);
+        let app = harness.state();
+        assert_eq!(app.lesson, Some(index));
+        assert_eq!(app.persisted().scenario_name, lesson.scenario);
+        assert_eq!(app.persisted().view, View::Lab);
+        let lab = app.lab.clone().unwrap();
+        for hand in &app.persisted().lab_added {
+            assert!(lab.hand_event(hand).is_some(), "{}", lesson.title);
+        }
+        assert!(
+            harness
+                .query_by_label_contains(&lesson.look_at[..40])
+                .is_some(),
+            "{}",
+            lesson.title
+        );
+    }
+}
+
+/// Every built-in scenario opens in the lab, drawn, without a panic (overflow checks on in a
+/// debug build).
+#[test]
+fn every_built_in_scenario_opens_in_the_lab() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    harness.get_by_label("Watermark lab").click();
+    for &(name, text) in BUILT_IN {
+        harness.state_mut().load(name, text);
+        wait_for_run(&mut harness);
+        wait_for_lab(&mut harness);
+        let lab = harness.state().lab.clone();
+        assert!(lab.is_some_and(|l| l.from < l.to), "{name}");
+        // Played to the end and drawn again.
+        harness
+            .state_mut()
+            .playback(PlaybackCommand::Seek(crate::input::time::Ts(0)));
+        harness.step();
+    }
+}
+
 #[test]
 fn an_invalid_value_shows_its_message_and_nothing_breaks() {
     let mut harness = harness("freshmart_compare_models.ron");

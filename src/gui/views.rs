@@ -5,6 +5,7 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Polygon};
 
 use super::{TidemarkApp, View};
 use crate::explore::lab::{Fate, LabData, LabEvent, PlaybackCommand, clock};
+use crate::explore::lessons::LESSONS;
 use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::{Model, ModelMetric, Unit};
 use crate::measure::report::display_value;
@@ -33,6 +34,14 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         ] {
             ui.selectable_value(&mut app.persisted.view, view, name);
         }
+        ui.menu_button("Lessons", |ui| {
+            for (index, lesson) in LESSONS.iter().enumerate() {
+                if ui.button(lesson.title).clicked() {
+                    app.open_lesson(index);
+                    ui.close();
+                }
+            }
+        });
         ui.separator();
         if app.running() {
             ui.add(
@@ -387,6 +396,12 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             )
             .changed();
     });
+    if let Some(lesson) = app.lesson.and_then(|i| LESSONS.get(i)) {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label(RichText::new(lesson.title).strong());
+            ui.label(lesson.look_at);
+        });
+    }
     changed |= jump_controls(app, ui);
     let lab = app.lab.clone();
     changed |= hand_events(app, ui, lab.as_deref());
@@ -612,7 +627,10 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             plot.line(
                 Line::new("watermark", PlotPoints::from(steps))
                     .color(Color32::from_rgb(30, 60, 200))
-                    .width(2.0),
+                    .width(2.0)
+                    // Hovering near the line explains the event there, which tells the
+                    // watermark it met; the line's own value is in the status line.
+                    .allow_hover(false),
             );
         });
 }
