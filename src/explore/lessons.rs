@@ -50,7 +50,7 @@ pub const LESSONS: &[Lesson] = &[
         added: &[("delivery-2358", "23:58", "00:03")],
         look_at: "The ringed delivery was marked at 23:58 and reached Kafka at 00:03. With the \
                   5-minute bound the watermark is about 23:58 when it arrives: the 23:00 window \
-                  is still open and counts it (hover it). Set the lab watermark delay to 120 s: \
+                  is still open and counts it (hover it). Set the lab watermark delay to 2m: \
                   the watermark has passed 23:59:59.999, the window has fired, and Flink drops \
                   the delivery to its late side output.",
     },
@@ -61,8 +61,9 @@ pub const LESSONS: &[Lesson] = &[
         added: &[],
         look_at: "One-minute windows with a 1-hour bound: nothing is dropped, but no window \
                   fires within the 90 minutes shown: each waits an hour after it ends, its state \
-                  held all that time (60 windows for each of 40 stores). Drag the lab watermark delay down to 5 s: windows fire \
-                  seconds after they end, and the orders delayed longer turn red (dropped).",
+                  held all that time (60 windows for each of 40 stores). Set the lab watermark \
+                  delay to 5s: windows fire seconds after they end, and the orders delayed \
+                  longer turn red (dropped).",
     },
     Lesson {
         title: "3. Phones offline for hours",

@@ -18,6 +18,7 @@ use crate::compose::scenario::{DEFAULT_SCENARIO, Scenario};
 use crate::explore::lab::{HandEvent, LabData, LabRequest, Playback, PlaybackCommand};
 use crate::explore::lessons::{LESSONS, Lesson};
 use crate::explore::sweep::SweepPoint;
+use crate::input::time::Dur;
 use crate::input::validation::Problem;
 use worker::{Done, Job, Worker, lab_spec};
 
@@ -102,6 +103,47 @@ pub struct Finished {
     pub took_ms: u128,
 }
 
+/// One of the lab's own settings (watermark delay, allowed lateness): as typed and as read.
+#[derive(Clone, Debug, Default)]
+pub struct LabKnob {
+    /// The duration in force.
+    pub value: Dur,
+    /// The text in its field.
+    pub text: String,
+    /// Why the text could not be read.
+    pub error: Option<String>,
+}
+
+impl LabKnob {
+    /// Sets it (and its field) to `value`.
+    pub fn set(&mut self, value: Dur) {
+        *self = LabKnob {
+            value,
+            text: value.to_string(),
+            error: None,
+        };
+    }
+
+    /// Reads what was typed: a duration that is not negative.
+    pub fn read_text(&mut self) -> bool {
+        match Dur::parse(self.text.trim()) {
+            Ok(d) if d >= Dur::ZERO => {
+                self.value = d;
+                self.error = None;
+                true
+            }
+            Ok(d) => {
+                self.error = Some(format!("{d} is negative: write 0s or more, like 5m"));
+                false
+            }
+            Err(message) => {
+                self.error = Some(message);
+                false
+            }
+        }
+    }
+}
+
 /// The app.
 pub struct TidemarkApp {
     persisted: Persisted,
@@ -126,9 +168,7 @@ pub struct TidemarkApp {
     /// The lab of the last run (recomputed live by the lab's sliders).
     pub lab: Option<Arc<LabData>>,
     /// Lab overrides of the streaming settings.
-    pub lab_delay_s: f64,
-    /// See [`lab_delay_s`](Self::lab_delay_s).
-    pub lab_lateness_s: f64,
+    pub lab_knobs: [LabKnob; 2],
     /// The scenario's (watermark delay, allowed lateness) the lab's knobs last followed.
     lab_follows: Option<(crate::input::time::Dur, crate::input::time::Dur)>,
     /// The lab's own worker (a lab job never cancels a run), and the lab job waited for.
@@ -140,6 +180,8 @@ pub struct TidemarkApp {
     pub lab_jump: String,
     /// See [`lab_jump`](Self::lab_jump).
     pub lab_jump_error: Option<String>,
+    /// How long the last lab recomputed on its own took (milliseconds).
+    pub lab_took_ms: Option<u128>,
     /// The lesson open, as an index of [`LESSONS`].
     pub lesson: Option<usize>,
     /// The form adding an event by hand: key, event time, arrival, and why it was refused.
@@ -235,8 +277,7 @@ impl TidemarkApp {
             edited_at: None,
             finished: None,
             lab: None,
-            lab_delay_s: 0.0,
-            lab_lateness_s: 0.0,
+            lab_knobs: Default::default(),
             lab_follows: None,
             lab_worker,
             waiting_lab: None,
@@ -245,6 +286,7 @@ impl TidemarkApp {
             lab_jump_error: None,
             lab_form: ["delivery-2358".into(), "23:58".into(), "00:03".into()],
             lab_form_error: None,
+            lab_took_ms: None,
             lesson,
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
@@ -297,8 +339,8 @@ impl TidemarkApp {
         if settings != self.lab_follows {
             self.lab_follows = settings;
             if let Some((delay, lateness)) = settings {
-                self.lab_delay_s = delay.as_secs_f64();
-                self.lab_lateness_s = lateness.as_secs_f64();
+                self.lab_knobs[0].set(delay);
+                self.lab_knobs[1].set(lateness);
             }
         }
     }
@@ -307,8 +349,8 @@ impl TidemarkApp {
     /// lateness.
     fn lab_settings(&self) -> crate::runner::streaming::StreamingSpec {
         let mut spec = lab_spec(&self.scenario);
-        spec.watermark_delay = crate::input::time::Dur((self.lab_delay_s * 1000.0) as i64);
-        spec.allowed_lateness = crate::input::time::Dur((self.lab_lateness_s * 1000.0) as i64);
+        spec.watermark_delay = self.lab_knobs[0].value;
+        spec.allowed_lateness = self.lab_knobs[1].value;
         spec
     }
 
@@ -338,8 +380,8 @@ impl TidemarkApp {
         self.field_errors.clear();
         self.problems = self.scenario.problems();
         if let Some(s) = &self.scenario.streaming {
-            self.lab_delay_s = s.watermark_delay.as_secs_f64();
-            self.lab_lateness_s = s.allowed_lateness.as_secs_f64();
+            self.lab_knobs[0].set(s.watermark_delay);
+            self.lab_knobs[1].set(s.allowed_lateness);
             self.lab_follows = Some((s.watermark_delay, s.allowed_lateness));
         }
         self.sweep = None;
@@ -483,10 +525,15 @@ impl TidemarkApp {
     /// Applies what the worker finished.
     fn drain_worker(&mut self) {
         for done in self.lab_worker.drain() {
-            if let Done::Lab { generation, lab } = done
+            if let Done::Lab {
+                generation,
+                lab,
+                took,
+            } = done
                 && Some(generation) == self.waiting_lab
             {
                 self.waiting_lab = None;
+                self.lab_took_ms = Some(took.as_millis());
                 self.playback = Playback::new(lab.to);
                 self.lab = Some(Arc::new(lab));
             }

@@ -172,8 +172,7 @@ fn the_2358_delivery_added_by_hand_is_kept_at_5_minutes_and_dropped_at_2() {
             .query_by_label_contains("arrives 00:03:00: on time")
             .is_some()
     );
-    harness.state_mut().lab_delay_s = 120.0;
-    harness.state_mut().recompute_lab();
+    set_text(&mut harness, "lab watermark delay", "2m");
     wait_for_lab(&mut harness);
     let (dropped, why) = fate(&harness);
     assert_eq!(dropped, Fate::Dropped, "{why}");

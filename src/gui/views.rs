@@ -9,6 +9,7 @@ use crate::explore::lessons::LESSONS;
 use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::{Model, ModelMetric, Unit};
 use crate::measure::report::display_value;
+use crate::measure::report::human_duration;
 
 /// One colour per model, the same as in the exported charts.
 pub fn colour(model: Model) -> Color32 {
@@ -109,6 +110,8 @@ fn jump_controls(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
         }
         if app.lab_pending() {
             ui.spinner();
+        } else if let Some(ms) = app.lab_took_ms {
+            ui.label(format!("lab in {ms} ms"));
         }
         if let Some(error) = &app.lab_jump_error {
             ui.colored_label(ui.visuals().error_fg_color, error);
@@ -377,24 +380,20 @@ fn hours(t: Ts, output: &crate::compose::run::RunOutput) -> f64 {
 /// The watermark lab: events by event time against processing time, the watermark, windows.
 pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     let mut changed = false;
-    // Two hours, or more when the scenario asks for more.
-    let (delay_max, lateness_max) = (
-        app.lab_delay_s.max(7_200.0),
-        app.lab_lateness_s.max(7_200.0),
-    );
-    ui.horizontal(|ui| {
-        changed |= ui
-            .add(
-                egui::Slider::new(&mut app.lab_delay_s, 0.0..=delay_max)
-                    .text("lab watermark delay (s)"),
-            )
-            .changed();
-        changed |= ui
-            .add(
-                egui::Slider::new(&mut app.lab_lateness_s, 0.0..=lateness_max)
-                    .text("lab allowed lateness (s)"),
-            )
-            .changed();
+    ui.horizontal_wrapped(|ui| {
+        let names = ["lab watermark delay", "lab allowed lateness"];
+        for (knob, name) in app.lab_knobs.iter_mut().zip(names) {
+            let label = ui.label(name);
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut knob.text).desired_width(70.0))
+                .labelled_by(label.id);
+            if field.changed() {
+                changed |= knob.read_text();
+            }
+            if let Some(error) = &knob.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+        }
     });
     if let Some(lesson) = app.lesson.and_then(|i| LESSONS.get(i)) {
         egui::Frame::group(ui.style()).show(ui, |ui| {
@@ -477,7 +476,9 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     // Events from devices hours behind would squash the picture: they are drawn on its lower
     // edge (hover shows their real times).
     let oldest_drawn = lab.from - Dur::from_mins(60);
-    let behind = shown.iter().filter(|e| e.event_time < oldest_drawn).count();
+    let behind: Vec<&LabEvent> = (shown.iter().copied())
+        .filter(|e| e.event_time < oldest_drawn)
+        .collect();
     let count = |fate: Fate| shown.iter().filter(|e| e.fate == fate).count();
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(format!("on time {}", count(Fate::OnTime))).color(ON_TIME));
@@ -489,9 +490,14 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             Some(wm) => format!("watermark {}", clock(wm)),
             None => "no watermark yet (a partition has sent nothing)".to_owned(),
         });
-        if behind > 0 {
+        let lateness = behind.iter().map(|e| e.arrival_time - e.event_time);
+        if let (Some(least), Some(most)) = (lateness.clone().min(), lateness.max()) {
+            let dropped = behind.iter().filter(|e| e.fate == Fate::Dropped).count();
             ui.label(format!(
-                "{behind} events more than an hour behind, drawn on the lower edge"
+                "+{} events {} to {} late ({dropped} dropped), drawn on the lower edge",
+                behind.len(),
+                human_duration(least),
+                human_duration(most),
             ));
         }
     });

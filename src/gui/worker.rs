@@ -52,6 +52,8 @@ pub enum Done {
         generation: u64,
         /// The lab.
         lab: LabData,
+        /// Wall-clock time it took.
+        took: Duration,
     },
     /// A sweep.
     Sweep {
@@ -106,8 +108,14 @@ impl Worker {
                             })
                         }
                         Job::Lab { scenario, request } => {
-                            LabData::compute_around(&scenario, &request, &mut || !stale())
-                                .map(|lab| Done::Lab { generation, lab })
+                            let started = Instant::now();
+                            LabData::compute_around(&scenario, &request, &mut || !stale()).map(
+                                |lab| Done::Lab {
+                                    generation,
+                                    lab,
+                                    took: started.elapsed(),
+                                },
+                            )
                         }
                         Job::Sweep(scenario) => Some(Done::Sweep {
                             generation,
