@@ -3,6 +3,7 @@
 
 pub mod advise;
 pub mod bench;
+pub mod job_text;
 pub mod lab;
 pub mod lessons;
 pub mod replay;

@@ -347,7 +347,7 @@ impl TidemarkApp {
 
     /// The streaming settings the lab runs with: the scenario's, with the lab's delay and
     /// lateness.
-    fn lab_settings(&self) -> crate::runner::streaming::StreamingSpec {
+    pub fn lab_settings(&self) -> crate::runner::streaming::StreamingSpec {
         let mut spec = lab_spec(&self.scenario);
         spec.watermark_delay = self.lab_knobs[0].value;
         spec.allowed_lateness = self.lab_knobs[1].value;

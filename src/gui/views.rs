@@ -166,6 +166,43 @@ fn hand_events(app: &mut TidemarkApp, ui: &mut egui::Ui, lab: Option<&LabData>) 
     changed
 }
 
+/// The lab's settings as the real engines' jobs: Flink SQL and PySpark, each copyable.
+fn equivalent_job(app: &TidemarkApp, ui: &mut egui::Ui) {
+    use crate::explore::job_text::{flink_sql, pyspark};
+    egui::CollapsingHeader::new("The equivalent job: Flink SQL and PySpark").show(ui, |ui| {
+        let query = &app.scenario.query;
+        let delay = app.lab_knobs[0].value;
+        let texts = [
+            ("Flink SQL", flink_sql(query, &app.lab_settings())),
+            (
+                "PySpark",
+                pyspark(query, delay, app.scenario.micro_batch.as_ref()),
+            ),
+        ];
+        ui.columns(2, |columns| {
+            for ((name, text), ui) in texts.iter().zip(columns) {
+                ui.horizontal(|ui| {
+                    ui.strong(*name);
+                    if ui.small_button("Copy").clicked() {
+                        ui.ctx().copy_text(text.clone());
+                    }
+                });
+                // Read-only code: kept as written (no wrapping), scrolled when long.
+                egui::ScrollArea::both()
+                    .id_salt(*name)
+                    .max_height(170.0)
+                    .show(ui, |ui| {
+                        ui.add(
+                            egui::TextEdit::multiline(&mut text.as_str())
+                                .code_editor()
+                                .desired_width(f32::INFINITY),
+                        );
+                    });
+            }
+        });
+    });
+}
+
 /// A fate in a few words.
 fn fate_name(fate: Fate) -> &'static str {
     match fate {
@@ -404,6 +441,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     changed |= jump_controls(app, ui);
     let lab = app.lab.clone();
     changed |= hand_events(app, ui, lab.as_deref());
+    equivalent_job(app, ui);
     if changed || (app.lab.is_none() && !app.lab_pending()) {
         app.recompute_lab();
     }
