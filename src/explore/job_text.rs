@@ -20,7 +20,10 @@ pub fn flink_sql(query: &QuerySpec, job: &StreamingSpec) -> String {
     };
     let window = match query.window {
         WindowSpec::Tumbling { size, offset } => {
-            format!("TUMBLE(TABLE orders, DESCRIPTOR(ts), {})", size_and(size, offset))
+            format!(
+                "TUMBLE(TABLE orders, DESCRIPTOR(ts), {})",
+                size_and(size, offset)
+            )
         }
         WindowSpec::Sliding {
             size,
@@ -111,9 +114,8 @@ pub fn pyspark(query: &QuerySpec, delay: Dur, micro_batch: Option<&MicroBatchSpe
     let aggregates: Vec<String> = (query.aggregations.iter())
         .map(|&a| format!("{}.alias(\"{}\")", spark_aggregate(a), a.name()))
         .collect();
-    let (trigger, mode) = micro_batch.map_or(
-        ("processingTime=\"1 minute\"".to_owned(), "update"),
-        |m| {
+    let (trigger, mode) =
+        micro_batch.map_or(("processingTime=\"1 minute\"".to_owned(), "update"), |m| {
             let trigger = match m.trigger {
                 Trigger::ProcessingTime(every) => {
                     format!("processingTime=\"{}\"", spark_duration(every))
@@ -127,8 +129,7 @@ pub fn pyspark(query: &QuerySpec, delay: Dur, micro_batch: Option<&MicroBatchSpe
                 OutputMode::Complete => "complete",
             };
             (trigger, mode)
-        },
-    );
+        });
     format!(
         "from pyspark.sql import functions as F\n\norders = (spark.readStream.format(\"kafka\")\n    .option(\"subscribe\", \"orders\")\n    .load()\n    # ... parse key, value and the event time ts from the message\n    .withWatermark(\"ts\", \"{}\"))\n\ntotals = (orders\n    .groupBy({group})\n    .agg({}))\n\n(totals.writeStream\n    .outputMode(\"{mode}\")\n    .trigger({trigger})\n    .format(\"console\")\n    .start())\n",
         spark_duration(delay),
@@ -139,7 +140,12 @@ pub fn pyspark(query: &QuerySpec, delay: Dur, micro_batch: Option<&MicroBatchSpe
 /// A SQL interval in the largest whole unit: `INTERVAL '5' MINUTE`.
 fn sql_interval(d: Dur) -> String {
     let ms = d.as_ms();
-    let units = [(86_400_000, "DAY"), (3_600_000, "HOUR"), (60_000, "MINUTE"), (1_000, "SECOND")];
+    let units = [
+        (86_400_000, "DAY"),
+        (3_600_000, "HOUR"),
+        (60_000, "MINUTE"),
+        (1_000, "SECOND"),
+    ];
     for (size, unit) in units {
         if ms % size == 0 {
             return format!("INTERVAL '{}' {unit}", ms / size);
@@ -205,9 +211,17 @@ mod tests {
     fn the_flink_job_has_the_watermark_and_the_window_tvf() {
         let mut job = StreamingSpec::with_delay(Dur::from_mins(5));
         let sql = flink_sql(&hourly(), &job);
-        assert!(sql.contains("WATERMARK FOR ts AS ts - INTERVAL '5' MINUTE"), "{sql}");
-        assert!(sql.contains("FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' HOUR))"));
-        assert!(sql.contains("COUNT(*) AS `count`, SUM(`value`) AS `sum`"), "{sql}");
+        assert!(
+            sql.contains("WATERMARK FOR ts AS ts - INTERVAL '5' MINUTE"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' HOUR))")
+        );
+        assert!(
+            sql.contains("COUNT(*) AS `count`, SUM(`value`) AS `sum`"),
+            "{sql}"
+        );
         assert!(!sql.contains("allowedLateness"));
         job.allowed_lateness = Dur::from_mins(10);
         assert!(flink_sql(&hourly(), &job).contains(".allowedLateness(Duration.ofMillis(600000))"));
@@ -220,25 +234,47 @@ mod tests {
             ..hourly()
         };
         // HOP takes the slide first, then the size.
-        assert!(flink_sql(&sliding, &job).contains("HOP(TABLE orders, DESCRIPTOR(ts), INTERVAL '2' MINUTE, INTERVAL '15' MINUTE)"));
+        assert!(flink_sql(&sliding, &job).contains(
+            "HOP(TABLE orders, DESCRIPTOR(ts), INTERVAL '2' MINUTE, INTERVAL '15' MINUTE)"
+        ));
         assert_eq!(sql_interval(Dur(1_500)), "INTERVAL '1.500' SECOND");
     }
 
     #[test]
     fn the_spark_job_has_the_watermark_window_trigger_and_mode() {
         let text = pyspark(&hourly(), Dur::from_mins(5), None);
-        assert!(text.contains(".withWatermark(\"ts\", \"5 minutes\")"), "{text}");
-        assert!(text.contains(".groupBy(F.window(\"ts\", \"1 hour\"), \"key\")"), "{text}");
-        assert!(text.contains(".outputMode(\"update\")") && text.contains("processingTime=\"1 minute\""));
+        assert!(
+            text.contains(".withWatermark(\"ts\", \"5 minutes\")"),
+            "{text}"
+        );
+        assert!(
+            text.contains(".groupBy(F.window(\"ts\", \"1 hour\"), \"key\")"),
+            "{text}"
+        );
+        assert!(
+            text.contains(".outputMode(\"update\")")
+                && text.contains("processingTime=\"1 minute\"")
+        );
         let mut spec = MicroBatchSpec::replay(Dur::from_secs(30), Dur::ZERO, OutputMode::Append);
         spec.trigger = Trigger::ProcessingTime(Dur::from_secs(30));
         let sessions = QuerySpec {
-            window: WindowSpec::Session { gap: Dur::from_mins(10) },
+            window: WindowSpec::Session {
+                gap: Dur::from_mins(10),
+            },
             ..hourly()
         };
         let text = pyspark(&sessions, Dur::ZERO, Some(&spec));
-        assert!(text.contains("F.session_window(\"ts\", \"10 minutes\")"), "{text}");
-        assert!(text.contains(".withWatermark(\"ts\", \"0 seconds\")"), "{text}");
-        assert!(text.contains(".outputMode(\"append\")") && text.contains("processingTime=\"30 seconds\""));
+        assert!(
+            text.contains("F.session_window(\"ts\", \"10 minutes\")"),
+            "{text}"
+        );
+        assert!(
+            text.contains(".withWatermark(\"ts\", \"0 seconds\")"),
+            "{text}"
+        );
+        assert!(
+            text.contains(".outputMode(\"append\")")
+                && text.contains("processingTime=\"30 seconds\"")
+        );
     }
 }

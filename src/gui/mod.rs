@@ -180,6 +180,8 @@ pub struct TidemarkApp {
     pub lab_jump: String,
     /// See [`lab_jump`](Self::lab_jump).
     pub lab_jump_error: Option<String>,
+    /// The event pinned in the lab, by (id, arrival): retried copies share an id.
+    pub lab_pinned: Option<(u64, crate::input::time::Ts)>,
     /// How long the last lab recomputed on its own took (milliseconds).
     pub lab_took_ms: Option<u128>,
     /// The lesson open, as an index of [`LESSONS`].
@@ -287,6 +289,7 @@ impl TidemarkApp {
             lab_form: ["delivery-2358".into(), "23:58".into(), "00:03".into()],
             lab_form_error: None,
             lab_took_ms: None,
+            lab_pinned: None,
             lesson,
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,

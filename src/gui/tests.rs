@@ -182,6 +182,20 @@ fn the_2358_delivery_added_by_hand_is_kept_at_5_minutes_and_dropped_at_2() {
             .query_by_label_contains("arrives 00:03:00: dropped")
             .is_some()
     );
+    // Pinned, the explanation stays above the picture until unpinned.
+    let hand = harness.state().persisted().lab_added[0].clone();
+    let lab = harness.state().lab.clone().unwrap();
+    let event = lab.hand_event(&hand).unwrap();
+    harness.state_mut().lab_pinned = Some((event.id, event.arrival_time));
+    harness.step();
+    assert!(
+        harness
+            .query_by_label_contains("added by hand, key delivery-2358")
+            .is_some()
+    );
+    harness.get_by_label("unpin").click();
+    harness.step();
+    assert_eq!(harness.state().lab_pinned, None);
     // An arrival outside the span shown is refused with the span.
     set_text(&mut harness, "arrives", "03:00");
     harness.get_by_label("Add").click();

@@ -558,7 +558,9 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .map(|(fate, _, _)| shown.iter().copied().filter(|e| e.fate == *fate).collect())
         .collect();
     let hand_shown: Vec<&LabEvent> = shown.iter().copied().filter(|e| e.by_hand).collect();
-    Plot::new("lab")
+    pinned_explanation(app, ui, &lab);
+    let point = |e: &LabEvent| [minutes(e.arrival_time), minutes(e.event_time).max(edge)];
+    let response = Plot::new("lab")
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .x_axis_label("processing time (UTC)")
         .y_axis_label("event time (UTC)")
@@ -677,6 +679,43 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .allow_hover(false),
             );
         });
+    // A click pins the event under the pointer (within 12 px), or unpins.
+    if response.response.clicked()
+        && let Some(pointer) = response.response.interact_pointer_pos()
+    {
+        let on_screen = |e: &LabEvent| {
+            let [x, y] = point(e);
+            (response.transform)
+                .position_from_point(&egui_plot::PlotPoint::new(x, y))
+                .distance(pointer)
+        };
+        app.lab_pinned = (shown.iter())
+            .map(|e| (on_screen(e), e))
+            .filter(|(d, _)| *d <= 12.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, e)| (e.id, e.arrival_time));
+    }
+}
+
+/// The explanation of the event pinned by a click, kept above the picture until unpinned.
+fn pinned_explanation(app: &mut TidemarkApp, ui: &mut egui::Ui, lab: &LabData) {
+    let Some((id, arrival)) = app.lab_pinned else {
+        ui.label("hover a dot to see why it fared as it did; click it to pin the explanation");
+        return;
+    };
+    let pinned = (lab.events.iter()).find(|e| (e.id, e.arrival_time) == (id, arrival));
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong("pinned");
+            if ui.small_button("unpin").clicked() {
+                app.lab_pinned = None;
+            }
+        });
+        match pinned {
+            Some(event) => ui.label(lab.explain(event)),
+            None => ui.label("the pinned event is not in the span shown"),
+        };
+    });
 }
 
 /// Window bands: open, fired but taking late events, closed.
