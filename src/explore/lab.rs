@@ -12,6 +12,8 @@ use crate::engine::window::{Window, WindowSpec};
 use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
 use crate::input::workload::Generator;
+use crate::runner::Runner;
+use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec};
 use crate::runner::streaming::{StreamingRunner, StreamingSpec};
 
 /// How an event fared.
@@ -45,6 +47,9 @@ pub struct LabRequest {
     pub around: Option<Ts>,
     /// Events added by hand, mixed into the workload by arrival time.
     pub added: Vec<HandEvent>,
+    /// Spark Structured Streaming's micro-batches on the same events, beside Flink (none:
+    /// Flink alone).
+    pub spark: Option<MicroBatchSpec>,
 }
 
 impl LabRequest {
@@ -54,6 +59,7 @@ impl LabRequest {
             spec,
             around: None,
             added: Vec::new(),
+            spark: None,
         }
     }
 }
@@ -115,6 +121,69 @@ pub struct LabData {
     pub allowed_lateness: Dur,
     /// The query's windows.
     pub window: WindowSpec,
+    /// Spark on the same events, when asked for.
+    pub spark: Option<SparkSide>,
+}
+
+/// Spark Structured Streaming on the lab's events: a watermark per micro-batch, and the late
+/// filter of each batch using the watermark of the batch before
+/// (`spark.sql.streaming.statefulOperator.allowMultiple`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SparkSide {
+    /// Whether Spark dropped each event, aligned with [`LabData::events`].
+    pub dropped: Vec<bool>,
+    /// Each micro-batch in the span: its start, and the watermark its late filter used
+    /// (none before the first batch with data).
+    pub batches: Vec<(Ts, Option<Ts>)>,
+    /// The trigger interval.
+    pub trigger: Dur,
+}
+
+impl SparkSide {
+    /// Events Flink drops and Spark keeps, and events Spark drops and Flink keeps.
+    pub fn differences(&self, events: &[LabEvent]) -> (usize, usize) {
+        let mut flink_only = 0;
+        let mut spark_only = 0;
+        for (event, &spark) in events.iter().zip(&self.dropped) {
+            match (event.fate == Fate::Dropped, spark) {
+                (true, false) => flink_only += 1,
+                (false, true) => spark_only += 1,
+                _ => {}
+            }
+        }
+        (flink_only, spark_only)
+    }
+}
+
+/// The Spark job set beside the lab's Flink job: the scenario's micro-batches (or a 1-minute
+/// trigger in update mode) with the lab's watermark delay.
+pub fn spark_beside(scenario: &Scenario, delay: Dur) -> MicroBatchSpec {
+    let mut spec = (scenario.micro_batch.clone()).unwrap_or_else(|| {
+        MicroBatchSpec::replay(
+            Dur::from_mins(1),
+            delay,
+            crate::runner::micro_batch::OutputMode::Update,
+        )
+    });
+    spec.watermark_delay = delay;
+    spec
+}
+
+/// Records Spark's batches (each starts with a sample of its watermark) and drops.
+#[derive(Default)]
+struct SparkRecorder {
+    batches: Vec<(Ts, Ts)>,
+    dropped: std::collections::HashSet<(u64, Ts)>,
+}
+
+impl StreamOutput for SparkRecorder {
+    fn result(&mut self, _emission: &Emission) {}
+    fn dropped(&mut self, event: &Event, _at: Ts) {
+        self.dropped.insert((event.id, event.arrival_time));
+    }
+    fn sample(&mut self, sample: &crate::engine::output::Sample) {
+        self.batches.push((sample.time, sample.watermark));
+    }
 }
 
 /// The watermark before any has been emitted (Flink's `Long.MIN_VALUE`).
@@ -127,7 +196,8 @@ pub const MAX_LAB_EVENTS: usize = 20_000;
 struct Recorder {
     fired: BTreeMap<Window, Ts>,
     late: BTreeMap<Window, Vec<Ts>>,
-    dropped: Vec<u64>,
+    /// By (id, arrival): a retried copy shares its original's id.
+    dropped: std::collections::HashSet<(u64, Ts)>,
 }
 
 impl StreamOutput for Recorder {
@@ -146,7 +216,7 @@ impl StreamOutput for Recorder {
         }
     }
     fn dropped(&mut self, event: &Event, _at: Ts) {
-        self.dropped.push(event.id);
+        self.dropped.insert((event.id, event.arrival_time));
     }
 }
 
@@ -198,6 +268,13 @@ impl LabData {
         });
         let mut runner = StreamingRunner::new(spec, &scenario.query);
         let mut recorder = Recorder::default();
+        let streams = scenario.workload.sources.len();
+        let mut spark = (request.spark.as_ref()).map(|s| {
+            (
+                MicroBatchRunner::new(s, &scenario.query, streams),
+                SparkRecorder::default(),
+            )
+        });
         let mut data = LabData {
             events: Vec::new(),
             watermark: Vec::new(),
@@ -207,8 +284,8 @@ impl LabData {
             keys: keys.clone(),
             allowed_lateness: spec.allowed_lateness,
             window: scenario.query.window,
+            spark: None,
         };
-        let mut ids = Vec::new();
         for (n, event) in arrivals.enumerate() {
             if event.arrival_time >= to || data.events.len() >= MAX_LAB_EVENTS {
                 break;
@@ -219,6 +296,9 @@ impl LabData {
             }
             let before = runner.watermark();
             runner.on_event(&event, &keys, &mut recorder);
+            if let Some((job, out)) = &mut spark {
+                Runner::on_event(job, &event, &keys, out);
+            }
             let after = runner.watermark();
             if event.arrival_time < from {
                 continue;
@@ -232,7 +312,6 @@ impl LabData {
             } else {
                 Fate::OnTime
             };
-            ids.push(event.id);
             data.events.push(LabEvent {
                 id: event.id,
                 key: event.key,
@@ -244,10 +323,33 @@ impl LabData {
                 by_hand: event.id > FIRST_HAND_ID - request.added.len() as u64,
             });
         }
-        for (event, id) in data.events.iter_mut().zip(&ids) {
-            if recorder.dropped.contains(id) {
+        for event in &mut data.events {
+            if recorder.dropped.contains(&(event.id, event.arrival_time)) {
                 event.fate = Fate::Dropped;
             }
+        }
+        if let Some((mut job, mut out)) = spark {
+            // The batches that read the span's arrivals run by its end.
+            Runner::advance_to(&mut job, to, &mut out);
+            let mut batches = Vec::new();
+            let mut previous: Option<Ts> = None;
+            for &(start, watermark) in &out.batches {
+                if start >= from && start <= to {
+                    batches.push((start, previous));
+                }
+                previous = (watermark != NO_WATERMARK).then_some(watermark);
+            }
+            let dropped = (data.events.iter())
+                .map(|e| out.dropped.contains(&(e.id, e.arrival_time)))
+                .collect();
+            data.spark = Some(SparkSide {
+                dropped,
+                batches,
+                trigger: request
+                    .spark
+                    .as_ref()
+                    .map_or(Dur::ZERO, |s| s.trigger.interval()),
+            });
         }
         // Every window an event shown falls in.
         let windows: Vec<Window> = data
@@ -330,6 +432,37 @@ impl LabData {
                 && self.keys.name(e.key) == hand.key
                 && (e.event_time, e.arrival_time) == (hand.event_time, hand.arrival_time)
         })
+    }
+
+    /// How Spark treated the `index`-th event, beside Flink's fate.
+    pub fn explain_spark(&self, index: usize) -> Option<String> {
+        let spark = self.spark.as_ref()?;
+        let event = self.events.get(index)?;
+        let dropped = *spark.dropped.get(index)?;
+        let mut windows = Vec::new();
+        self.window.assign(event.event_time, |w| windows.push(w));
+        let span = |w: &Window| format!("[{}, {})", clock(w.start), clock(w.end));
+        let names: Vec<String> = windows.iter().map(span).collect();
+        // The batch that reads an arrival is the first to start after it.
+        let batch = (spark.batches.iter()).find(|(start, _)| *start > event.arrival_time);
+        let read = batch.map_or("a batch after the span".to_owned(), |(start, watermark)| {
+            format!(
+                "the micro-batch at {}, whose late filter used the watermark of the batch before: {}",
+                clock(*start),
+                watermark.map_or("none yet".to_owned(), clock)
+            )
+        });
+        let fate = if dropped { "dropped" } else { "kept" };
+        let flink = match event.fate {
+            Fate::Dropped => "dropped",
+            Fate::OnTime | Fate::LateButKept => "kept",
+        };
+        Some(format!(
+            "Spark: {fate} (Flink: {flink})\nevent time {}, arrived {}, window {}\nread by {read}\nrule: a row is late when its window's end <= that watermark; Spark has no allowed lateness",
+            clock(event.event_time),
+            clock(event.arrival_time),
+            names.join(", "),
+        ))
     }
 
     /// The first arrival after processing time `t` (events are in arrival order).
@@ -619,6 +752,7 @@ mod tests {
                 spec,
                 around: Some(midnight),
                 added: vec![order.clone()],
+                spark: None,
             };
             let lab = LabData::compute_around(&scenario, &request, &mut || true).unwrap();
             let mine: Vec<_> = lab.events.iter().filter(|e| e.by_hand).collect();
@@ -635,6 +769,45 @@ mod tests {
             why.contains("dropped: [23:00:00, 00:00:00) was closed")
                 && why.contains("23:59:59 <= watermark"),
             "{why}"
+        );
+    }
+
+    /// Flink and Spark part ways on shipped scenarios. Waking kiosks: Flink's idleness lets the
+    /// watermark follow the busy partitions, so the kiosks' flushed orders are dropped; Spark
+    /// keeps one watermark per input stream and takes the minimum (multipleWatermarkPolicy
+    /// "min"), so the kiosk stream holds it back and keeps them. Allowed lateness: Flink keeps
+    /// late orders for an hour after a window's end, Spark has no allowed lateness.
+    #[test]
+    fn flink_and_spark_part_ways_on_waking_kiosks_and_on_allowed_lateness() {
+        let compare = |file: &str| {
+            let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let scenario = Scenario::from_ron(&text, &path).unwrap();
+            let spec = scenario.streaming.clone().unwrap();
+            let request = LabRequest {
+                spark: Some(spark_beside(&scenario, spec.watermark_delay)),
+                ..LabRequest::of(spec)
+            };
+            let lab = LabData::compute_around(&scenario, &request, &mut || true).unwrap();
+            let spark = lab.spark.as_ref().unwrap();
+            assert_eq!(spark.dropped.len(), lab.events.len());
+            assert!(
+                spark
+                    .batches
+                    .windows(2)
+                    .all(|b| b[1].0 - b[0].0 == spark.trigger)
+            );
+            spark.differences(&lab.events)
+        };
+        let (flink_only, spark_only) = compare("kafka_idle_partition_wakes_up.ron");
+        assert!(
+            flink_only >= 10 && spark_only == 0,
+            "{flink_only} {spark_only}"
+        );
+        let (flink_only, spark_only) = compare("flink_late_firings_upsert_sink.ron");
+        assert!(
+            flink_only == 0 && spark_only >= 10,
+            "{flink_only} {spark_only}"
         );
     }
 

@@ -18,6 +18,8 @@ pub struct Lesson {
     pub added: &'static [(&'static str, &'static str, &'static str)],
     /// What to look at, and what to try.
     pub look_at: &'static str,
+    /// Spark drawn beside Flink.
+    pub spark: bool,
 }
 
 impl Lesson {
@@ -53,6 +55,7 @@ pub const LESSONS: &[Lesson] = &[
                   is still open and counts it (hover it). Set the lab watermark delay to 2m: \
                   the watermark has passed 23:59:59.999, the window has fired, and Flink drops \
                   the delivery to its late side output.",
+        spark: false,
     },
     Lesson {
         title: "2. Too small or too large a watermark",
@@ -64,6 +67,7 @@ pub const LESSONS: &[Lesson] = &[
                   held all that time (60 windows for each of 40 stores). Set the lab watermark \
                   delay to 5s: windows fire seconds after they end, and the orders delayed \
                   longer turn red (dropped).",
+        spark: false,
     },
     Lesson {
         title: "3. Phones offline for hours",
@@ -74,6 +78,7 @@ pub const LESSONS: &[Lesson] = &[
                   to 8 hours: their windows closed long ago, so every one is dropped (hover one \
                   for its times). Only a watermark hours long would keep them, and it would hold \
                   every window that long: this is a job for a batch correction run.",
+        spark: false,
     },
     Lesson {
         title: "4. An idle Kafka partition stalls every window",
@@ -83,6 +88,7 @@ pub const LESSONS: &[Lesson] = &[
         look_at: "Three stores write to 8 partitions, so five never get a record. The watermark \
                   is the minimum over partitions: it never moves ('no watermark yet'), and no \
                   window fires. Lesson 5 adds withIdleness.",
+        spark: false,
     },
     Lesson {
         title: "5. Idleness lets the watermark move",
@@ -92,6 +98,7 @@ pub const LESSONS: &[Lesson] = &[
         look_at: "The same topic with withIdleness(1 minute): a partition without records for a \
                   minute no longer holds the watermark, which now follows the busy partitions, \
                   and each 5-minute window fires about 30 s after it ends.",
+        spark: false,
     },
     Lesson {
         title: "6. Allowed lateness and late firings",
@@ -102,6 +109,20 @@ pub const LESSONS: &[Lesson] = &[
                   still take late orders; each late order fires its window again (amber \
                   diamonds). Into an append sink every firing adds the whole total again: see \
                   Compare models, and flink_late_firings_upsert_sink.ron for the upsert sink.",
+        spark: false,
+    },
+    Lesson {
+        title: "7. Flink and Spark part ways",
+        scenario: "kafka_idle_partition_wakes_up.ron",
+        around: None,
+        added: &[],
+        look_at: "The same events through Flink (above) and Spark Structured Streaming \
+                  (below). Flink's idleness lets its watermark follow the busy store \
+                  partitions, so the orders a kiosk flushes on waking are dropped. Spark keeps a \
+                  watermark per input stream and takes the minimum, and each micro-batch filters \
+                  late rows with the watermark of the batch before: the kiosk stream holds it \
+                  back, and Spark keeps the ringed orders that Flink drops (hover one).",
+        spark: true,
     },
 ];
 
@@ -109,7 +130,7 @@ pub const LESSONS: &[Lesson] = &[
 mod tests {
     use super::*;
     use crate::compose::scenario::Scenario;
-    use crate::explore::lab::{Fate, LabData, LabRequest};
+    use crate::explore::lab::{Fate, LabData, LabRequest, spark_beside};
     use crate::input::time::Dur;
 
     /// The lab of `lesson` with its own settings, or the watermark bound `delay`.
@@ -125,10 +146,14 @@ mod tests {
         if let Some(d) = delay {
             spec.watermark_delay = d;
         }
+        let spark = lesson
+            .spark
+            .then(|| spark_beside(&scenario, spec.watermark_delay));
         let request = LabRequest {
             spec,
             around: lesson.moment(),
             added: lesson.hand_events(),
+            spark,
         };
         LabData::compute_around(&scenario, &request, &mut || true).unwrap()
     }
@@ -142,8 +167,17 @@ mod tests {
 
     #[test]
     fn each_lesson_shows_what_its_text_says() {
-        let [delivery, bounds, offline, stall, idleness, lateness] = LESSONS else {
-            panic!("six lessons");
+        let [
+            delivery,
+            bounds,
+            offline,
+            stall,
+            idleness,
+            lateness,
+            engines,
+        ] = LESSONS
+        else {
+            panic!("seven lessons");
         };
         // 1: the delivery is kept at 5 minutes and dropped at 2.
         let fate = |delay| {
@@ -176,6 +210,13 @@ mod tests {
         // 6: late firings within the allowed lateness.
         let lateness = lab(lateness, None);
         assert!(lateness.windows.iter().any(|w| !w.late_firings.is_empty()));
+        // 7: Spark keeps kiosk orders that Flink drops, and never the other way round.
+        let engines = lab(engines, None);
+        let (flink_only, spark_only) = engines.spark.as_ref().unwrap().differences(&engines.events);
+        assert!(
+            flink_only >= 10 && spark_only == 0,
+            "{flink_only} {spark_only}"
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::compose::run::RunOutput;
 use crate::compose::scenario::{DEFAULT_SCENARIO, Scenario};
-use crate::explore::lab::{HandEvent, LabData, LabRequest, Playback, PlaybackCommand};
+use crate::explore::lab::{
+    HandEvent, LabData, LabRequest, Playback, PlaybackCommand, spark_beside,
+};
 use crate::explore::lessons::{LESSONS, Lesson};
 use crate::explore::sweep::SweepPoint;
 use crate::input::time::Dur;
@@ -93,6 +95,8 @@ pub struct Persisted {
     pub lab_around: Option<crate::input::time::Ts>,
     /// The lesson open.
     pub lesson: Option<usize>,
+    /// Spark drawn beside Flink in the lab.
+    pub lab_spark: bool,
 }
 
 /// The last finished run.
@@ -363,6 +367,8 @@ impl TidemarkApp {
             spec: self.lab_settings(),
             around: self.lab_around,
             added: self.persisted.lab_added.clone(),
+            spark: (self.persisted.lab_spark)
+                .then(|| spark_beside(&self.scenario, self.lab_knobs[0].value)),
         }
     }
 
@@ -411,6 +417,9 @@ impl TidemarkApp {
                 self.lesson = lesson;
                 self.lab_around = taught.and_then(Lesson::moment);
                 self.persisted.lab_added = taught.map(Lesson::hand_events).unwrap_or_default();
+                if let Some(lesson) = taught {
+                    self.persisted.lab_spark = lesson.spark;
+                }
                 self.lab_form_error = None;
                 self.scenario = scenario;
                 self.persisted.scenario_name = name.to_owned();

@@ -229,6 +229,14 @@ fn each_lesson_opens_in_the_lab_with_its_text() {
         for hand in &app.persisted().lab_added {
             assert!(lab.hand_event(hand).is_some(), "{}", lesson.title);
         }
+        // Beside Spark, the events whose fate differs are counted above Spark's plot.
+        assert_eq!(lab.spark.is_some(), lesson.spark, "{}", lesson.title);
+        if let Some(spark) = &lab.spark {
+            let (flink_only, spark_only) = spark.differences(&lab.events);
+            assert!(flink_only + spark_only > 0);
+            let count = format!("{} events fare differently", flink_only + spark_only);
+            assert!(harness.query_by_label_contains(&count).is_some(), "{count}");
+        }
         assert!(
             harness
                 .query_by_label_contains(&lesson.look_at[..40])

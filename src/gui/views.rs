@@ -431,6 +431,13 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
         }
+        changed |= ui
+            .checkbox(&mut app.persisted.lab_spark, "Spark beside Flink")
+            .on_hover_text(
+                "the same events through Spark Structured Streaming's micro-batches: a \
+                 watermark per batch, the batch before's filtering late rows",
+            )
+            .changed();
     });
     if let Some(lesson) = app.lesson.and_then(|i| LESSONS.get(i)) {
         egui::Frame::group(ui.style()).show(ui, |ui| {
@@ -560,8 +567,28 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     let hand_shown: Vec<&LabEvent> = shown.iter().copied().filter(|e| e.by_hand).collect();
     pinned_explanation(app, ui, &lab);
     let point = |e: &LabEvent| [minutes(e.arrival_time), minutes(e.event_time).max(edge)];
-    let response = Plot::new("lab")
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+    // Beside Spark, Flink takes the upper half; the two plots zoom and pan together.
+    let height = match &lab.spark {
+        Some(_) => (ui.available_height() / 2.0 - 24.0).max(140.0),
+        None => ui.available_height(),
+    };
+    let differing: Vec<[f64; 2]> = (lab.spark.iter())
+        .flat_map(|spark| shown.iter().zip(&spark.dropped))
+        .filter(|(e, spark_dropped)| (e.fate == Fate::Dropped) != **spark_dropped)
+        .map(|(e, _)| point(e))
+        .collect();
+    if lab.spark.is_some() {
+        colour_key(ui);
+    }
+    let mut plot = Plot::new("lab")
+        .height(height)
+        .link_axis(egui::Id::unique("lab axes"), [true, true])
+        .link_cursor(egui::Id::unique("lab axes"), [true, true]);
+    // Two half-height plots have no room for legends: a key line says it instead.
+    if lab.spark.is_none() {
+        plot = plot.legend(Legend::default().position(egui_plot::Corner::LeftTop));
+    }
+    let response = plot
         .x_axis_label("processing time (UTC)")
         .y_axis_label("event time (UTC)")
         // Fixed axes over the whole span, so playback does not rescale them; zoom and pan stay.
@@ -649,6 +676,9 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             let by_hand: PlotPoints = (hand_shown.iter())
                 .map(|e| [minutes(e.arrival_time), minutes(e.event_time).max(edge)])
                 .collect();
+            if !differing.is_empty() {
+                plot.points(differing_rings(&differing));
+            }
             plot.points(
                 Points::new("added by hand", by_hand)
                     .shape(egui_plot::MarkerShape::Circle)
@@ -672,13 +702,16 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             }
             plot.line(
                 Line::new("watermark", PlotPoints::from(steps))
-                    .color(Color32::from_rgb(30, 60, 200))
+                    .color(FLINK_WATERMARK)
                     .width(2.0)
                     // Hovering near the line explains the event there, which tells the
                     // watermark it met; the line's own value is in the status line.
                     .allow_hover(false),
             );
         });
+    if let Some(spark) = &lab.spark {
+        spark_plot(ui, &lab, spark, &shown, &differing, [lowest, edge]);
+    }
     // A click pins the event under the pointer (within 12 px), or unpins.
     if response.response.clicked()
         && let Some(pointer) = response.response.interact_pointer_pos()
@@ -695,6 +728,131 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, e)| (e.id, e.arrival_time));
     }
+}
+
+/// What the colours of the two plots mean, in one line (they have no room for legends).
+fn colour_key(ui: &mut egui::Ui) {
+    ui.horizontal_wrapped(|ui| {
+        let keys = [
+            ("on time / kept", ON_TIME),
+            ("late but kept, allowed lateness", LATE_KEPT),
+            ("dropped", DROPPED),
+            ("Flink's watermark", FLINK_WATERMARK),
+            ("Spark's late filter", SPARK_WATERMARK),
+            ("fares differently", DIFFERS),
+            ("added by hand", HAND),
+        ];
+        for (name, colour) in keys {
+            ui.label(RichText::new(name).color(colour));
+        }
+    });
+}
+
+/// Rings around the events whose fate differs between Flink and Spark.
+fn differing_rings(points: &[[f64; 2]]) -> Points<'static> {
+    Points::new("fares differently", PlotPoints::from(points.to_vec()))
+        .filled(false)
+        .color(DIFFERS)
+        .radius(7.0)
+}
+
+/// Spark Structured Streaming on the same events, under Flink's plot and linked to it: kept
+/// and dropped rows, the watermark each batch's late filter used, the trigger grid.
+fn spark_plot(
+    ui: &mut egui::Ui,
+    lab: &LabData,
+    spark: &crate::explore::lab::SparkSide,
+    shown: &[&LabEvent],
+    differing: &[[f64; 2]],
+    [lowest, edge]: [f64; 2],
+) {
+    let minutes = |t: Ts| (t.as_ms().saturating_sub(lab.from.as_ms())) as f64 / 60_000.0;
+    let clock_at = |minutes: f64| clock(lab.from + Dur((minutes * 60_000.0).round() as i64));
+    let point = |e: &LabEvent| [minutes(e.arrival_time), minutes(e.event_time).max(edge)];
+    let (flink_only, spark_only) = spark.differences(
+        shown
+            .iter()
+            .copied()
+            .copied()
+            .collect::<Vec<_>>()
+            .as_slice(),
+    );
+    let spark_dropped = spark
+        .dropped
+        .iter()
+        .take(shown.len())
+        .filter(|d| **d)
+        .count();
+    ui.label(format!(
+        "Spark Structured Streaming, a micro-batch every {}: kept {}, dropped {spark_dropped}; {} events fare differently ({flink_only} dropped by Flink only, {spark_only} by Spark only)",
+        human_duration(spark.trigger),
+        shown.len() - spark_dropped,
+        flink_only + spark_only,
+    ));
+    // Indices into `shown` by Spark's fate, in drawing order (hover finds them by index).
+    let (kept, dropped): (Vec<usize>, Vec<usize>) =
+        (0..shown.len()).partition(|&i| !spark.dropped[i]);
+    let cursor = shown.last().map_or(lab.from, |e| e.arrival_time);
+    Plot::new("lab spark")
+        .link_axis(egui::Id::unique("lab axes"), [true, true])
+        .link_cursor(egui::Id::unique("lab axes"), [true, true])
+        .x_axis_label("processing time (UTC)")
+        .y_axis_label("event time (UTC)")
+        .default_x_bounds(0.0, minutes(lab.to).max(1.0))
+        .default_y_bounds(lowest, minutes(lab.to).max(lowest + 1.0))
+        .x_axis_formatter(move |mark, _| clock_at(mark.value))
+        .y_axis_formatter(move |mark, _| clock_at(mark.value))
+        .label_formatter(|position| match position {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name, index, ..
+            } => match *plot_name {
+                "Spark kept" => lab.explain_spark(*kept.get(*index)?),
+                "Spark dropped" => lab.explain_spark(*dropped.get(*index)?),
+                _ => None,
+            },
+            egui_plot::HoverPosition::Elsewhere { position } => Some(format!(
+                "arrival {}\nevent time {}",
+                clock_at(position.x),
+                clock_at(position.y)
+            )),
+        })
+        .show(ui, |plot| {
+            // The trigger grid, when its lines stay apart.
+            if spark.batches.len() <= 120 {
+                for &(start, _) in spark.batches.iter().filter(|(s, _)| *s <= cursor) {
+                    plot.vline(
+                        egui_plot::VLine::new("micro-batch", minutes(start))
+                            .color(Color32::from_gray(110))
+                            .width(0.5),
+                    );
+                }
+            }
+            if !differing.is_empty() {
+                plot.points(differing_rings(differing));
+            }
+            for (name, indices, colour) in [
+                ("Spark kept", &kept, ON_TIME),
+                ("Spark dropped", &dropped, DROPPED),
+            ] {
+                let points: PlotPoints = indices.iter().map(|&i| point(shown[i])).collect();
+                plot.points(Points::new(name, points).color(colour).radius(2.5));
+            }
+            // The watermark each batch's late filter used, from its start to the next.
+            let mut steps: Vec<[f64; 2]> = Vec::new();
+            for &(start, watermark) in spark.batches.iter().filter(|(s, _)| *s <= cursor) {
+                let Some(w) = watermark else { continue };
+                if let Some(&[_, y]) = steps.last() {
+                    steps.push([minutes(start), y]);
+                }
+                steps.push([minutes(start), minutes(w).max(edge)]);
+            }
+            plot.line(
+                Line::new("Spark's late filter", PlotPoints::from(steps))
+                    .color(SPARK_WATERMARK)
+                    .width(2.0)
+                    .allow_hover(false),
+            );
+        });
 }
 
 /// The explanation of the event pinned by a click, kept above the picture until unpinned.
@@ -725,6 +883,12 @@ const CLOSED: Color32 = Color32::from_gray(200);
 const ON_TIME: Color32 = Color32::from_rgb(40, 160, 60);
 const LATE_KEPT: Color32 = Color32::from_rgb(240, 150, 20);
 const DROPPED: Color32 = Color32::from_rgb(210, 40, 40);
+/// The ring around an event whose fate differs between the engines.
+const DIFFERS: Color32 = Color32::from_rgb(250, 220, 40);
+/// Flink's watermark.
+const FLINK_WATERMARK: Color32 = Color32::from_rgb(30, 60, 200);
+/// Spark's late-filter watermark.
+const SPARK_WATERMARK: Color32 = Color32::from_rgb(230, 120, 30);
 /// The ring around an event added by hand.
 const HAND: Color32 = Color32::from_rgb(230, 40, 200);
 
