@@ -92,9 +92,11 @@ pub fn pyspark(query: &QuerySpec, delay: Dur, micro_batch: Option<&MicroBatchSpe
             slide,
             offset,
         } => {
-            let start = (offset != Dur::ZERO)
-                .then(|| format!(", \"{}\"", spark_duration(offset)))
-                .unwrap_or_default();
+            let start = if offset == Dur::ZERO {
+                String::new()
+            } else {
+                format!(", \"{}\"", spark_duration(offset))
+            };
             format!(
                 "F.window(\"ts\", \"{}\", \"{}\"{start})",
                 spark_duration(size),
