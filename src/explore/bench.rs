@@ -17,6 +17,7 @@ use crate::engine::query::QuerySpec;
 use crate::engine::watermark::BoundedOutOfOrderness;
 use crate::engine::window::WindowSpec;
 use crate::engine::{OperatorConfig, Output, WatermarkEmit, WindowOperator, WindowResult};
+use crate::explore::lab::LabData;
 use crate::input::event::{Event, KeyId};
 use crate::input::time::{Dur, Ts};
 use crate::input::trace::TimeFormat;
@@ -177,11 +178,14 @@ pub enum Measure {
     ProductionDay,
     /// Replay of a 1-million-row CSV trace, streaming runner, per-event watermarks.
     ReplayCsv,
+    /// The watermark lab of the slowest built-in lesson, recomputed as after a slider move
+    /// (the median of 9 per lesson).
+    LessonLab,
 }
 
 impl Measure {
     /// Every figure, in the order printed.
-    pub const ALL: [Measure; 8] = [
+    pub const ALL: [Measure; 9] = [
         Measure::Reference,
         Measure::Engine,
         Measure::EndToEnd,
@@ -190,6 +194,7 @@ impl Measure {
         Measure::HourlyWindows8h,
         Measure::ProductionDay,
         Measure::ReplayCsv,
+        Measure::LessonLab,
     ];
 
     /// The name on the command line (`tidemark bench --only NAME`).
@@ -203,6 +208,7 @@ impl Measure {
             Measure::HourlyWindows8h => "hourly-8h",
             Measure::ProductionDay => "production-day",
             Measure::ReplayCsv => "replay-csv",
+            Measure::LessonLab => "lesson-lab",
         }
     }
 
@@ -217,6 +223,7 @@ impl Measure {
             Measure::HourlyWindows8h => "1-hour windows, 1,000 events/s, 8 h",
             Measure::ProductionDay => "production day, batch + micro-batch + streaming",
             Measure::ReplayCsv => "replay of a 1 M-row CSV, per-event watermarks",
+            Measure::LessonLab => "watermark lab, slowest lesson (median of 9)",
         }
     }
 
@@ -248,6 +255,7 @@ impl Measure {
             Measure::HourlyWindows8h => run_measured(&production_hours(Dur::from_hours(8))),
             Measure::ProductionDay => run_measured(&production_day()),
             Measure::ReplayCsv => replay_csv(1_000_000),
+            Measure::LessonLab => slowest_lesson_lab(),
         };
         Figure {
             name: self.name().to_owned(),
@@ -316,6 +324,38 @@ fn run_measured(scenario: &Scenario) -> Figure {
             .unwrap_or(0.0) as u64,
         seconds,
         peak_mib: peak_memory_mib(),
+    }
+}
+
+/// Each lesson's lab computed 9 times; the figure of the lesson whose median is slowest
+/// (events: those it shows).
+fn slowest_lesson_lab() -> Figure {
+    reset_peak_memory();
+    let median = |lesson: &crate::explore::lessons::Lesson| {
+        let (scenario, request) = (lesson.scenario(), lesson.request(None));
+        let mut runs: Vec<Figure> = (0..9)
+            .map(|_| {
+                let started = Instant::now();
+                let lab = LabData::compute_around(&scenario, &request, &mut || true)
+                    .expect("never cancelled");
+                Figure {
+                    name: String::new(),
+                    events: lab.events.len() as u64,
+                    seconds: started.elapsed().as_secs_f64(),
+                    peak_mib: 0.0,
+                }
+            })
+            .collect();
+        runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+        runs.swap_remove(4)
+    };
+    let slowest = (crate::explore::lessons::LESSONS.iter())
+        .map(median)
+        .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
+        .expect("there are lessons");
+    Figure {
+        peak_mib: peak_memory_mib(),
+        ..slowest
     }
 }
 

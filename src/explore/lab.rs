@@ -100,6 +100,8 @@ pub struct LabWindow {
     pub closed_at: Option<Ts>,
     /// Its late firings (processing time): one per late event it took.
     pub late_firings: Vec<Ts>,
+    /// Its early (speculative) firings before the watermark reached its end.
+    pub early_firings: Vec<Ts>,
 }
 
 /// Everything the lab draws.
@@ -155,6 +157,11 @@ impl SparkSide {
     }
 }
 
+/// The lab's Flink job: the scenario's streaming job, or one with a 5-minute bound.
+pub fn flink_job(scenario: &Scenario) -> StreamingSpec {
+    (scenario.streaming.clone()).unwrap_or_else(|| StreamingSpec::with_delay(Dur::from_mins(5)))
+}
+
 /// The Spark job set beside the lab's Flink job: the scenario's micro-batches (or a 1-minute
 /// trigger in update mode) with the lab's watermark delay.
 pub fn spark_beside(scenario: &Scenario, delay: Dur) -> MicroBatchSpec {
@@ -196,6 +203,7 @@ pub const MAX_LAB_EVENTS: usize = 20_000;
 struct Recorder {
     fired: BTreeMap<Window, Ts>,
     late: BTreeMap<Window, Vec<Ts>>,
+    early: BTreeMap<Window, Vec<Ts>>,
     /// By (id, arrival): a retried copy shares its original's id.
     dropped: std::collections::HashSet<(u64, Ts)>,
 }
@@ -212,7 +220,12 @@ impl StreamOutput for Recorder {
                 .entry(window)
                 .or_default()
                 .push(emission.emit_time),
-            _ => {}
+            ResultKind::Early => self
+                .early
+                .entry(window)
+                .or_default()
+                .push(emission.emit_time),
+            ResultKind::OnTime => {}
         }
     }
     fn dropped(&mut self, event: &Event, _at: Ts) {
@@ -376,6 +389,7 @@ impl LabData {
                         .get(data.watermark.partition_point(|&(_, w)| w < cleanup))
                         .map(|&(at, _)| at),
                     late_firings: recorder.late.remove(&window).unwrap_or_default(),
+                    early_firings: recorder.early.remove(&window).unwrap_or_default(),
                 }
             })
             .collect();
@@ -463,6 +477,20 @@ impl LabData {
             clock(event.arrival_time),
             names.join(", "),
         ))
+    }
+
+    /// The first firing of any window (early, on time or late) after processing time `t`.
+    pub fn next_firing_after(&self, t: Ts) -> Option<Ts> {
+        (self.windows.iter())
+            .flat_map(|w| {
+                (w.early_firings
+                    .iter()
+                    .chain(&w.fired_at)
+                    .chain(&w.late_firings))
+                .copied()
+            })
+            .filter(|&f| f > t)
+            .min()
     }
 
     /// The first arrival after processing time `t` (events are in arrival order).
@@ -668,6 +696,29 @@ mod tests {
         // 12:09:59.999 (about 12:15): ten minutes of processing time taking late events.
         assert!(closed - fired > Dur::from_mins(9) && closed - fired < Dur::from_mins(11));
         assert!(w.late_firings.iter().all(|&t| t >= fired && t <= closed));
+        let before = fired - Dur(1);
+        let next = lab.next_firing_after(before).unwrap();
+        assert!(next > before && next <= fired);
+        assert_eq!(lab.next_firing_after(lab.to), None);
+    }
+
+    /// Early firings (a processing-time trigger before the window's end) are kept per window.
+    #[test]
+    fn early_firings_come_before_the_window_ends() {
+        let text = include_str!("../../scenarios/freshmart_fraud_check.ron");
+        let scenario = Scenario::from_ron(text, "fraud.ron").unwrap();
+        let spec = scenario.streaming.clone().unwrap();
+        assert!(spec.early_firing.is_some());
+        let lab = LabData::compute(&scenario, &spec);
+        let early: Vec<_> = (lab.windows.iter())
+            .flat_map(|w| w.early_firings.iter().map(move |&t| (w, t)))
+            .collect();
+        assert!(!early.is_empty());
+        assert!(
+            early
+                .iter()
+                .all(|(w, t)| w.fired_at.is_none_or(|f| *t <= f))
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ use crate::input::time::Ts;
 pub struct Lesson {
     /// Its title in the menu.
     pub title: &'static str,
-    /// The shipped scenario it opens (a file of `scenarios/`).
-    pub scenario: &'static str,
+    /// The shipped scenario it opens: its file name in `scenarios/` and its text.
+    pub scenario: (&'static str, &'static str),
     /// The moment to show (`2026-03-17 23:00`); none: the middle of the workload.
     pub around: Option<&'static str>,
     /// Events to add by hand: (key, event time, arrival), clock times near `around`.
@@ -23,6 +23,34 @@ pub struct Lesson {
 }
 
 impl Lesson {
+    /// Its scenario, read.
+    pub fn scenario(&self) -> crate::compose::scenario::Scenario {
+        let (name, text) = self.scenario;
+        crate::compose::scenario::Scenario::from_ron(text, name)
+            .expect("shipped scenarios are valid")
+    }
+
+    /// The lab request the lesson opens with: the scenario's streaming job (with `delay` as
+    /// its watermark bound, if given), its moment, its events, Spark beside Flink if asked.
+    pub fn request(
+        &self,
+        delay: Option<crate::input::time::Dur>,
+    ) -> crate::explore::lab::LabRequest {
+        let scenario = self.scenario();
+        let mut spec = crate::explore::lab::flink_job(&scenario);
+        if let Some(d) = delay {
+            spec.watermark_delay = d;
+        }
+        let spark = (self.spark)
+            .then(|| crate::explore::lab::spark_beside(&scenario, spec.watermark_delay));
+        crate::explore::lab::LabRequest {
+            spec,
+            around: self.moment(),
+            added: self.hand_events(),
+            spark,
+        }
+    }
+
     /// The moment to show, read.
     pub fn moment(&self) -> Option<Ts> {
         let text = self.around?;
@@ -43,11 +71,18 @@ impl Lesson {
     }
 }
 
+/// A shipped scenario's file name and text.
+macro_rules! shipped {
+    ($file:literal) => {
+        ($file, include_str!(concat!("../../scenarios/", $file)))
+    };
+}
+
 /// The lessons, in teaching order.
 pub const LESSONS: &[Lesson] = &[
     Lesson {
         title: "1. The 23:58 delivery",
-        scenario: "lesson_2358_delivery.ron",
+        scenario: shipped!("lesson_2358_delivery.ron"),
         around: Some("2026-03-18 00:00"),
         added: &[("delivery-2358", "23:58", "00:03")],
         look_at: "The ringed delivery was marked at 23:58 and reached Kafka at 00:03. With the \
@@ -59,7 +94,7 @@ pub const LESSONS: &[Lesson] = &[
     },
     Lesson {
         title: "2. Too small or too large a watermark",
-        scenario: "state_growth_watermark_delay.ron",
+        scenario: shipped!("state_growth_watermark_delay.ron"),
         around: None,
         added: &[],
         look_at: "One-minute windows with a 1-hour bound: nothing is dropped, but no window \
@@ -71,7 +106,7 @@ pub const LESSONS: &[Lesson] = &[
     },
     Lesson {
         title: "3. Phones offline for hours",
-        scenario: "mobile_offline_skew.ron",
+        scenario: shipped!("mobile_offline_skew.ron"),
         around: None,
         added: &[],
         look_at: "The red dots on the lower edge are taps from phones that were offline for 1 \
@@ -82,7 +117,7 @@ pub const LESSONS: &[Lesson] = &[
     },
     Lesson {
         title: "4. An idle Kafka partition stalls every window",
-        scenario: "kafka_idle_partition_stall.ron",
+        scenario: shipped!("kafka_idle_partition_stall.ron"),
         around: None,
         added: &[],
         look_at: "Three stores write to 8 partitions, so five never get a record. The watermark \
@@ -92,7 +127,7 @@ pub const LESSONS: &[Lesson] = &[
     },
     Lesson {
         title: "5. Idleness lets the watermark move",
-        scenario: "kafka_idle_partition_fixed.ron",
+        scenario: shipped!("kafka_idle_partition_fixed.ron"),
         around: None,
         added: &[],
         look_at: "The same topic with withIdleness(1 minute): a partition without records for a \
@@ -102,7 +137,7 @@ pub const LESSONS: &[Lesson] = &[
     },
     Lesson {
         title: "6. Allowed lateness and late firings",
-        scenario: "flink_late_firings_append_sink.ron",
+        scenario: shipped!("flink_late_firings_append_sink.ron"),
         around: None,
         added: &[],
         look_at: "Amber bands: windows that have fired but, for their hour of allowed lateness, \
@@ -113,7 +148,7 @@ pub const LESSONS: &[Lesson] = &[
     },
     Lesson {
         title: "7. Flink and Spark part ways",
-        scenario: "kafka_idle_partition_wakes_up.ron",
+        scenario: shipped!("kafka_idle_partition_wakes_up.ron"),
         around: None,
         added: &[],
         look_at: "The same events through Flink (above) and Spark Structured Streaming \
@@ -129,33 +164,13 @@ pub const LESSONS: &[Lesson] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compose::scenario::Scenario;
-    use crate::explore::lab::{Fate, LabData, LabRequest, spark_beside};
+    use crate::explore::lab::{Fate, LabData};
     use crate::input::time::Dur;
 
     /// The lab of `lesson` with its own settings, or the watermark bound `delay`.
     fn lab(lesson: &Lesson, delay: Option<Dur>) -> LabData {
-        let path = format!(
-            "{}/scenarios/{}",
-            env!("CARGO_MANIFEST_DIR"),
-            lesson.scenario
-        );
-        let text = std::fs::read_to_string(&path).unwrap();
-        let scenario = Scenario::from_ron(&text, &path).unwrap();
-        let mut spec = scenario.streaming.clone().unwrap();
-        if let Some(d) = delay {
-            spec.watermark_delay = d;
-        }
-        let spark = lesson
-            .spark
-            .then(|| spark_beside(&scenario, spec.watermark_delay));
-        let request = LabRequest {
-            spec,
-            around: lesson.moment(),
-            added: lesson.hand_events(),
-            spark,
-        };
-        LabData::compute_around(&scenario, &request, &mut || true).unwrap()
+        let request = lesson.request(delay);
+        LabData::compute_around(&lesson.scenario(), &request, &mut || true).unwrap()
     }
 
     fn dropped(lab: &LabData) -> usize {
@@ -225,9 +240,11 @@ mod tests {
             let path = format!(
                 "{}/scenarios/{}",
                 env!("CARGO_MANIFEST_DIR"),
-                lesson.scenario
+                lesson.scenario.0
             );
-            assert!(std::path::Path::new(&path).exists(), "{}", lesson.scenario);
+            assert!(std::path::Path::new(&path).exists(), "{}", lesson.title);
+            // Reading it panics on a scenario that no longer parses.
+            lesson.scenario();
             assert!(lesson.look_at.is_ascii(), "{}", lesson.title);
         }
     }

@@ -22,7 +22,7 @@ use crate::explore::lessons::{LESSONS, Lesson};
 use crate::explore::sweep::SweepPoint;
 use crate::input::time::Dur;
 use crate::input::validation::Problem;
-use worker::{Done, Job, Worker, lab_spec};
+use worker::{Done, Job, Worker};
 
 /// A shipped scenario compiled into the app: its file name and text.
 macro_rules! built_in {
@@ -355,7 +355,7 @@ impl TidemarkApp {
     /// The streaming settings the lab runs with: the scenario's, with the lab's delay and
     /// lateness.
     pub fn lab_settings(&self) -> crate::runner::streaming::StreamingSpec {
-        let mut spec = lab_spec(&self.scenario);
+        let mut spec = crate::explore::lab::flink_job(&self.scenario);
         spec.watermark_delay = self.lab_knobs[0].value;
         spec.allowed_lateness = self.lab_knobs[1].value;
         spec
@@ -448,10 +448,7 @@ impl TidemarkApp {
         let Some(lesson) = LESSONS.get(index) else {
             return;
         };
-        let Some(&(name, text)) = BUILT_IN.iter().find(|(n, _)| *n == lesson.scenario) else {
-            self.status = format!("lesson scenario {} is not built in", lesson.scenario);
-            return;
-        };
+        let (name, text) = lesson.scenario;
         self.load_as(name, text, Some(index));
         self.persisted.view = View::Lab;
     }

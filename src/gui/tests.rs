@@ -223,7 +223,7 @@ fn each_lesson_opens_in_the_lab_with_its_text() {
         wait_for_lab(&mut harness);
         let app = harness.state();
         assert_eq!(app.lesson, Some(index));
-        assert_eq!(app.persisted().scenario_name, lesson.scenario);
+        assert_eq!(app.persisted().scenario_name, lesson.scenario.0);
         assert_eq!(app.persisted().view, View::Lab);
         let lab = app.lab.clone().unwrap();
         for hand in &app.persisted().lab_added {

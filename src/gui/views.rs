@@ -480,6 +480,11 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         {
             app.playback(PlaybackCommand::Seek(t));
         }
+        if ui.button("Next firing").clicked()
+            && let Some(t) = lab.next_firing_after(app.playback.cursor)
+        {
+            app.playback(PlaybackCommand::Seek(t));
+        }
         // Simulated time per real second.
         let speeds = [(1.0, "x1"), (10.0, "x10"), (60.0, "x60"), (600.0, "x600")];
         let current = app.playback.speed / 1_000.0;
@@ -526,6 +531,9 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .collect();
     let count = |fate: Fate| shown.iter().filter(|e| e.fate == fate).count();
     ui.horizontal_wrapped(|ui| {
+        if lab.events.is_empty() {
+            ui.label("no events arrive in this span: jump to another hour");
+        }
         ui.label(RichText::new(format!("on time {}", count(Fate::OnTime))).color(ON_TIME));
         ui.label(
             RichText::new(format!("late but kept {}", count(Fate::LateButKept))).color(LATE_KEPT),
@@ -621,6 +629,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             // allowed lateness) still taking late events until it closes, then closed.
             let mut on_time_firings = Vec::new();
             let mut late_firings = Vec::new();
+            let mut early_firings = Vec::new();
             for w in lab.windows.iter().filter(|w| w.window.end > oldest_drawn) {
                 let (y0, y1) = (minutes(w.window.start).max(edge), minutes(w.window.end));
                 let fired = w.fired_at.filter(|&f| f <= cursor);
@@ -659,11 +668,20 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                         .filter(|&&t| t <= cursor)
                         .map(|&t| [minutes(t), y1]),
                 );
+                early_firings.extend(
+                    (w.early_firings.iter())
+                        .filter(|&&t| t <= cursor)
+                        .map(|&t| [minutes(t), y1]),
+                );
             }
             for (name, points, colour) in [
+                ("early firing", early_firings, EARLY),
                 ("on-time firing", on_time_firings, ON_TIME),
                 ("late firing", late_firings, LATE_KEPT),
             ] {
+                if points.is_empty() {
+                    continue;
+                }
                 plot.points(
                     Points::new(name, PlotPoints::from(points))
                         .shape(egui_plot::MarkerShape::Diamond)
@@ -885,6 +903,8 @@ const LATE_KEPT: Color32 = Color32::from_rgb(240, 150, 20);
 const DROPPED: Color32 = Color32::from_rgb(210, 40, 40);
 /// The ring around an event whose fate differs between the engines.
 const DIFFERS: Color32 = Color32::from_rgb(250, 220, 40);
+/// A speculative firing before the window's end.
+const EARLY: Color32 = Color32::from_rgb(90, 200, 230);
 /// Flink's watermark.
 const FLINK_WATERMARK: Color32 = Color32::from_rgb(30, 60, 200);
 /// Spark's late-filter watermark.

@@ -11,7 +11,6 @@ use crate::compose::run::{RunOutput, run_scenario_unless_cancelled};
 use crate::compose::scenario::Scenario;
 use crate::explore::lab::{LabData, LabRequest};
 use crate::explore::sweep::{SweepPoint, default_delays, sweep_watermark_delay};
-use crate::runner::streaming::StreamingSpec;
 
 /// Work for the worker.
 pub enum Job {
@@ -166,13 +165,4 @@ impl Worker {
     pub fn drain(&self) -> Vec<Done> {
         self.done.try_iter().collect()
     }
-}
-
-/// The streaming settings the lab shows: the scenario's, or Flink's defaults with a 5-minute
-/// bound.
-pub fn lab_spec(scenario: &Scenario) -> StreamingSpec {
-    scenario
-        .streaming
-        .clone()
-        .unwrap_or_else(|| StreamingSpec::with_delay(crate::input::time::Dur::from_mins(5)))
 }
