@@ -50,6 +50,9 @@ pub struct LabRequest {
     /// Spark Structured Streaming's micro-batches on the same events, beside Flink (none:
     /// Flink alone).
     pub spark: Option<MicroBatchSpec>,
+    /// The processing time shown around the hour (none: 90 minutes), five ninths of it
+    /// before the hour.
+    pub span: Option<Dur>,
 }
 
 impl LabRequest {
@@ -60,6 +63,7 @@ impl LabRequest {
             around: None,
             added: Vec::new(),
             spark: None,
+            span: None,
         }
     }
 }
@@ -113,6 +117,8 @@ pub struct LabData {
     pub watermark: Vec<(Ts, Ts)>,
     /// Windows in start order.
     pub windows: Vec<LabWindow>,
+    /// The hour the span is around.
+    pub hour: Ts,
     /// The processing-time span shown.
     pub from: Ts,
     /// End of the span shown.
@@ -196,6 +202,9 @@ impl StreamOutput for SparkRecorder {
 /// The watermark before any has been emitted (Flink's `Long.MIN_VALUE`).
 const NO_WATERMARK: Ts = Ts(i64::MIN);
 
+/// The processing time the lab shows by default: 50 minutes before the hour, 40 after.
+pub const DEFAULT_SPAN: Dur = Dur::from_mins(90);
+
 /// How many events the lab shows at most.
 pub const MAX_LAB_EVENTS: usize = 20_000;
 
@@ -256,7 +265,8 @@ impl LabData {
         let middle = start + Dur(scenario.workload.duration.as_ms() / 2);
         let around = around.unwrap_or(middle).clamp(start, end);
         let hour = (around + Dur::from_mins(30)).floor_to(Dur::from_hours(1));
-        let (from, to) = (hour - Dur::from_mins(50), hour + Dur::from_mins(40));
+        let span = request.span.unwrap_or(DEFAULT_SPAN).as_ms();
+        let (from, to) = (hour - Dur(span / 9 * 5), hour + Dur(span / 9 * 4));
         let mut generator = Generator::new(&scenario.workload, scenario.seed);
         let mut keys: KeyTable = generator.keys().clone();
         let mut added: Vec<Event> = (request.added.iter().zip(0..))
@@ -292,6 +302,7 @@ impl LabData {
             events: Vec::new(),
             watermark: Vec::new(),
             windows: Vec::new(),
+            hour,
             from,
             to,
             keys: keys.clone(),
@@ -773,6 +784,20 @@ mod tests {
                 .unwrap_err()
                 .contains("23:00")
         );
+        // Three hours shown: 100 minutes before the hour, 80 after.
+        let wide = LabRequest {
+            span: Some(Dur::from_hours(3)),
+            ..request
+        };
+        let lab = LabData::compute_around(&scenario, &wide, &mut || true).unwrap();
+        assert_eq!(lab.hour, midnight);
+        assert_eq!(
+            (lab.from, lab.to),
+            (
+                midnight - Dur::from_mins(100),
+                midnight + Dur::from_mins(80)
+            )
+        );
         let request = LabRequest::of(spec);
         assert!(LabData::compute_around(&scenario, &request, &mut || false).is_none());
     }
@@ -804,6 +829,7 @@ mod tests {
                 around: Some(midnight),
                 added: vec![order.clone()],
                 spark: None,
+                span: None,
             };
             let lab = LabData::compute_around(&scenario, &request, &mut || true).unwrap();
             let mine: Vec<_> = lab.events.iter().filter(|e| e.by_hand).collect();

@@ -48,6 +48,7 @@ impl Lesson {
             around: self.moment(),
             added: self.hand_events(),
             spark,
+            span: None,
         }
     }
 

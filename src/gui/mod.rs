@@ -97,6 +97,8 @@ pub struct Persisted {
     pub lesson: Option<usize>,
     /// Spark drawn beside Flink in the lab.
     pub lab_spark: bool,
+    /// The processing time the lab shows (none: 90 minutes).
+    pub lab_span: Option<Dur>,
 }
 
 /// The last finished run.
@@ -369,6 +371,7 @@ impl TidemarkApp {
             added: self.persisted.lab_added.clone(),
             spark: (self.persisted.lab_spark)
                 .then(|| spark_beside(&self.scenario, self.lab_knobs[0].value)),
+            span: self.persisted.lab_span,
         }
     }
 

@@ -331,3 +331,32 @@ fn an_architecture_switched_on_runs_beside_the_models() {
             < 1.0
     );
 }
+
+/// At 1024x700 the lab, with Spark beside Flink and the equivalent job open, stays within
+/// the window: every row wraps rather than pushing the picture off the right edge.
+#[test]
+fn the_lab_fits_a_1024_by_700_window() {
+    let name = "kafka_idle_partition_wakes_up.ron";
+    let text = BUILT_IN.iter().find(|(n, _)| *n == name).unwrap().1;
+    let mut harness = Harness::builder()
+        .with_size(egui::Vec2::new(1024.0, 700.0))
+        .build_eframe(move |cc| TidemarkApp::new(cc, Some((name.to_owned(), text.to_owned()))));
+    wait_for_run(&mut harness);
+    harness.state_mut().persisted.view = View::Lab;
+    harness.state_mut().persisted.lab_spark = true;
+    harness.state_mut().recompute_lab();
+    wait_for_lab(&mut harness);
+    harness
+        .get_by_label("The equivalent job: Flink SQL and PySpark")
+        .click();
+    for _ in 0..3 {
+        harness.step();
+    }
+    assert!(
+        harness
+            .query_by_label_contains("fare differently")
+            .is_some()
+    );
+    let used = harness.ctx.globally_used_rect();
+    assert!(used.max.x <= 1024.0, "{used:?}");
+}

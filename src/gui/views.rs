@@ -74,7 +74,7 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
 fn jump_controls(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
     let mut changed = false;
     let start = app.scenario.workload.start;
-    let shown = app.lab.as_ref().map(|l| l.from + Dur::from_mins(50));
+    let shown = app.lab.as_ref().map(|l| l.hour);
     ui.horizontal_wrapped(|ui| {
         if ui.button("< earlier hour").clicked()
             && let Some(hour) = shown
@@ -108,6 +108,27 @@ fn jump_controls(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                 crate::explore::lab::date_and_clock(hour)
             ));
         }
+        let label = ui.label("span");
+        let span = app
+            .persisted
+            .lab_span
+            .unwrap_or(crate::explore::lab::DEFAULT_SPAN);
+        egui::ComboBox::from_id_salt("lab span")
+            .selected_text(human_duration(span))
+            .show_ui(ui, |ui| {
+                for minutes in [30, 90, 180, 360] {
+                    let choice = Dur::from_mins(minutes);
+                    if ui
+                        .selectable_label(choice == span, human_duration(choice))
+                        .clicked()
+                    {
+                        app.persisted.lab_span = Some(choice);
+                        changed = true;
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
         if app.lab_pending() {
             ui.spinner();
         } else if let Some(ms) = app.lab_took_ms {
@@ -507,8 +528,11 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             .labelled_by(label.id);
         let span = (lab.to - lab.from).as_ms() as f64 / 60_000.0;
         let mut minutes = (app.playback.cursor - lab.from).as_ms() as f64 / 60_000.0;
+        // Separate widgets (not the slider's own text), so that the row wraps between them.
+        let label = ui.label("processing time");
         if ui
-            .add(egui::Slider::new(&mut minutes, 0.0..=span).text("processing time (min)"))
+            .add(egui::Slider::new(&mut minutes, 0.0..=span).show_value(false))
+            .labelled_by(label.id)
             .changed()
         {
             app.playback(PlaybackCommand::Seek(
