@@ -160,6 +160,19 @@ pub const LESSONS: &[Lesson] = &[
                   back, and Spark keeps the ringed orders that Flink drops (hover one).",
         spark: true,
     },
+    Lesson {
+        title: "8. Spark without no-data batches",
+        scenario: shipped!("spark_no_data_batches_off.ron"),
+        around: Some("2026-03-17 04:00"),
+        added: &[],
+        look_at: "A quiet night with spark.sql.streaming.noDataMicroBatches.enabled = false. \
+                  Below, each grey line is a micro-batch: none runs between orders, so the \
+                  watermark Spark filters with (orange, the one of the batch before) moves only \
+                  when an order comes, and a window the watermark has passed is written only by \
+                  the batch after, which waits for yet another order (Compare models: results \
+                  half an hour late and more). Flink's watermark (above) moves with each order.",
+        spark: true,
+    },
 ];
 
 #[cfg(test)]
@@ -191,9 +204,10 @@ mod tests {
             idleness,
             lateness,
             engines,
+            quiet,
         ] = LESSONS
         else {
-            panic!("seven lessons");
+            panic!("eight lessons");
         };
         // 1: the delivery is kept at 5 minutes and dropped at 2.
         let fate = |delay| {
@@ -232,6 +246,21 @@ mod tests {
         assert!(
             flink_only >= 10 && spark_only == 0,
             "{flink_only} {spark_only}"
+        );
+        // 8: with no-data batches off, most triggers of the quiet span run no batch.
+        let quiet = lab(quiet, None);
+        let spark = quiet.spark.as_ref().unwrap();
+        let triggers = ((quiet.to - quiet.from).as_ms() / spark.trigger.as_ms()) as usize;
+        assert!(
+            spark.batches.len() * 2 < triggers,
+            "{} of {triggers}",
+            spark.batches.len()
+        );
+        assert!(
+            spark
+                .batches
+                .windows(2)
+                .any(|b| b[1].0 - b[0].0 > spark.trigger * 5)
         );
     }
 

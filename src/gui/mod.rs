@@ -343,14 +343,12 @@ impl TidemarkApp {
     /// The lab's own knobs follow the scenario only when its values changed: what the user set
     /// in the lab stays.
     fn follow_scenario_in_lab(&mut self) {
-        let settings =
-            (self.scenario.streaming.as_ref()).map(|s| (s.watermark_delay, s.allowed_lateness));
+        let job = crate::explore::lab::flink_job(&self.scenario);
+        let settings = Some((job.watermark_delay, job.allowed_lateness));
         if settings != self.lab_follows {
             self.lab_follows = settings;
-            if let Some((delay, lateness)) = settings {
-                self.lab_knobs[0].set(delay);
-                self.lab_knobs[1].set(lateness);
-            }
+            self.lab_knobs[0].set(job.watermark_delay);
+            self.lab_knobs[1].set(job.allowed_lateness);
         }
     }
 
@@ -391,11 +389,9 @@ impl TidemarkApp {
         self.field_text.clear();
         self.field_errors.clear();
         self.problems = self.scenario.problems();
-        if let Some(s) = &self.scenario.streaming {
-            self.lab_knobs[0].set(s.watermark_delay);
-            self.lab_knobs[1].set(s.allowed_lateness);
-            self.lab_follows = Some((s.watermark_delay, s.allowed_lateness));
-        }
+        // The lab follows the scenario's streaming job (or Flink's default) afresh.
+        self.lab_follows = None;
+        self.follow_scenario_in_lab();
         self.sweep = None;
     }
 

@@ -735,17 +735,17 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .collect();
                 plot.points(Points::new(*name, points).color(*colour).radius(2.5));
             }
-            let mut steps: Vec<[f64; 2]> = Vec::new();
-            for (at, wm) in lab.watermark.iter().filter(|(at, _)| *at <= cursor) {
-                if let Some(&[_, y]) = steps.last() {
-                    steps.push([minutes(*at), y]);
-                }
-                steps.push([minutes(*at), minutes(*wm).max(edge)]);
-            }
+            let steps = step_line(
+                (lab.watermark.iter())
+                    .filter(|(at, _)| *at <= cursor)
+                    .map(|&(at, wm)| [minutes(at), minutes(wm).max(edge)]),
+            );
             plot.line(
                 Line::new("watermark", PlotPoints::from(steps))
                     .color(FLINK_WATERMARK)
                     .width(2.0)
+                    // A staircase: each vertical step is a real jump, not a band of samples.
+                    .allow_band(false)
                     // Hovering near the line explains the event there, which tells the
                     // watermark it met; the line's own value is in the status line.
                     .allow_hover(false),
@@ -788,6 +788,24 @@ fn colour_key(ui: &mut egui::Ui) {
             ui.label(RichText::new(name).color(colour));
         }
     });
+}
+
+/// A value that changes at points, as a staircase: flat until the next change, then up. Equal
+/// values and repeated times add no point (zero-length segments draw as wide smears).
+fn step_line(changes: impl Iterator<Item = [f64; 2]>) -> Vec<[f64; 2]> {
+    let mut steps: Vec<[f64; 2]> = Vec::new();
+    for [x, y] in changes {
+        match steps.last_mut() {
+            Some(last) if last[1] == y => {}
+            Some(last) if last[0] == x => last[1] = y,
+            Some(&mut [_, before]) => {
+                steps.push([x, before]);
+                steps.push([x, y]);
+            }
+            None => steps.push([x, y]),
+        }
+    }
+    steps
 }
 
 /// Rings around the events whose fate differs between Flink and Spark.
@@ -880,18 +898,16 @@ fn spark_plot(
                 plot.points(Points::new(name, points).color(colour).radius(2.5));
             }
             // The watermark each batch's late filter used, from its start to the next.
-            let mut steps: Vec<[f64; 2]> = Vec::new();
-            for &(start, watermark) in spark.batches.iter().filter(|(s, _)| *s <= cursor) {
-                let Some(w) = watermark else { continue };
-                if let Some(&[_, y]) = steps.last() {
-                    steps.push([minutes(start), y]);
-                }
-                steps.push([minutes(start), minutes(w).max(edge)]);
-            }
+            let steps = step_line(
+                (spark.batches.iter())
+                    .filter(|(s, _)| *s <= cursor)
+                    .filter_map(|&(start, w)| Some([minutes(start), minutes(w?).max(edge)])),
+            );
             plot.line(
                 Line::new("Spark's late filter", PlotPoints::from(steps))
                     .color(SPARK_WATERMARK)
                     .width(2.0)
+                    .allow_band(false)
                     .allow_hover(false),
             );
         });
