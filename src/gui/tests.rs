@@ -233,7 +233,8 @@ fn each_lesson_opens_in_the_lab_with_its_text() {
         assert_eq!(lab.spark.is_some(), lesson.spark, "{}", lesson.title);
         if let Some(spark) = &lab.spark {
             let (flink_only, spark_only) = spark.differences(&lab.events);
-            assert!(flink_only + spark_only > 0);
+            // The lesson on the two engines shows events whose fate differs.
+            assert!(flink_only + spark_only > 0 || !lesson.title.contains("part ways"));
             let count = format!("{} events fare differently", flink_only + spark_only);
             assert!(harness.query_by_label_contains(&count).is_some(), "{count}");
         }
