@@ -190,6 +190,9 @@ pub struct TidemarkApp {
     pub lab_pinned: Option<(u64, crate::input::time::Ts)>,
     /// How long the last lab recomputed on its own took (milliseconds).
     pub lab_took_ms: Option<u128>,
+    /// The figures shown are not those of the settings shown (edited since, or the run was
+    /// cancelled or could not start).
+    pub figures_stale: bool,
     /// The lesson open, as an index of [`LESSONS`].
     pub lesson: Option<usize>,
     /// The form adding an event by hand: key, event time, arrival, and why it was refused.
@@ -295,6 +298,7 @@ impl TidemarkApp {
             lab_form: ["delivery-2358".into(), "23:58".into(), "00:03".into()],
             lab_form_error: None,
             lab_took_ms: None,
+            figures_stale: false,
             lab_pinned: None,
             lesson,
             playback: Playback::new(crate::input::time::Ts(0)),
@@ -397,6 +401,7 @@ impl TidemarkApp {
 
     /// An edit: validate now, run after the pause.
     fn edited(&mut self, now: f64) {
+        self.figures_stale = true;
         self.problems = self.scenario.problems();
         self.edited_at = Some(now);
         self.persisted.scenario_ron =
@@ -412,6 +417,7 @@ impl TidemarkApp {
     fn load_as(&mut self, name: &str, text: &str, lesson: Option<usize>) {
         match Scenario::from_ron(text, name) {
             Ok(scenario) => {
+                self.figures_stale = true;
                 let taught = lesson.and_then(|i| LESSONS.get(i));
                 self.lesson = lesson;
                 self.lab_around = taught.and_then(Lesson::moment);
@@ -450,6 +456,19 @@ impl TidemarkApp {
         let (name, text) = lesson.scenario;
         self.load_as(name, text, Some(index));
         self.persisted.view = View::Lab;
+    }
+
+    /// Why the figures shown are not those of the settings shown, if they are not.
+    pub fn stale_reason(&self) -> Option<&'static str> {
+        if !self.figures_stale {
+            None
+        } else if !self.problems.is_empty() || !self.field_errors.is_empty() {
+            Some("not run: fix the settings marked in red; the figures are from the last valid settings")
+        } else if self.running() || self.edited_at.is_some() {
+            Some("updating: the figures are from the previous settings")
+        } else {
+            Some("cancelled: the figures are from the previous settings")
+        }
     }
 
     /// What survives a restart.
@@ -561,6 +580,7 @@ impl TidemarkApp {
                         self.playback = Playback::new(lab.to);
                         self.lab = Some(Arc::new(lab));
                     }
+                    self.figures_stale = false;
                     self.finished = Some(Arc::new(Finished {
                         output: *output,
                         took_ms: took.as_millis(),

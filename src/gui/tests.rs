@@ -52,6 +52,8 @@ fn a_longer_watermark_delay_drops_fewer_late_events() {
         .unwrap();
     assert!(before > 0.0);
     set_text(&mut harness, "watermark delay", "9h");
+    // Until the run is back, the figures say they belong to the previous settings.
+    assert!(harness.query_by_label_contains("stale - updating").is_some());
     // Debounce, then the run.
     std::thread::sleep(Duration::from_millis(400));
     wait_for_run(&mut harness);
@@ -70,6 +72,7 @@ fn a_longer_watermark_delay_drops_fewer_late_events() {
         .metric(Model::Streaming, ModelMetric::DroppedLate)
         .unwrap();
     assert!(after < before, "dropped {before} with 5m, {after} with 9h");
+    assert!(harness.query_by_label_contains("stale - ").is_none());
 }
 
 #[test]

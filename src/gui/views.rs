@@ -53,6 +53,7 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             if ui.button("Cancel").clicked() {
                 app.worker.cancel();
                 app.waiting_run = None;
+                app.figures_stale = true;
                 app.edited_at = None;
             }
         } else if let Some(f) = &app.finished {
@@ -259,6 +260,21 @@ const SUMMARY: &[(&str, ModelMetric)] = &[
     ("lost to retention", ModelMetric::LostToRetention),
 ];
 
+/// A summary figure as shown: a result that came before its window ended (update mode emits
+/// as rows change) reads as early, not as a negative delay.
+fn summary_value(metric: ModelMetric, value: Option<f64>) -> String {
+    let early = matches!(
+        metric,
+        ModelMetric::ResultDelayP50 | ModelMetric::ResultDelayP99 | ModelMetric::ResultDelayMax
+    );
+    match value {
+        Some(ms) if early && ms < 0.0 => {
+            format!("{} before the end", human_duration(Dur(-ms as i64)))
+        }
+        _ => display_value(value, metric.unit()),
+    }
+}
+
 /// The models side by side: a summary table and the plots.
 pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     let Some(finished) = app.finished.clone() else {
@@ -267,6 +283,13 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     };
     let output = &finished.output;
     let models: Vec<Model> = output.models.iter().map(|m| m.name).collect();
+    if let Some(reason) = app.stale_reason() {
+        egui::Frame::group(ui.style())
+            .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+            .show(ui, |ui| {
+                ui.colored_label(ui.visuals().warn_fg_color, format!("stale - {reason}"));
+            });
+    }
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("summary").striped(true).show(ui, |ui| {
             ui.strong("");
@@ -289,7 +312,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     metric.name()
                 ));
                 for value in values {
-                    ui.label(display_value(value, metric.unit()));
+                    ui.label(summary_value(metric, value));
                 }
                 ui.end_row();
             }
