@@ -246,7 +246,8 @@ impl Running {
     ) -> (Vec<(Metric, Option<f64>)>, Outcome) {
         let name = self.name;
         let closed = self.close(truth, arrivals, scenario, keys);
-        let named = figures(&closed.stats, truth, arrivals, closed.cost)
+        let faulted = (closed.extra.iter()).any(|(m, _)| m.is_fault_figure());
+        let named = figures(&closed.stats, truth, arrivals, closed.cost, faulted)
             .into_iter()
             .chain(closed.extra)
             .map(|(metric, value)| (Metric::Model(name, metric), value))
@@ -385,14 +386,56 @@ fn runs_cost(
     )
 }
 
+/// Why served results differ from the truth, one cause per wrong result: what its count
+/// lacks or has beyond the truth, and what can explain that.
+#[derive(Default)]
+struct WrongCauses {
+    /// The sink adds rows up (late firings appended).
+    appended: bool,
+    /// The model runs with a fault injected.
+    faulted: bool,
+    drops: u64,
+    retries: u64,
+    appended_firings: u64,
+    faults: u64,
+    other: u64,
+}
+
+impl WrongCauses {
+    /// Files a wrong result: short with events dropped from its cell, over with retried
+    /// copies in it or with firings appended, a fault, or none of these.
+    fn record(
+        &mut self,
+        truth: &TruthCell,
+        served: &crate::engine::aggregate::Accumulator,
+        dropped: u64,
+    ) {
+        use std::cmp::Ordering::{Greater, Less};
+        let cause = match served.count.cmp(&truth.acc.count) {
+            Less if dropped > 0 => &mut self.drops,
+            Greater if truth.retries > 0 => &mut self.retries,
+            Greater if self.appended => &mut self.appended_firings,
+            Less | Greater if self.faulted => &mut self.faults,
+            _ => &mut self.other,
+        };
+        *cause += 1;
+    }
+}
+
 /// The figures every model reports, from what readers saw.
 fn figures(
     stats: &ModelStats,
     truth: &[TruthCell],
     arrivals: u64,
     (per_year, per_run): (Option<f64>, Option<f64>),
+    faulted: bool,
 ) -> Vec<(ModelMetric, Option<f64>)> {
     let correctness = stats.table.correctness(truth, None);
+    let mut causes = WrongCauses {
+        appended: stats.table.mode() == SinkMode::Append,
+        faulted,
+        ..WrongCauses::default()
+    };
     let mut first_delay = SignedHistogram::default();
     let mut final_delay = SignedHistogram::default();
     // Both are ordered by (window, key): walk the truth beside the table.
@@ -412,6 +455,9 @@ fn figures(
         let right = true_cell
             .zip(history.last())
             .is_some_and(|(t, v)| crate::measure::sink::same_value(&t.acc, &v));
+        if let (Some(t), Some(v), false) = (true_cell, history.last(), right) {
+            causes.record(t, &v, stats.dropped_in(window, key));
+        }
         if right && let Some(settled) = history.settled_at() {
             final_delay.record((settled - window.end).as_ms());
         }
@@ -434,6 +480,14 @@ fn figures(
         ),
         (ModelMetric::CorrectShare, correctness.correct_share()),
         (ModelMetric::WrongCells, Some(correctness.wrong as f64)),
+        (ModelMetric::WrongByDrops, Some(causes.drops as f64)),
+        (ModelMetric::WrongByRetries, Some(causes.retries as f64)),
+        (
+            ModelMetric::WrongByAppendedFirings,
+            Some(causes.appended_firings as f64),
+        ),
+        (ModelMetric::WrongByFaults, Some(causes.faults as f64)),
+        (ModelMetric::WrongByOther, Some(causes.other as f64)),
         (
             ModelMetric::OvercountedCells,
             Some(correctness.overcounted as f64),

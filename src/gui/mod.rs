@@ -463,7 +463,9 @@ impl TidemarkApp {
         if !self.figures_stale {
             None
         } else if !self.problems.is_empty() || !self.field_errors.is_empty() {
-            Some("not run: fix the settings marked in red; the figures are from the last valid settings")
+            Some(
+                "not run: fix the settings marked in red; the figures are from the last valid settings",
+            )
         } else if self.running() || self.edited_at.is_some() {
             Some("updating: the figures are from the previous settings")
         } else {

@@ -53,7 +53,11 @@ fn a_longer_watermark_delay_drops_fewer_late_events() {
     assert!(before > 0.0);
     set_text(&mut harness, "watermark delay", "9h");
     // Until the run is back, the figures say they belong to the previous settings.
-    assert!(harness.query_by_label_contains("stale - updating").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("stale - updating")
+            .is_some()
+    );
     // Debounce, then the run.
     std::thread::sleep(Duration::from_millis(400));
     wait_for_run(&mut harness);
@@ -134,6 +138,47 @@ fn the_lab_jumps_to_the_hour_typed_off_the_ui_thread() {
             .lab_jump_error
             .as_ref()
             .is_some_and(|e| e.contains("23:00"))
+    );
+}
+
+/// The default scenario's wrong results by cause: most are retried checkouts counted twice,
+/// not the orders dropped late a user would blame.
+#[test]
+fn the_wrong_results_are_split_by_cause_with_the_retries_first() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    let app = harness.state();
+    let figure = |metric| app.metric(Model::Streaming, metric).unwrap();
+    let (wrong, retries, drops) = (
+        figure(ModelMetric::WrongCells),
+        figure(ModelMetric::WrongByRetries),
+        figure(ModelMetric::WrongByDrops),
+    );
+    assert!(
+        retries > drops && retries > wrong / 2.0,
+        "{retries} {drops} {wrong}"
+    );
+    let causes = [
+        ModelMetric::WrongByDrops,
+        ModelMetric::WrongByRetries,
+        ModelMetric::WrongByAppendedFirings,
+        ModelMetric::WrongByFaults,
+        ModelMetric::WrongByOther,
+    ];
+    assert_eq!(causes.iter().map(|&m| figure(m)).sum::<f64>(), wrong);
+    assert!(harness.query_by_label_contains("Why not 100 %").is_some());
+    // The row's tooltip says what it counts.
+    harness
+        .get_by_label("  wrong: a retry counted again")
+        .hover();
+    // Tooltips wait half a second: step a second of frames.
+    for _ in 0..60 {
+        harness.step();
+    }
+    assert!(
+        harness
+            .query_by_label_contains("wrong: a retried copy counted again")
+            .is_some()
     );
 }
 

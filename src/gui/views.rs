@@ -241,6 +241,21 @@ const SUMMARY: &[(&str, ModelMetric)] = &[
     ("window end -> first result", ModelMetric::ResultDelayP50),
     ("window end -> correct final", ModelMetric::FinalDelayP50),
     ("correct at the end", ModelMetric::CorrectShare),
+    (
+        "  wrong: dropped or unread events",
+        ModelMetric::WrongByDrops,
+    ),
+    (
+        "  wrong: a retry counted again",
+        ModelMetric::WrongByRetries,
+    ),
+    (
+        "  wrong: late firings appended",
+        ModelMetric::WrongByAppendedFirings,
+    ),
+    ("  wrong: a fault", ModelMetric::WrongByFaults),
+    ("  wrong: no single cause", ModelMetric::WrongByOther),
+    ("  never served", ModelMetric::MissingCells),
     ("dropped late", ModelMetric::DroppedLate),
     ("value dropped", ModelMetric::DroppedLateValue),
     ("events in final results", ModelMetric::CountedEvents),
@@ -317,6 +332,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 ui.end_row();
             }
         });
+        why_not_all_correct(ui, output, &models);
         ui.separator();
         let half = (ui.available_width() / 2.0 - 8.0).max(200.0);
         ui.horizontal(|ui| {
@@ -450,6 +466,106 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             });
         });
     });
+}
+
+/// "Why not 100 %": each model's wrong and missing results, stacked by cause.
+fn why_not_all_correct(
+    ui: &mut egui::Ui,
+    output: &crate::compose::run::RunOutput,
+    models: &[Model],
+) {
+    let causes = [
+        (
+            ModelMetric::WrongByDrops,
+            "dropped or unread events",
+            DROPPED,
+        ),
+        (
+            ModelMetric::WrongByRetries,
+            "a retry counted again",
+            Color32::from_rgb(150, 90, 220),
+        ),
+        (
+            ModelMetric::WrongByAppendedFirings,
+            "late firings appended",
+            LATE_KEPT,
+        ),
+        (
+            ModelMetric::WrongByFaults,
+            "a fault",
+            Color32::from_rgb(120, 120, 120),
+        ),
+        (
+            ModelMetric::WrongByOther,
+            "no single cause",
+            Color32::from_rgb(90, 160, 200),
+        ),
+        (
+            ModelMetric::MissingCells,
+            "never served",
+            Color32::from_rgb(200, 200, 90),
+        ),
+    ];
+    let value = |m: Model, metric| output.report.model(m, metric).unwrap_or(0.0);
+    let any_wrong = models
+        .iter()
+        .any(|&m| causes.iter().any(|&(metric, _, _)| value(m, metric) > 0.0));
+    if !any_wrong {
+        return;
+    }
+    let widest = (models.iter())
+        .map(|&m| {
+            causes
+                .iter()
+                .map(|&(metric, _, _)| value(m, metric))
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    ui.separator();
+    ui.strong("Why not 100 %: results wrong or never served, by cause");
+    let names: Vec<&'static str> = models.iter().map(|m| m.name()).collect();
+    let mut charts: Vec<BarChart> = Vec::new();
+    // Causes no model has stay out of the picture and its legend.
+    let present = causes
+        .into_iter()
+        .filter(|&(metric, _, _)| models.iter().any(|&m| value(m, metric) > 0.0));
+    for (metric, name, colour) in present {
+        let bars: Vec<Bar> = (models.iter().enumerate())
+            .map(|(i, &m)| {
+                Bar::new(i as f64, value(m, metric))
+                    .name(names[i])
+                    .fill(colour.gamma_multiply(0.8))
+            })
+            .collect();
+        let chart = BarChart::new(name, bars)
+            .horizontal()
+            .color(colour)
+            .width(0.6);
+        let below: Vec<&BarChart> = charts.iter().collect();
+        let chart = chart.stack_on(&below);
+        charts.push(chart);
+    }
+    Plot::new("why not 100")
+        .height(40.0 + 26.0 * models.len() as f64 as f32)
+        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+        .x_axis_label("results")
+        .y_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).copied().unwrap_or("").to_owned()
+            } else {
+                String::new()
+            }
+        })
+        .include_x(0.0)
+        // Room on the right for the legend, off the bars.
+        .include_x(widest * 1.8)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for chart in charts {
+                plot.bar_chart(chart);
+            }
+        });
 }
 
 /// Hours since the start of the workload.

@@ -200,6 +200,8 @@ pub struct ModelStats {
     latency_mask: u64,
     /// Events of each cell not yet visible.
     pending: FxHashMap<(Window, KeyId), Vec<Waiting>>,
+    /// Events dropped from each (fixed) window and key: what a short result lacks.
+    dropped_by_cell: FxHashMap<(Window, KeyId), u64>,
 }
 
 /// The most samples a model keeps for plotting.
@@ -229,6 +231,7 @@ impl ModelStats {
             window,
             latency_mask: latency_stride.max(1).next_power_of_two() - 1,
             pending: FxHashMap::default(),
+            dropped_by_cell: FxHashMap::default(),
         }
     }
 
@@ -288,6 +291,16 @@ impl ModelStats {
     }
 }
 
+impl ModelStats {
+    /// Events dropped (late, or never read) from `window` of `key`.
+    pub fn dropped_in(&self, window: Window, key: KeyId) -> u64 {
+        self.dropped_by_cell
+            .get(&(window, key))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 impl StreamOutput for ModelStats {
     fn result(&mut self, emission: &Emission) {
         let r = &emission.result;
@@ -312,10 +325,18 @@ impl StreamOutput for ModelStats {
         self.dropped += 1;
         self.dropped_value += event.value;
         self.forget(event, None);
+        // A session of a dropped event is never formed: only fixed windows keep count.
+        if !self.window.is_merging() {
+            let (key, cells) = (event.key, &mut self.dropped_by_cell);
+            self.window.assign(event.event_time, |w| {
+                *cells.entry((w, key)).or_default() += 1;
+            });
+        }
     }
 
     fn dropped_from_window(&mut self, event: &Event, window: Window) {
         self.forget(event, Some(window));
+        *self.dropped_by_cell.entry((window, event.key)).or_default() += 1;
     }
 
     fn merged_away(&mut self, window: Window, key: KeyId) {

@@ -14,6 +14,9 @@ pub struct Oracle {
     seen: IdSet,
     cells: WindowStore,
     duplicates: u64,
+    window: WindowSpec,
+    /// Retried copies per (fixed) window and key: a model that counts them is over by that.
+    retries: rustc_hash::FxHashMap<(Window, KeyId), u64>,
 }
 
 /// One exact result.
@@ -25,6 +28,8 @@ pub struct TruthCell {
     pub key: KeyId,
     /// The exact aggregates.
     pub acc: Accumulator,
+    /// Retried copies of its events that arrived too (each id is counted once here).
+    pub retries: u64,
 }
 
 impl Oracle {
@@ -34,6 +39,8 @@ impl Oracle {
             seen: IdSet::default(),
             cells: WindowStore::new(*window),
             duplicates: 0,
+            window: *window,
+            retries: rustc_hash::FxHashMap::default(),
         }
     }
 
@@ -41,6 +48,13 @@ impl Oracle {
     pub fn observe(&mut self, event: &Event) -> bool {
         if !self.seen.insert(event.id) {
             self.duplicates += 1;
+            // A retry's session cannot be told before merging: only fixed windows keep count.
+            if !self.window.is_merging() {
+                let (key, retries) = (event.key, &mut self.retries);
+                self.window.assign(event.event_time, |w| {
+                    *retries.entry((w, key)).or_default() += 1;
+                });
+            }
             return false;
         }
         self.cells.add_event(event);
@@ -62,7 +76,12 @@ impl Oracle {
         self.cells
             .cells()
             .into_iter()
-            .map(|(window, key, acc)| TruthCell { window, key, acc })
+            .map(|(window, key, acc)| TruthCell {
+                window,
+                key,
+                acc,
+                retries: self.retries.get(&(window, key)).copied().unwrap_or(0),
+            })
             .collect()
     }
 }

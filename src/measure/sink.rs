@@ -108,6 +108,11 @@ impl ServingTable {
         }
     }
 
+    /// How rows reach it.
+    pub fn mode(&self) -> SinkMode {
+        self.mode
+    }
+
     /// Rows written.
     pub fn writes(&self) -> u64 {
         self.writes
@@ -408,6 +413,7 @@ mod tests {
             window: w(0),
             key: KeyId(0),
             acc: acc(2),
+            retries: 0,
         }];
         assert_eq!(table.correctness(&truth, Some(Ts(200))).correct, 1);
         let end = table.correctness(&truth, None);
