@@ -390,7 +390,7 @@ fn runs_cost(
 /// lacks or has beyond the truth, and what can explain that.
 #[derive(Default)]
 struct WrongCauses {
-    /// The sink adds rows up (late firings appended).
+    /// Late firings went to a sink that adds rows up.
     appended: bool,
     /// The model runs with a fault injected.
     faulted: bool,
@@ -432,7 +432,8 @@ fn figures(
 ) -> Vec<(ModelMetric, Option<f64>)> {
     let correctness = stats.table.correctness(truth, None);
     let mut causes = WrongCauses {
-        appended: stats.table.mode() == SinkMode::Append,
+        // Rows appended are summed again only when a window fired more than once.
+        appended: stats.table.mode() == SinkMode::Append && stats.late > 0,
         faulted,
         ..WrongCauses::default()
     };
@@ -552,6 +553,43 @@ mod tests {
     use crate::runner::batch::BatchSpec;
     use crate::runner::micro_batch::{MicroBatchSpec, OutputMode};
     use crate::runner::streaming::StreamingSpec;
+
+    /// One wrong result, one cause: short with drops in its cell; over with retries in it;
+    /// over after late firings appended; a fault; else none alone (here equal counts, other
+    /// values).
+    #[test]
+    fn each_wrong_result_is_filed_under_one_cause() {
+        use crate::engine::aggregate::Accumulator;
+        use crate::engine::window::Window;
+        let of = |count: u64| Accumulator {
+            count,
+            sum: count as f64,
+            min: 1.0,
+            max: 1.0,
+        };
+        let truth = |retries| TruthCell {
+            window: Window::new(Ts(0), Ts(60_000)),
+            key: KeyId(0),
+            acc: of(3),
+            retries,
+        };
+        let mut causes = WrongCauses::default();
+        causes.record(&truth(0), &of(2), 1);
+        causes.record(&truth(1), &of(4), 0);
+        causes.record(&truth(0), &of(4), 0);
+        let (drops, retries, other) = (causes.drops, causes.retries, causes.other);
+        assert_eq!((drops, retries, other), (1, 1, 1));
+        causes.appended = true;
+        causes.record(&truth(0), &of(5), 0);
+        causes.faulted = true;
+        causes.record(&truth(0), &of(1), 0);
+        let equal_count = Accumulator { sum: 9.0, ..of(3) };
+        causes.record(&truth(0), &equal_count, 0);
+        assert_eq!(
+            (causes.appended_firings, causes.faults, causes.other),
+            (1, 1, 2)
+        );
+    }
 
     const MAX_DELAY: i64 = 20_000;
 
