@@ -193,6 +193,8 @@ pub struct TidemarkApp {
     /// The figures shown are not those of the settings shown (edited since, or the run was
     /// cancelled or could not start).
     pub figures_stale: bool,
+    /// Models hidden from the compare view's plots.
+    pub hidden_models: std::collections::BTreeSet<crate::measure::catalogue::Model>,
     /// The lesson open, as an index of [`LESSONS`].
     pub lesson: Option<usize>,
     /// The form adding an event by hand: key, event time, arrival, and why it was refused.
@@ -299,6 +301,7 @@ impl TidemarkApp {
             lab_form_error: None,
             lab_took_ms: None,
             figures_stale: false,
+            hidden_models: Default::default(),
             lab_pinned: None,
             lesson,
             playback: Playback::new(crate::input::time::Ts(0)),
