@@ -97,6 +97,8 @@ pub struct Persisted {
     pub lesson: Option<usize>,
     /// Spark drawn beside Flink in the lab.
     pub lab_spark: bool,
+    /// Edited since it was loaded or saved.
+    pub modified: bool,
     /// The processing time the lab shows (none: 90 minutes).
     pub lab_span: Option<Dur>,
 }
@@ -261,14 +263,29 @@ impl TidemarkApp {
                     .map(|ron| (persisted.scenario_name.clone(), ron))
             })
             .unwrap_or_else(|| (DEFAULT_SCENARIO.0.to_owned(), DEFAULT_SCENARIO.1.to_owned()));
-        let scenario =
-            Scenario::from_ron(&text, &name).unwrap_or_else(|_| Scenario::default_scenario());
+        // What is shown is what runs: a text that no longer reads falls back to the default
+        // scenario under its own name.
+        let (name, text, scenario) = match Scenario::from_ron(&text, &name) {
+            Ok(scenario) => (name, text, scenario),
+            Err(_) => (
+                DEFAULT_SCENARIO.0.to_owned(),
+                DEFAULT_SCENARIO.1.to_owned(),
+                Scenario::default_scenario(),
+            ),
+        };
         if name != persisted.scenario_name {
             // The lab's moment, hand-added events and lesson belonged to another scenario.
             persisted.lab_added.clear();
             persisted.lab_around = None;
             persisted.lesson = None;
         }
+        // A file (not a built-in) is saved back where it came from.
+        let open_path = if BUILT_IN.iter().any(|(n, _)| *n == name) {
+            String::new()
+        } else {
+            name.clone()
+        };
+        persisted.scenario_ron = Some(text);
         persisted.scenario_name = name;
         let ctx = cc.egui_ctx.clone();
         let worker = Worker::start({
@@ -307,7 +324,7 @@ impl TidemarkApp {
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
             status: String::new(),
-            open_path: String::new(),
+            open_path,
         };
         app.scenario_replaced();
         app.start_run();
@@ -405,6 +422,7 @@ impl TidemarkApp {
     /// An edit: validate now, run after the pause.
     fn edited(&mut self, now: f64) {
         self.figures_stale = true;
+        self.persisted.modified = true;
         self.problems = self.scenario.problems();
         self.edited_at = Some(now);
         self.persisted.scenario_ron =
@@ -422,6 +440,11 @@ impl TidemarkApp {
             Ok(scenario) => {
                 self.figures_stale = true;
                 let taught = lesson.and_then(|i| LESSONS.get(i));
+                self.persisted.modified = false;
+                // A built-in has no file: Save asks for a path rather than overwrite another.
+                if BUILT_IN.iter().any(|(n, _)| *n == name) {
+                    self.open_path.clear();
+                }
                 self.lesson = lesson;
                 self.lab_around = taught.and_then(Lesson::moment);
                 self.persisted.lab_added = taught.map(Lesson::hand_events).unwrap_or_default();
@@ -459,6 +482,26 @@ impl TidemarkApp {
         let (name, text) = lesson.scenario;
         self.load_as(name, text, Some(index));
         self.persisted.view = View::Lab;
+    }
+
+    /// Writes the scenario to the file shown; a built-in (no file yet) asks for a path.
+    pub fn save_scenario(&mut self) {
+        let path = self.open_path.trim().to_owned();
+        if path.is_empty() {
+            self.status =
+                "type a path in 'file' to save this scenario (a built-in has none)".into();
+            return;
+        }
+        let text =
+            ron::ser::to_string_pretty(&self.scenario, Default::default()).unwrap_or_default();
+        self.status = match std::fs::write(&path, text) {
+            Ok(()) => {
+                self.persisted.modified = false;
+                self.persisted.scenario_name = path.clone();
+                format!("saved {path}")
+            }
+            Err(e) => format!("cannot save {path}: {e}"),
+        };
     }
 
     /// Why the figures shown are not those of the settings shown, if they are not.

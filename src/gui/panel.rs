@@ -16,7 +16,14 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
     let mut edited = false;
     ui.heading("Scenario");
     let mut picked = None;
-    egui::ComboBox::from_label("built-in")
+    let modified = if app.persisted.modified {
+        " (modified)"
+    } else {
+        ""
+    };
+    let label = ui.label(format!("built-in or file{modified}"));
+    egui::ComboBox::from_id_salt("scenario picker")
+        .width(ui.available_width() - 8.0)
         .selected_text(app.persisted.scenario_name.clone())
         .show_ui(ui, |ui| {
             for (name, text) in BUILT_IN {
@@ -27,7 +34,9 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                     picked = Some((*name, *text));
                 }
             }
-        });
+        })
+        .response
+        .labelled_by(label.id);
     if let Some((name, text)) = picked {
         app.load(name, text);
     }
@@ -47,12 +56,7 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
             }
         }
         if ui.button("Save").clicked() {
-            let text =
-                ron::ser::to_string_pretty(&app.scenario, Default::default()).unwrap_or_default();
-            app.status = match std::fs::write(&app.open_path, text) {
-                Ok(()) => format!("saved {}", app.open_path),
-                Err(e) => format!("cannot save {}: {e}", app.open_path),
-            };
+            app.save_scenario();
         }
     });
     ui.label(RichText::new(app.scenario.description.clone()).italics());

@@ -182,6 +182,56 @@ fn the_wrong_results_are_split_by_cause_with_the_retries_first() {
     );
 }
 
+/// Save writes only to the file shown: after picking a built-in it asks for a path instead
+/// of overwriting the file opened before; an edit marks the scenario modified until saved.
+#[test]
+fn save_after_picking_a_built_in_asks_for_a_path() {
+    let dir = std::env::temp_dir().join(format!("tidemark-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let opened = dir.join("mine.ron");
+    let mine = BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == "mobile_offline_skew.ron")
+        .unwrap()
+        .1;
+    std::fs::write(&opened, mine).unwrap();
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    set_text(&mut harness, "file", opened.to_str().unwrap());
+    harness.get_by_label("Open").click();
+    wait_for_run(&mut harness);
+    assert_eq!(harness.state().scenario.name, "mobile_offline_skew");
+    let (name, text) = BUILT_IN[0];
+    harness.state_mut().load(name, text);
+    wait_for_run(&mut harness);
+    harness.get_by_label("Save").click();
+    harness.step();
+    assert!(
+        harness.state().status.contains("type a path"),
+        "{}",
+        harness.state().status
+    );
+    assert_eq!(std::fs::read_to_string(&opened).unwrap(), mine);
+    set_text(&mut harness, "watermark delay", "7m");
+    assert!(harness.state().persisted().modified);
+    assert!(harness.query_by_label_contains("(modified)").is_some());
+    let copy = dir.join("copy.ron");
+    set_text(&mut harness, "file", copy.to_str().unwrap());
+    harness.get_by_label("Save").click();
+    harness.step();
+    assert!(!harness.state().persisted().modified);
+    let saved = crate::compose::scenario::Scenario::from_ron(
+        &std::fs::read_to_string(&copy).unwrap(),
+        "copy.ron",
+    )
+    .unwrap();
+    assert_eq!(
+        saved.streaming.unwrap().watermark_delay,
+        crate::input::time::Dur::from_mins(7)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Steps until the lab has delivered.
 fn wait_for_lab(harness: &mut Harness<'static, TidemarkApp>) {
     let deadline = Instant::now() + Duration::from_secs(120);
