@@ -84,22 +84,41 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
             .add(egui::Slider::new(&mut source.duplicates.share, 0.0..=0.2).text("retried share"))
             .changed();
     }
-    edited |= duration_field(app, ui, "offline max", |s| {
-        s.workload.sources.first_mut().map(|x| &mut x.offline.max)
-    });
-    edited |= duration_field(app, ui, "delay median", |s| {
-        match s.workload.sources.first_mut().map(|x| &mut x.delay) {
+    for path in [
+        "workload.sources[0].rate",
+        "workload.sources[0].offline.share",
+        "workload.sources[0].duplicates",
+    ] {
+        problems_at(app, ui, path);
+    }
+    edited |= duration_field(
+        app,
+        ui,
+        "offline max",
+        "workload.sources[0].offline.max",
+        |s| s.workload.sources.first_mut().map(|x| &mut x.offline.max),
+    );
+    edited |= duration_field(
+        app,
+        ui,
+        "delay median",
+        "workload.sources[0].delay.median",
+        |s| match s.workload.sources.first_mut().map(|x| &mut x.delay) {
             Some(DelayDist::LogNormal { median, .. }) => Some(median),
             Some(DelayDist::Exponential { mean }) => Some(mean),
             _ => None,
-        }
-    });
-    edited |= duration_field(app, ui, "delay p99", |s| {
-        match s.workload.sources.first_mut().map(|x| &mut x.delay) {
+        },
+    );
+    edited |= duration_field(
+        app,
+        ui,
+        "delay p99",
+        "workload.sources[0].delay.p99",
+        |s| match s.workload.sources.first_mut().map(|x| &mut x.delay) {
             Some(DelayDist::LogNormal { p99, .. }) => Some(p99),
             _ => None,
-        }
-    });
+        },
+    );
 
     ui.separator();
     ui.strong("Query");
@@ -143,34 +162,54 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
         app.field_text.remove("window slide");
         edited = true;
     }
-    edited |= duration_field(app, ui, "window size", |s| match &mut s.query.window {
-        WindowSpec::Tumbling { size, .. } | WindowSpec::Sliding { size, .. } => Some(size),
-        WindowSpec::Session { gap } => Some(gap),
-        WindowSpec::Global => None,
+    edited |= duration_field(app, ui, "window size", "query.window", |s| {
+        match &mut s.query.window {
+            WindowSpec::Tumbling { size, .. } | WindowSpec::Sliding { size, .. } => Some(size),
+            WindowSpec::Session { gap } => Some(gap),
+            WindowSpec::Global => None,
+        }
     });
-    edited |= duration_field(app, ui, "window slide", |s| match &mut s.query.window {
-        WindowSpec::Sliding { slide, .. } => Some(slide),
-        _ => None,
-    });
+    edited |= duration_field(
+        app,
+        ui,
+        "window slide",
+        "query.window.slide",
+        |s| match &mut s.query.window {
+            WindowSpec::Sliding { slide, .. } => Some(slide),
+            _ => None,
+        },
+    );
 
     ui.separator();
     ui.strong("Models");
     edited |= model_toggles(app, ui);
-    edited |= duration_field(app, ui, "watermark delay", |s| {
-        s.streaming.as_mut().map(|x| &mut x.watermark_delay)
-    });
-    edited |= duration_field(app, ui, "allowed lateness", |s| {
-        s.streaming.as_mut().map(|x| &mut x.allowed_lateness)
-    });
-    edited |= duration_field(app, ui, "trigger interval", |s| {
+    edited |= duration_field(
+        app,
+        ui,
+        "watermark delay",
+        "streaming.watermark_delay",
+        |s| s.streaming.as_mut().map(|x| &mut x.watermark_delay),
+    );
+    edited |= duration_field(
+        app,
+        ui,
+        "allowed lateness",
+        "streaming.allowed_lateness",
+        |s| s.streaming.as_mut().map(|x| &mut x.allowed_lateness),
+    );
+    edited |= duration_field(app, ui, "trigger interval", "micro_batch.trigger", |s| {
         s.micro_batch.as_mut().map(|m| match &mut m.trigger {
             Trigger::ProcessingTime(d) | Trigger::AvailableNow { every: d } => d,
         })
     });
-    edited |= duration_field(app, ui, "micro-batch watermark", |s| {
-        s.micro_batch.as_mut().map(|m| &mut m.watermark_delay)
-    });
-    edited |= duration_field(app, ui, "batch runs at", |s| {
+    edited |= duration_field(
+        app,
+        ui,
+        "micro-batch watermark",
+        "micro_batch.watermark_delay",
+        |s| s.micro_batch.as_mut().map(|m| &mut m.watermark_delay),
+    );
+    edited |= duration_field(app, ui, "batch runs at", "batch.at", |s| {
         s.batch.as_mut().map(|b| &mut b.at)
     });
 
@@ -192,10 +231,15 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                 .changed();
         });
     }
+    problems_at(app, ui, "cost");
 
-    if !app.problems.is_empty() {
+    let elsewhere: Vec<_> = (app.problems.iter())
+        .filter(|p| !FIELD_PATHS.iter().any(|f| concerns(&p.path, f)))
+        .collect();
+    if !elsewhere.is_empty() {
         ui.separator();
-        for p in &app.problems {
+        ui.strong("Problems with settings not shown here");
+        for p in elsewhere {
             ui.label(RichText::new(format!("{}: {}", p.path, p.message)).color(ERROR));
         }
     }
@@ -207,6 +251,7 @@ fn duration_field(
     app: &mut TidemarkApp,
     ui: &mut egui::Ui,
     name: &'static str,
+    path: &str,
     field: impl FnOnce(&mut crate::compose::scenario::Scenario) -> Option<&mut Dur>,
 ) -> bool {
     let Some(value) = field(&mut app.scenario) else {
@@ -239,8 +284,41 @@ fn duration_field(
     if let Some(message) = app.field_errors.get(name) {
         ui.label(RichText::new(message.as_str()).color(ERROR));
     }
+    problems_at(app, ui, path);
     edited
 }
+
+/// True when the problem at `problem` concerns the field at `field` (or a part of it).
+fn concerns(problem: &str, field: &str) -> bool {
+    problem
+        .strip_prefix(field)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// The scenario's problems with the field at `path`, under that field.
+fn problems_at(app: &TidemarkApp, ui: &mut egui::Ui, path: &str) {
+    for p in app.problems.iter().filter(|p| concerns(&p.path, path)) {
+        ui.label(RichText::new(p.message.as_str()).color(ERROR));
+    }
+}
+
+/// Where the panel's fields are in the scenario: their problems show beside them, the rest
+/// at the end of the panel.
+const FIELD_PATHS: &[&str] = &[
+    "workload.sources[0].rate",
+    "workload.sources[0].offline.share",
+    "workload.sources[0].duplicates",
+    "workload.sources[0].offline.max",
+    "workload.sources[0].delay.median",
+    "workload.sources[0].delay.p99",
+    "query.window",
+    "streaming.watermark_delay",
+    "streaming.allowed_lateness",
+    "micro_batch.trigger",
+    "micro_batch.watermark_delay",
+    "batch.at",
+    "cost",
+];
 
 /// Checkboxes that switch each model on and off (its settings kept while off).
 fn model_toggles(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {

@@ -383,6 +383,30 @@ fn an_invalid_value_shows_its_message_and_nothing_breaks() {
     );
 }
 
+/// A rule broken by a field's value is said under that field, and goes when it is fixed.
+#[test]
+fn a_rule_error_sits_under_its_field_and_goes_when_fixed() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    set_text(&mut harness, "watermark delay", "-5m");
+    let message = "watermark_delay -5m must not be negative";
+    let said = harness.get_by_label_contains(message).rect();
+    let field = harness.get_by_label("watermark delay").rect();
+    let next = harness.get_by_label("allowed lateness").rect();
+    assert!(
+        field.max.y <= said.min.y && said.max.y <= next.min.y,
+        "{field:?} {said:?} {next:?}"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Problems with settings not shown")
+            .is_none()
+    );
+    assert!(harness.query_by_label_contains("stale - not run").is_some());
+    set_text(&mut harness, "watermark delay", "5m");
+    assert!(harness.query_by_label_contains(message).is_none());
+}
+
 #[test]
 fn a_faulted_job_shows_what_the_fault_cost_and_a_clean_one_does_not() {
     let mut faulted = harness("crash_at_least_once.ron");
