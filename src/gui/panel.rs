@@ -230,6 +230,19 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                 .labelled_by(label.id)
                 .changed();
         });
+    } else {
+        ui.label("no prices in this scenario: costs are not compared");
+        // The domain text's example price; every figure then says what it costs.
+        if ui.button("Add a price ($4 per node-hour)").clicked() {
+            app.scenario.cost = Some(crate::compose::cost::CostSpec {
+                price_per_node_hour: 4.0,
+                nodes: 1,
+                billing: Default::default(),
+                orchestration_per_run: 0.0,
+                storage_per_gb_month: 0.0,
+            });
+            edited = true;
+        }
     }
     problems_at(app, ui, "cost");
 

@@ -436,6 +436,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         let shown: Vec<&crate::compose::models::Outcome> = (output.models.iter())
             .filter(|m| !app.hidden_models.contains(&m.name))
             .collect();
+        let marks = timeline(app, output);
         let half = (ui.available_width() / 2.0 - 8.0).max(200.0);
         ui.horizontal(|ui| {
             ui.vertical(|ui| {
@@ -452,6 +453,8 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .x_axis_formatter(move |mark, _| duration_at(mark.value))
                     .y_grid_spacer(marks_at(QUARTERS, 0.25))
                     .y_axis_formatter(|mark, _| percent(mark.value))
+                    .include_y(0.0)
+                    .include_y(1.0)
                     .label_formatter(near_a_line(move |name, point| {
                         format!(
                             "{name}\n{} of events visible within {}",
@@ -493,11 +496,14 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .x_axis_label("hours")
                     .y_grid_spacer(marks_at(QUARTERS, 0.25))
                     .y_axis_formatter(|mark, _| percent(mark.value))
+                    .include_y(0.0)
+                    .include_y(1.0)
                     .label_formatter(near_a_line(|name, point| {
                         format!("{name}\nat {:.1} h: {} correct", point.x, percent(point.y))
                     }))
                     .link_axis(egui::Id::unique("processing time"), [true, false])
                     .show(ui, |plot| {
+                        draw_timeline(plot, &marks, output, 1.0);
                         let (Some(from), Some(to)) = (from, to.max(from)) else {
                             return;
                         };
@@ -529,6 +535,8 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     }))
                     .link_axis(egui::Id::unique("processing time"), [true, false])
                     .show(ui, |plot| {
+                        let peak = shown.iter().map(|m| m.stats.state_peak).max();
+                        draw_timeline(plot, &marks, output, peak.unwrap_or(1) as f64);
                         for m in &shown {
                             let points: PlotPoints = m
                                 .stats
@@ -564,9 +572,13 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                             String::new()
                         }
                     };
+                // One bar or seven: each keeps its width, with room on both sides.
+                let slots = output.models.len() as f64;
                 Plot::new("dropped")
                     .allow_scroll(false)
                     .height(85.0)
+                    .include_x(-0.75)
+                    .include_x(slots - 0.25)
                     .x_axis_formatter(name_of.clone())
                     .include_y(0.0)
                     .include_y(tallest(&dropped) * 1.4)
@@ -586,9 +598,15 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                         })
                     })
                     .collect();
+                if cost.is_empty() {
+                    ui.label("cost: this scenario has no prices");
+                    return;
+                }
                 Plot::new("cost")
                     .allow_scroll(false)
                     .height(85.0)
+                    .include_x(-0.75)
+                    .include_x(slots - 0.25)
                     .x_axis_formatter(name_of)
                     .include_y(0.0)
                     .include_y(tallest(&cost) * 1.4)
@@ -700,6 +718,77 @@ fn why_not_all_correct(
                 plot.bar_chart(chart);
             }
         });
+}
+
+/// What happened when, for the time plots: each fault, each batch run and correction, the
+/// Kappa replay and its switch-over, as (processing time, what).
+fn timeline(app: &TidemarkApp, output: &crate::compose::run::RunOutput) -> Vec<(Ts, String)> {
+    use crate::runner::fault::Fault;
+    let scenario = &app.scenario;
+    let start = scenario.workload.start;
+    let end = start + scenario.workload.duration;
+    let mut marks = Vec::new();
+    for fault in scenario.streaming.iter().flat_map(|s| &s.faults) {
+        let (at, what) = match fault {
+            Fault::Crash { at, down_for, .. } => (*at, format!("crash, {down_for} down")),
+            Fault::Stop { at, down_for, .. } => (*at, format!("stop, {down_for}")),
+            Fault::IncompatibleCheckpoint { at, .. } => (*at, "checkpoint lost".to_owned()),
+            Fault::CapacityDrop { at, lasting, .. } => (*at, format!("slowdown, {lasting}")),
+            Fault::ProcessingTimeWindows => continue,
+        };
+        marks.push((start + at, what));
+    }
+    // A few days of runs at most: more would be a comb, not marks.
+    if let Some(batch) = &scenario.batch
+        && batch.every > Dur::ZERO
+        && scenario.workload.duration.as_ms() / batch.every.as_ms() <= 7
+    {
+        let mut period_end = start.floor_to(batch.every) + batch.every;
+        while period_end <= end {
+            let run = period_end + batch.at;
+            marks.push((run, "batch run".to_owned()));
+            for &again in &batch.corrections {
+                marks.push((run + again, "correction".to_owned()));
+            }
+            period_end += batch.every;
+        }
+    }
+    if let Some(at) = scenario.kappa.as_ref().and_then(|k| k.reprocess_at) {
+        marks.push((start + at, "Kappa replay starts".to_owned()));
+        let took = output.report.model(Model::Kappa, ModelMetric::CatchUpTime);
+        if let Some(ms) = took {
+            marks.push((start + at + Dur(ms as i64), "Kappa switches".to_owned()));
+        }
+    }
+    marks
+}
+
+/// Draws `marks` as dashed vertical lines labelled at height `top` (a value of the data: a
+/// label at the plot's edge would widen the bounds it is placed by, frame after frame).
+fn draw_timeline(
+    plot: &mut egui_plot::PlotUi<'_>,
+    marks: &[(Ts, String)],
+    output: &crate::compose::run::RunOutput,
+    top: f64,
+) {
+    for (at, what) in marks {
+        let x = hours(*at, output);
+        plot.vline(
+            egui_plot::VLine::new(what.clone(), x)
+                .color(Color32::from_gray(170))
+                .style(egui_plot::LineStyle::dashed_dense())
+                .width(1.0),
+        );
+        plot.text(
+            egui_plot::Text::new(
+                format!("{what} label"),
+                egui_plot::PlotPoint::new(x, top),
+                what.clone(),
+            )
+            .anchor(egui::Align2::LEFT_TOP)
+            .color(Color32::from_gray(200)),
+        );
+    }
 }
 
 /// Hours since the start of the workload.
