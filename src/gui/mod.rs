@@ -2,6 +2,7 @@
 //! models compared side by side, the watermark lab, and the watermark sweep. Simulations run
 //! on a worker thread; parameter changes re-run them after a short pause.
 
+mod advisor;
 mod panel;
 mod views;
 pub mod worker;
@@ -76,6 +77,8 @@ pub enum View {
     Lab,
     /// The watermark trade-off curve.
     Sweep,
+    /// The cheapest model that meets the requirement.
+    Advise,
 }
 
 /// What survives a restart: the scenario being edited and the view.
@@ -208,6 +211,11 @@ pub struct TidemarkApp {
     pub playback: Playback,
     /// The last sweep.
     pub sweep: Option<Vec<SweepPoint>>,
+    /// The advisor's worker, the job waited for, and its last answer.
+    advise_worker: Worker,
+    waiting_advice: Option<u64>,
+    /// The last advice, or why there is none.
+    pub advice: Option<Result<crate::explore::advise::Advice, String>>,
     /// A one-line status (exports, files).
     pub status: String,
     open_path: String,
@@ -293,6 +301,10 @@ impl TidemarkApp {
             let ctx = ctx.clone();
             move || ctx.request_repaint()
         });
+        let advise_worker = Worker::start({
+            let ctx = ctx.clone();
+            move || ctx.request_repaint()
+        });
         let lab_worker = Worker::start(move || ctx.request_repaint());
         let (lab_around, lesson) = (persisted.lab_around, persisted.lesson);
         let mut app = TidemarkApp {
@@ -324,6 +336,9 @@ impl TidemarkApp {
             lesson,
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
+            advise_worker,
+            waiting_advice: None,
+            advice: None,
             status: String::new(),
             open_path,
         };
@@ -398,6 +413,19 @@ impl TidemarkApp {
         }
     }
 
+    /// Measures the advisor's candidates on a worker of its own (a run is not cancelled).
+    pub fn start_advise(&mut self) {
+        self.waiting_advice = Some(
+            self.advise_worker
+                .submit(Job::Advise(Box::new(self.scenario.clone()))),
+        );
+    }
+
+    /// True while the advisor measures.
+    pub fn advising(&self) -> bool {
+        self.waiting_advice.is_some()
+    }
+
     fn start_sweep(&mut self) {
         self.waiting_sweep = Some(
             self.worker
@@ -418,6 +446,7 @@ impl TidemarkApp {
         self.lab_follows = None;
         self.follow_scenario_in_lab();
         self.sweep = None;
+        self.advice = None;
     }
 
     /// An edit: validate now, run after the pause.
@@ -600,6 +629,14 @@ impl TidemarkApp {
 
     /// Applies what the worker finished.
     fn drain_worker(&mut self) {
+        for done in self.advise_worker.drain() {
+            if let Done::Advise { generation, advice } = done
+                && Some(generation) == self.waiting_advice
+            {
+                self.waiting_advice = None;
+                self.advice = Some(advice);
+            }
+        }
         for done in self.lab_worker.drain() {
             if let Done::Lab {
                 generation,
@@ -693,6 +730,13 @@ impl eframe::App for TidemarkApp {
             View::Compare => views::compare(self, ui),
             View::Lab => views::lab(self, ui),
             View::Sweep => views::sweep(self, ui),
+            View::Advise => {
+                // A changed requirement is an edit: saved, and the old advice dropped.
+                if advisor::advisor(self, ui) {
+                    self.edited(now);
+                    self.advice = None;
+                }
+            }
         });
     }
 

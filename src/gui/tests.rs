@@ -232,6 +232,38 @@ fn save_after_picking_a_built_in_asks_for_a_path() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The advisor in the app recommends what `tidemark advise` does, on the three FreshMart
+/// requirements: batch for the P&L, micro-batch for the dashboard, streaming for fraud.
+#[test]
+fn the_advisor_recommends_as_the_command_line_does() {
+    for (name, model) in [
+        ("freshmart_finance_pnl.ron", "batch"),
+        ("freshmart_ops_dashboard.ron", "micro-batch"),
+        ("freshmart_fraud_check.ron", "streaming"),
+    ] {
+        let mut harness = harness(name);
+        wait_for_run(&mut harness);
+        harness.get_by_label("Advisor").click();
+        harness.step();
+        harness.get_by_label("Advise").click();
+        let deadline = Instant::now() + Duration::from_secs(300);
+        harness.step();
+        while harness.state().advising() {
+            assert!(Instant::now() < deadline, "the advisor did not finish");
+            std::thread::sleep(Duration::from_millis(20));
+            harness.step();
+        }
+        harness.step();
+        let scenario = harness.state().scenario.clone();
+        let expected = crate::explore::advise::advise(&scenario, &|_, _| {})
+            .unwrap()
+            .recommendation();
+        assert!(expected.starts_with(&format!("{model} ")), "{expected}");
+        let shown = format!("recommendation: {expected}");
+        assert!(harness.query_by_label(&shown).is_some(), "{name}: {shown}");
+    }
+}
+
 /// Steps until the lab has delivered.
 fn wait_for_lab(harness: &mut Harness<'static, TidemarkApp>) {
     let deadline = Instant::now() + Duration::from_secs(120);

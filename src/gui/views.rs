@@ -130,6 +130,7 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             (View::Compare, "Compare models"),
             (View::Lab, "Watermark lab"),
             (View::Sweep, "Sweep"),
+            (View::Advise, "Advisor"),
         ] {
             ui.selectable_value(&mut app.persisted.view, view, name);
         }

@@ -23,6 +23,8 @@ pub enum Job {
     },
     /// The watermark trade-off sweep.
     Sweep(Box<Scenario>),
+    /// The advisor's candidates, measured against the scenario's requirement.
+    Advise(Box<Scenario>),
     /// The lab alone, with its own settings, around a moment (none: the middle).
     Lab {
         /// The scenario whose workload the lab replays.
@@ -60,6 +62,13 @@ pub enum Done {
         generation: u64,
         /// One point per delay.
         points: Vec<SweepPoint>,
+    },
+    /// The advice, or why there is none (the `tidemark advise` message).
+    Advise {
+        /// The job's generation.
+        generation: u64,
+        /// The advice.
+        advice: Result<crate::explore::advise::Advice, String>,
     },
 }
 
@@ -119,6 +128,11 @@ impl Worker {
                         Job::Sweep(scenario) => Some(Done::Sweep {
                             generation,
                             points: sweep_watermark_delay(&scenario, &default_delays()),
+                        }),
+                        Job::Advise(scenario) => Some(Done::Advise {
+                            generation,
+                            advice: crate::explore::advise::advise(&scenario, &|_, _| {})
+                                .map_err(|e| e.to_string()),
                         }),
                     };
                     if let Some(done) = finished
