@@ -3,7 +3,10 @@
 //! on a worker thread; parameter changes re-run them after a short pause.
 
 mod advisor;
+mod compare;
+mod lab_view;
 mod panel;
+mod plots;
 mod views;
 pub mod worker;
 
@@ -727,8 +730,8 @@ impl eframe::App for TidemarkApp {
                 });
             });
         egui::CentralPanel::default_margins().show(ui, |ui| match self.persisted.view {
-            View::Compare => views::compare(self, ui),
-            View::Lab => views::lab(self, ui),
+            View::Compare => compare::compare(self, ui),
+            View::Lab => lab_view::lab(self, ui),
             View::Sweep => views::sweep(self, ui),
             View::Advise => {
                 // A changed requirement is an edit: saved, and the old advice dropped.

@@ -1,0 +1,500 @@
+//! The compare view: the models' summary side by side, why results are wrong, and the time
+//! plots with what happened when.
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{Bar, BarChart, Legend, Plot, PlotPoints};
+
+use super::TidemarkApp;
+use super::plots::*;
+use crate::input::time::{Dur, Ts};
+use crate::measure::catalogue::{Model, ModelMetric, Unit};
+use crate::measure::report::display_value;
+use crate::measure::report::human_duration;
+
+/// Figures shown in the summary table, with the app's shorter labels.
+const SUMMARY: &[(&str, ModelMetric)] = &[
+    ("event -> visible, median", ModelMetric::EventLatencyP50),
+    ("event -> visible, p99", ModelMetric::EventLatencyP99),
+    ("window end -> first result", ModelMetric::ResultDelayP50),
+    ("window end -> correct final", ModelMetric::FinalDelayP50),
+    ("correct at the end", ModelMetric::CorrectShare),
+    (
+        "  wrong: dropped or unread events",
+        ModelMetric::WrongByDrops,
+    ),
+    (
+        "  wrong: a retry counted again",
+        ModelMetric::WrongByRetries,
+    ),
+    (
+        "  wrong: late firings appended",
+        ModelMetric::WrongByAppendedFirings,
+    ),
+    ("  wrong: a fault", ModelMetric::WrongByFaults),
+    ("  wrong: no single cause", ModelMetric::WrongByOther),
+    ("  never served", ModelMetric::MissingCells),
+    ("dropped late", ModelMetric::DroppedLate),
+    ("value dropped", ModelMetric::DroppedLateValue),
+    ("events in final results", ModelMetric::CountedEvents),
+    ("held, never emitted", ModelMetric::PendingEvents),
+    ("state peak", ModelMetric::StatePeak),
+    ("consumer lag peak", ModelMetric::BacklogPeak),
+    ("cost a year", ModelMetric::CostPerYear),
+    // Shown only when some model has them: faults and architectures.
+    ("lost to faults", ModelMetric::FaultLostEvents),
+    (
+        "counted beyond fault-free",
+        ModelMetric::FaultDuplicatedEvents,
+    ),
+    ("fault -> caught up", ModelMetric::FaultRecoveryTime),
+    ("results the batch changed", ModelMetric::LayerDisagreements),
+    ("replay caught up after", ModelMetric::CatchUpTime),
+    ("lost to retention", ModelMetric::LostToRetention),
+];
+
+/// A summary figure as shown: a result that came before its window ended (update mode emits
+/// as rows change) reads as early, not as a negative delay.
+fn summary_value(metric: ModelMetric, value: Option<f64>) -> String {
+    let early = matches!(
+        metric,
+        ModelMetric::ResultDelayP50 | ModelMetric::ResultDelayP99 | ModelMetric::ResultDelayMax
+    );
+    match value {
+        Some(ms) if early && ms < 0.0 => {
+            format!("{} before the end", human_duration(Dur(-ms as i64)))
+        }
+        _ => display_value(value, metric.unit()),
+    }
+}
+
+/// The models side by side: a summary table and the plots.
+pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
+    let Some(finished) = app.finished.clone() else {
+        ui.label("Running the scenario…");
+        return;
+    };
+    let output = &finished.output;
+    let models: Vec<Model> = output.models.iter().map(|m| m.name).collect();
+    if let Some(reason) = app.stale_reason() {
+        egui::Frame::group(ui.style())
+            .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+            .show(ui, |ui| {
+                ui.colored_label(ui.visuals().warn_fg_color, format!("stale - {reason}"));
+            });
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        egui::Grid::new("summary").striped(true).show(ui, |ui| {
+            ui.strong("");
+            for m in &models {
+                ui.label(RichText::new(m.name()).color(colour(*m)).strong())
+                    .on_hover_text(m.description());
+            }
+            ui.end_row();
+            for &(label, metric) in SUMMARY {
+                let values: Vec<_> = models
+                    .iter()
+                    .map(|&m| output.report.model(m, metric))
+                    .collect();
+                if values.iter().all(Option::is_none) {
+                    continue;
+                }
+                ui.label(label).on_hover_text(format!(
+                    "{} (<model>.{})",
+                    metric.label(),
+                    metric.name()
+                ));
+                for value in values {
+                    ui.label(summary_value(metric, value));
+                }
+                ui.end_row();
+            }
+        });
+        why_not_all_correct(ui, output, &models);
+        ui.separator();
+        model_key(app, ui, &models);
+        let shown: Vec<&crate::compose::models::Outcome> = (output.models.iter())
+            .filter(|m| !app.hidden_models.contains(&m.name))
+            .collect();
+        let marks = timeline(app, output);
+        let half = (ui.available_width() / 2.0 - 8.0).max(200.0);
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("Event time -> visible (share of events, log time)");
+                // log10 of milliseconds: seconds and days on one axis.
+                let duration_at = |x: f64| human_duration(Dur(10f64.powf(x).round() as i64));
+                Plot::new("latency")
+                    // The wheel scrolls the page, not the plot (drag pans, ctrl+wheel zooms).
+                    .allow_scroll(false)
+                    .height(220.0)
+                    .x_axis_label("event time -> visible")
+                    .x_grid_spacer(marks_at(LOG_DURATIONS, 1.0))
+                    .x_axis_formatter(move |mark, _| duration_at(mark.value))
+                    .y_grid_spacer(marks_at(QUARTERS, 0.25))
+                    .y_axis_formatter(|mark, _| percent(mark.value))
+                    .include_y(0.0)
+                    .include_y(1.0)
+                    .label_formatter(near_a_line(move |name, point| {
+                        format!(
+                            "{name}\n{} of events visible within {}",
+                            percent(point.y),
+                            duration_at(point.x)
+                        )
+                    }))
+                    .show(ui, |plot| {
+                        for m in &shown {
+                            let h = &m.stats.event_latency_ms;
+                            // Visible before it happened (a clock ahead): drawn at 1 ms.
+                            let points: PlotPoints = (0..=100)
+                                .filter_map(|i| {
+                                    let q = i as f64 / 100.0;
+                                    h.quantile(q).map(|ms| [(ms.max(1) as f64).log10(), q])
+                                })
+                                .collect();
+                            plot.line(model_line(m.name, points));
+                        }
+                    });
+            });
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("Ended windows served correctly, over processing time");
+                let truth = &output.truth;
+                let from = truth
+                    .iter()
+                    .map(|c| c.window.end)
+                    .filter(|t| t.as_ms() < i64::MAX)
+                    .min();
+                let to = output
+                    .models
+                    .iter()
+                    .flat_map(|m| m.stats.table.cells().filter_map(|(_, h)| h.settled_at()))
+                    .max();
+                Plot::new("correctness")
+                    .allow_scroll(false)
+                    .height(220.0)
+                    .x_axis_label("hours")
+                    .y_grid_spacer(marks_at(QUARTERS, 0.25))
+                    .y_axis_formatter(|mark, _| percent(mark.value))
+                    .include_y(0.0)
+                    .include_y(1.0)
+                    .label_formatter(near_a_line(|name, point| {
+                        format!("{name}\nat {:.1} h: {} correct", point.x, percent(point.y))
+                    }))
+                    .link_axis(egui::Id::unique("processing time"), [true, false])
+                    .show(ui, |plot| {
+                        draw_timeline(plot, &marks, output, 1.0);
+                        let (Some(from), Some(to)) = (from, to.max(from)) else {
+                            return;
+                        };
+                        for m in &shown {
+                            let points: PlotPoints = (0..=80)
+                                .filter_map(|i| {
+                                    let t = Ts(from.as_ms() + (to.as_ms() - from.as_ms()) * i / 80);
+                                    m.stats
+                                        .table
+                                        .correct_share_at(truth, t)
+                                        .map(|s| [hours(t, output), s])
+                                })
+                                .collect();
+                            plot.line(model_line(m.name, points));
+                        }
+                    });
+            });
+        });
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("State (open window x key) over processing time");
+                Plot::new("state")
+                    .allow_scroll(false)
+                    .height(180.0)
+                    .x_axis_label("hours")
+                    .label_formatter(near_a_line(|name, point| {
+                        format!("{name}\nat {:.1} h: {:.0} states", point.x, point.y)
+                    }))
+                    .link_axis(egui::Id::unique("processing time"), [true, false])
+                    .show(ui, |plot| {
+                        let peak = shown.iter().map(|m| m.stats.state_peak).max();
+                        draw_timeline(plot, &marks, output, peak.unwrap_or(1) as f64);
+                        for m in &shown {
+                            let points: PlotPoints = m
+                                .stats
+                                .samples
+                                .iter()
+                                .map(|s| [hours(s.time, output), s.state_cells as f64])
+                                .collect();
+                            plot.line(model_line(m.name, points));
+                        }
+                    });
+            });
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("Dropped late, and cost a year ($)");
+                let dropped: Vec<Bar> = output
+                    .models
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| {
+                        Bar::new(i as f64, m.stats.dropped as f64)
+                            .name(m.name.name())
+                            .fill(colour(m.name))
+                    })
+                    .collect();
+                let names: Vec<&'static str> =
+                    output.models.iter().map(|m| m.name.name()).collect();
+                let name_of =
+                    move |mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>| {
+                        let i = mark.value.round();
+                        if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                            names.get(i as usize).copied().unwrap_or("").to_owned()
+                        } else {
+                            String::new()
+                        }
+                    };
+                // One bar or seven: each keeps its width, with room on both sides.
+                let slots = output.models.len() as f64;
+                Plot::new("dropped")
+                    .allow_scroll(false)
+                    .height(85.0)
+                    .include_x(-0.75)
+                    .include_x(slots - 0.25)
+                    .x_axis_formatter(name_of.clone())
+                    .include_y(0.0)
+                    .include_y(tallest(&dropped) * 1.4)
+                    .show(ui, |plot| {
+                        label_bars(plot, &dropped, Unit::Count);
+                        plot.bar_chart(BarChart::new("dropped late", dropped));
+                    });
+                let cost: Vec<Bar> = output
+                    .models
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, m)| {
+                        m.cost_per_year.map(|c| {
+                            Bar::new(i as f64, c)
+                                .name(m.name.name())
+                                .fill(colour(m.name))
+                        })
+                    })
+                    .collect();
+                if cost.is_empty() {
+                    ui.label("cost: this scenario has no prices");
+                    return;
+                }
+                Plot::new("cost")
+                    .allow_scroll(false)
+                    .height(85.0)
+                    .include_x(-0.75)
+                    .include_x(slots - 0.25)
+                    .x_axis_formatter(name_of)
+                    .include_y(0.0)
+                    .include_y(tallest(&cost) * 1.4)
+                    .show(ui, |plot| {
+                        // Each bar's value over it: $166 beside $35,040 still reads.
+                        label_bars(plot, &cost, Unit::Money);
+                        plot.bar_chart(BarChart::new("cost a year", cost));
+                    });
+            });
+        });
+    });
+}
+
+/// The models shown in the plots: each name toggles its model (a click isolates what is left).
+fn model_key(app: &mut TidemarkApp, ui: &mut egui::Ui, models: &[Model]) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("show:");
+        for &m in models {
+            let shown = !app.hidden_models.contains(&m);
+            let text = RichText::new(m.name()).color(if shown {
+                colour(m)
+            } else {
+                ui.visuals().weak_text_color()
+            });
+            if ui
+                .selectable_label(shown, text)
+                .on_hover_text("click to hide or show it in the plots below")
+                .clicked()
+                && !app.hidden_models.remove(&m)
+            {
+                app.hidden_models.insert(m);
+            }
+        }
+    });
+}
+
+/// "Why not 100 %": each model's wrong and missing results, stacked by cause.
+fn why_not_all_correct(
+    ui: &mut egui::Ui,
+    output: &crate::compose::run::RunOutput,
+    models: &[Model],
+) {
+    let causes = [
+        (
+            ModelMetric::WrongByDrops,
+            "dropped or unread events",
+            DROPPED,
+        ),
+        (
+            ModelMetric::WrongByRetries,
+            "a retry counted again",
+            Color32::from_rgb(150, 90, 220),
+        ),
+        (
+            ModelMetric::WrongByAppendedFirings,
+            "late firings appended",
+            LATE_KEPT,
+        ),
+        (
+            ModelMetric::WrongByFaults,
+            "a fault",
+            Color32::from_rgb(120, 120, 120),
+        ),
+        (
+            ModelMetric::WrongByOther,
+            "no single cause",
+            Color32::from_rgb(90, 160, 200),
+        ),
+        (
+            ModelMetric::MissingCells,
+            "never served",
+            Color32::from_rgb(200, 200, 90),
+        ),
+    ];
+    let value = |m: Model, metric| output.report.model(m, metric).unwrap_or(0.0);
+    let any_wrong = models
+        .iter()
+        .any(|&m| causes.iter().any(|&(metric, _, _)| value(m, metric) > 0.0));
+    if !any_wrong {
+        return;
+    }
+    let widest = (models.iter())
+        .map(|&m| {
+            causes
+                .iter()
+                .map(|&(metric, _, _)| value(m, metric))
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    ui.separator();
+    ui.strong("Why not 100 %: results wrong or never served, by cause");
+    let names: Vec<&'static str> = models.iter().map(|m| m.name()).collect();
+    let mut charts: Vec<BarChart> = Vec::new();
+    // Causes no model has stay out of the picture and its legend.
+    let present = causes
+        .into_iter()
+        .filter(|&(metric, _, _)| models.iter().any(|&m| value(m, metric) > 0.0));
+    for (metric, name, colour) in present {
+        let bars: Vec<Bar> = (models.iter().enumerate())
+            .map(|(i, &m)| {
+                Bar::new(i as f64, value(m, metric))
+                    .name(names[i])
+                    .fill(colour.gamma_multiply(0.8))
+            })
+            .collect();
+        let chart = BarChart::new(name, bars)
+            .horizontal()
+            .color(colour)
+            .width(0.6);
+        let below: Vec<&BarChart> = charts.iter().collect();
+        let chart = chart.stack_on(&below);
+        charts.push(chart);
+    }
+    Plot::new("why not 100")
+        .height(40.0 + 26.0 * models.len() as f64 as f32)
+        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+        .x_axis_label("results")
+        .y_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).copied().unwrap_or("").to_owned()
+            } else {
+                String::new()
+            }
+        })
+        .include_x(0.0)
+        // Room on the right for the legend, off the bars.
+        .include_x(widest * 1.8)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for chart in charts {
+                plot.bar_chart(chart);
+            }
+        });
+}
+
+/// What happened when, for the time plots: each fault, each batch run and correction, the
+/// Kappa replay and its switch-over, as (processing time, what).
+fn timeline(app: &TidemarkApp, output: &crate::compose::run::RunOutput) -> Vec<(Ts, String)> {
+    use crate::runner::fault::Fault;
+    let scenario = &app.scenario;
+    let start = scenario.workload.start;
+    let end = start + scenario.workload.duration;
+    let mut marks = Vec::new();
+    for fault in scenario.streaming.iter().flat_map(|s| &s.faults) {
+        let (at, what) = match fault {
+            Fault::Crash { at, down_for, .. } => (*at, format!("crash, {down_for} down")),
+            Fault::Stop { at, down_for, .. } => (*at, format!("stop, {down_for}")),
+            Fault::IncompatibleCheckpoint { at, .. } => (*at, "checkpoint lost".to_owned()),
+            Fault::CapacityDrop { at, lasting, .. } => (*at, format!("slowdown, {lasting}")),
+            Fault::ProcessingTimeWindows => continue,
+        };
+        marks.push((start + at, what));
+    }
+    // A few days of runs at most: more would be a comb, not marks.
+    if let Some(batch) = &scenario.batch
+        && batch.every > Dur::ZERO
+        && scenario.workload.duration.as_ms() / batch.every.as_ms() <= 7
+    {
+        let mut period_end = start.floor_to(batch.every) + batch.every;
+        while period_end <= end {
+            let run = period_end + batch.at;
+            marks.push((run, "batch run".to_owned()));
+            for &again in &batch.corrections {
+                marks.push((run + again, "correction".to_owned()));
+            }
+            period_end += batch.every;
+        }
+    }
+    if let Some(at) = scenario.kappa.as_ref().and_then(|k| k.reprocess_at) {
+        marks.push((start + at, "Kappa replay starts".to_owned()));
+        let took = output.report.model(Model::Kappa, ModelMetric::CatchUpTime);
+        if let Some(ms) = took {
+            marks.push((start + at + Dur(ms as i64), "Kappa switches".to_owned()));
+        }
+    }
+    marks
+}
+
+/// Draws `marks` as dashed vertical lines labelled at height `top` (a value of the data: a
+/// label at the plot's edge would widen the bounds it is placed by, frame after frame).
+fn draw_timeline(
+    plot: &mut egui_plot::PlotUi<'_>,
+    marks: &[(Ts, String)],
+    output: &crate::compose::run::RunOutput,
+    top: f64,
+) {
+    for (at, what) in marks {
+        let x = hours(*at, output);
+        plot.vline(
+            egui_plot::VLine::new(what.clone(), x)
+                .color(Color32::from_gray(170))
+                .style(egui_plot::LineStyle::dashed_dense())
+                .width(1.0),
+        );
+        plot.text(
+            egui_plot::Text::new(
+                format!("{what} label"),
+                egui_plot::PlotPoint::new(x, top),
+                what.clone(),
+            )
+            .anchor(egui::Align2::LEFT_TOP)
+            .color(Color32::from_gray(200)),
+        );
+    }
+}
+
+/// Hours since the start of the workload.
+fn hours(t: Ts, output: &crate::compose::run::RunOutput) -> f64 {
+    let start = output.truth.first().map_or(t, |c| c.window.start);
+    (t.as_ms() - start.as_ms()) as f64 / 3_600_000.0
+}

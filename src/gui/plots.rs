@@ -1,0 +1,121 @@
+//! What the views' plots share: model colours and lines, fate colours, grid marks, hover
+//! text, value labels on bars, staircases.
+
+use eframe::egui::{self, Color32};
+use egui_plot::{Bar, Line, PlotPoints};
+
+use crate::measure::catalogue::{Model, Unit};
+use crate::measure::report::display_value;
+
+/// One colour per model, the same as in the exported charts.
+pub fn colour(model: Model) -> Color32 {
+    let c = crate::render::charts::model_colour(model);
+    Color32::from_rgb(c.0, c.1, c.2)
+}
+
+/// A model's line, in its colour, never drawn as a band; the architectures dashed or dotted,
+/// so that a line lying on another (Kappa on streaming) still shows.
+pub(super) fn model_line<'a>(model: Model, points: PlotPoints<'a>) -> Line<'a> {
+    let style = match model {
+        Model::Lambda => egui_plot::LineStyle::dashed_loose(),
+        Model::Kappa => egui_plot::LineStyle::dotted_dense(),
+        Model::Hybrid => egui_plot::LineStyle::dashed_dense(),
+        Model::PlainMicroBatch => egui_plot::LineStyle::dotted_loose(),
+        Model::Batch | Model::MicroBatch | Model::Streaming => egui_plot::LineStyle::Solid,
+    };
+    Line::new(model.name(), points)
+        .color(colour(model))
+        .width(2.0)
+        .style(style)
+        .allow_band(false)
+}
+
+/// Grid marks at the given values inside the visible range (a fixed set reads better than
+/// egui_plot's own spacing on short axes and log axes).
+pub(super) fn marks_at(
+    values: &'static [f64],
+    step: f64,
+) -> impl Fn(egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    move |input| {
+        let (lo, hi) = input.bounds;
+        (values.iter())
+            .filter(|&&v| v >= lo && v <= hi)
+            .map(|&value| egui_plot::GridMark {
+                value,
+                step_size: step,
+            })
+            .collect()
+    }
+}
+
+/// Hover text for the point of a line near the pointer (the model and its x and y), none
+/// elsewhere.
+pub(super) fn near_a_line<'a>(
+    text: impl Fn(&str, egui_plot::PlotPoint) -> String + 'a,
+) -> impl Fn(&egui_plot::HoverPosition<'_>) -> Option<String> + 'a {
+    move |position| match position {
+        egui_plot::HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => Some(text(plot_name, *position)),
+        egui_plot::HoverPosition::Elsewhere { .. } => None,
+    }
+}
+
+/// The tallest of `bars`.
+pub(super) fn tallest(bars: &[Bar]) -> f64 {
+    bars.iter().map(|b| b.value).fold(0.0, f64::max)
+}
+
+/// Writes each bar's value just above it.
+pub(super) fn label_bars(plot: &mut egui_plot::PlotUi<'_>, bars: &[Bar], unit: Unit) {
+    for bar in bars {
+        let at = egui_plot::PlotPoint::new(bar.argument, bar.value);
+        plot.text(
+            egui_plot::Text::new(
+                format!("value {}", bar.argument),
+                at,
+                display_value(Some(bar.value), unit),
+            )
+            .anchor(egui::Align2::CENTER_BOTTOM),
+        );
+    }
+}
+
+/// A share as a whole percentage.
+pub(super) fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// Shares from 0 to 100 % by quarters.
+pub(super) const QUARTERS: &[f64] = &[0.0, 0.25, 0.5, 0.75, 1.0];
+
+/// Durations on a log10(ms) axis: 1 s, 10 s, 1 min, 10 min, 1 h, 6 h, 1 d, 1 w.
+pub(super) const LOG_DURATIONS: &[f64] = &[
+    3.0, 4.0, 4.778_151, 5.778_151, 6.556_303, 7.334_454, 7.936_514, 8.781_612,
+];
+
+/// A value that changes at points, as a staircase: flat until the next change, then up. Equal
+/// values and repeated times add no point (zero-length segments draw as wide smears).
+pub(super) fn step_line(changes: impl Iterator<Item = [f64; 2]>) -> Vec<[f64; 2]> {
+    let mut steps: Vec<[f64; 2]> = Vec::new();
+    for [x, y] in changes {
+        match steps.last_mut() {
+            Some(last) if last[1] == y => {}
+            Some(last) if last[0] == x => last[1] = y,
+            Some(&mut [_, before]) => {
+                steps.push([x, before]);
+                steps.push([x, y]);
+            }
+            None => steps.push([x, y]),
+        }
+    }
+    steps
+}
+
+pub(super) const ON_TIME: Color32 = Color32::from_rgb(40, 160, 60);
+
+pub(super) const LATE_KEPT: Color32 = Color32::from_rgb(240, 150, 20);
+
+pub(super) const DROPPED: Color32 = Color32::from_rgb(210, 40, 40);
