@@ -7,63 +7,7 @@ use rayon::prelude::*;
 use crate::compose::run::run_scenario;
 use crate::compose::scenario::Scenario;
 use crate::input::time::Dur;
-use crate::measure::catalogue::{Model, ModelMetric};
-use crate::runner::streaming::StreamingSpec;
-
-/// One point of the watermark trade-off curve.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SweepPoint {
-    /// The watermark delay tried.
-    pub watermark_delay: Dur,
-    /// Share of arrivals dropped as late.
-    pub dropped_share: f64,
-    /// Share of (window, key) results right at the end.
-    pub correct_share: f64,
-    /// Window end to first result, median (ms).
-    pub result_delay_p50_ms: f64,
-    /// Event time to visible, 99th percentile (ms).
-    pub event_latency_p99_ms: f64,
-}
-
-/// The delays the instructor's curve tries by default.
-pub fn default_delays() -> Vec<Dur> {
-    [0, 30, 60, 120, 300, 600, 1_200, 1_800, 3_600]
-        .into_iter()
-        .map(Dur::from_secs)
-        .collect()
-}
-
-/// The streaming model of `scenario` (Flink's defaults with the scenario's query when it has
-/// none) at each watermark delay: dropped-late share and correctness against latency.
-pub fn sweep_watermark_delay(scenario: &Scenario, delays: &[Dur]) -> Vec<SweepPoint> {
-    let base = scenario
-        .streaming
-        .clone()
-        .unwrap_or_else(|| StreamingSpec::with_delay(Dur::ZERO));
-    delays
-        .par_iter()
-        .map(|&delay| {
-            let mut point = scenario.clone();
-            point.batch = None;
-            point.plain_micro_batch = None;
-            point.micro_batch = None;
-            point.expect.clear();
-            point.streaming = Some(StreamingSpec {
-                watermark_delay: delay,
-                ..base.clone()
-            });
-            let report = run_scenario(&point, &mut |_| {}).report;
-            let get = |m| report.model(Model::Streaming, m).unwrap_or(f64::NAN);
-            SweepPoint {
-                watermark_delay: delay,
-                dropped_share: get(ModelMetric::DroppedLateShare),
-                correct_share: get(ModelMetric::CorrectShare),
-                result_delay_p50_ms: get(ModelMetric::ResultDelayP50),
-                event_latency_p99_ms: get(ModelMetric::EventLatencyP99),
-            }
-        })
-        .collect()
-}
+use crate::measure::catalogue::ModelMetric;
 
 /// A setting a sweep varies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,13 +25,25 @@ pub enum Parameter {
 }
 
 impl Parameter {
-    const ALL: [(&'static str, Parameter); 5] = [
+    /// Every setting a sweep can vary, with its name.
+    pub const ALL: [(&'static str, Parameter); 5] = [
         ("watermark_delay", Parameter::WatermarkDelay),
         ("allowed_lateness", Parameter::AllowedLateness),
         ("trigger", Parameter::Trigger),
         ("batch_at", Parameter::BatchAt),
         ("idle_timeout", Parameter::IdleTimeout),
     ];
+
+    /// A range worth a first look (from, to, step): a class can press Run at once.
+    pub fn default_range(self) -> (Dur, Dur, Dur) {
+        let m = Dur::from_mins;
+        match self {
+            Parameter::WatermarkDelay | Parameter::AllowedLateness => (Dur::ZERO, m(30), m(5)),
+            Parameter::Trigger => (Dur::from_secs(30), m(10), Dur::from_secs(90)),
+            Parameter::BatchAt => (Dur::ZERO, Dur::from_hours(12), Dur::from_hours(2)),
+            Parameter::IdleTimeout => (Dur::from_secs(10), m(10), Dur::from_secs(110)),
+        }
+    }
 
     /// Its name on the command line.
     pub fn name(self) -> &'static str {
@@ -351,20 +307,23 @@ pub fn grid_table(vary: &[Vary], points: &[GridPoint]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::catalogue::Model;
 
     #[test]
     fn a_longer_watermark_drops_less_and_waits_longer_at_any_thread_count() {
         let scenario = Scenario::default_scenario();
-        let delays = [Dur::ZERO, Dur::from_mins(10), Dur::from_hours(2)];
-        let points = sweep_watermark_delay(&scenario, &delays);
-        assert!(points[0].dropped_share > points[1].dropped_share);
-        assert!(points[1].dropped_share >= points[2].dropped_share);
-        assert!(points[0].result_delay_p50_ms < points[2].result_delay_p50_ms);
+        let vary: Vary = "watermark_delay=0s,10m,2h".parse().unwrap();
+        let grid = || run_grid(&scenario, std::slice::from_ref(&vary), &|| {}).unwrap();
+        let points = grid();
+        let get = |i: usize, m| points[i].report.model(Model::Streaming, m).unwrap();
+        let dropped = |i| get(i, ModelMetric::DroppedLateShare);
+        assert!(dropped(0) > dropped(1) && dropped(1) >= dropped(2));
+        let delay = |i| get(i, ModelMetric::ResultDelayP50);
+        assert!(delay(0) < delay(2));
         let one_thread = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
-        let again = one_thread.install(|| sweep_watermark_delay(&scenario, &delays));
-        assert_eq!(points, again);
+        assert_eq!(points, one_thread.install(grid));
     }
 }

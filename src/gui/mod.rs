@@ -23,7 +23,7 @@ use crate::explore::lab::{
     HandEvent, LabData, LabRequest, Playback, PlaybackCommand, spark_beside,
 };
 use crate::explore::lessons::{LESSONS, Lesson};
-use crate::explore::sweep::SweepPoint;
+use crate::explore::sweep::{GridPoint, Parameter, Vary};
 use crate::input::time::Dur;
 use crate::input::validation::Problem;
 use worker::{Done, Job, Worker};
@@ -213,7 +213,11 @@ pub struct TidemarkApp {
     /// The lab's playback.
     pub playback: Playback,
     /// The last sweep.
-    pub sweep: Option<Vec<SweepPoint>>,
+    pub sweep: Option<Result<(Vary, Vec<GridPoint>), String>>,
+    /// The setting the sweep varies, and its range as typed (from, to, step).
+    pub sweep_parameter: Parameter,
+    /// See [`sweep_parameter`](Self::sweep_parameter).
+    pub sweep_range: [String; 3],
     /// The advisor's worker, the job waited for, and its last answer.
     advise_worker: Worker,
     waiting_advice: Option<u64>,
@@ -339,6 +343,11 @@ impl TidemarkApp {
             lesson,
             playback: Playback::new(crate::input::time::Ts(0)),
             sweep: None,
+            sweep_parameter: Parameter::WatermarkDelay,
+            sweep_range: {
+                let (from, to, step) = Parameter::WatermarkDelay.default_range();
+                [from.to_string(), to.to_string(), step.to_string()]
+            },
             advise_worker,
             waiting_advice: None,
             advice: None,
@@ -429,10 +438,21 @@ impl TidemarkApp {
         self.waiting_advice.is_some()
     }
 
-    fn start_sweep(&mut self) {
+    /// Runs the sweep the view describes (`tidemark sweep --vary NAME=FROM..TO/STEP`); a
+    /// range that does not read is said instead.
+    pub fn start_sweep(&mut self) {
+        let [from, to, step] = &self.sweep_range;
+        let text = format!("{}={from}..{to}/{step}", self.sweep_parameter.name());
+        let vary = match text.parse::<Vary>() {
+            Ok(vary) => vary,
+            Err(why) => {
+                self.sweep = Some(Err(why));
+                return;
+            }
+        };
         self.waiting_sweep = Some(
             self.worker
-                .submit(Job::Sweep(Box::new(self.scenario.clone()))),
+                .submit(Job::Sweep(Box::new(self.scenario.clone()), vary)),
         );
         // A sweep supersedes a run in flight: run again after it.
         if self.waiting_run.take().is_some() {

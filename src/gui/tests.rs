@@ -264,6 +264,66 @@ fn the_advisor_recommends_as_the_command_line_does() {
     }
 }
 
+/// Steps until the sweep has delivered.
+fn wait_for_sweep(harness: &mut Harness<'static, TidemarkApp>) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    harness.step();
+    while harness.state().sweeping() {
+        assert!(Instant::now() < deadline, "the sweep did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    harness.step();
+}
+
+/// A sweep over allowed lateness, set in the view: every value runs, and with an upsert sink
+/// more lateness leaves more results right.
+#[test]
+fn a_sweep_over_allowed_lateness_runs_every_value() {
+    let mut harness = harness("flink_late_firings_upsert_sink.ron");
+    wait_for_run(&mut harness);
+    harness.get_by_label("Sweep").click();
+    // Opening the view runs the watermark sweep shown: let it finish.
+    wait_for_sweep(&mut harness);
+    assert!(matches!(harness.state().sweep, Some(Ok(_))));
+    harness.state_mut().sweep_parameter = crate::explore::sweep::Parameter::AllowedLateness;
+    harness.step();
+    set_text(&mut harness, "from", "0s");
+    set_text(&mut harness, "to", "60m");
+    set_text(&mut harness, "step", "20m");
+    harness.get_by_label("Run sweep").click();
+    wait_for_sweep(&mut harness);
+    let Some(Ok((vary, points))) = harness.state().sweep.clone() else {
+        panic!(
+            "no sweep: {:?}",
+            harness.state().sweep.as_ref().map(|r| r.as_ref().err())
+        );
+    };
+    assert_eq!(vary.parameter.name(), "allowed_lateness");
+    assert_eq!(points.len(), 4);
+    let correct: Vec<f64> = (points.iter())
+        .map(|p| {
+            p.report
+                .model(Model::Streaming, ModelMetric::CorrectShare)
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        correct.windows(2).all(|w| w[1] >= w[0]) && correct[3] > correct[0],
+        "{correct:?}"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("correct at the end, by allowed_lateness")
+            .is_some()
+    );
+    // A range that does not read says so instead of running.
+    set_text(&mut harness, "step", "soon");
+    harness.get_by_label("Run sweep").click();
+    harness.step();
+    assert!(matches!(harness.state().sweep, Some(Err(_))));
+}
+
 /// Steps until the lab has delivered.
 fn wait_for_lab(harness: &mut Harness<'static, TidemarkApp>) {
     let deadline = Instant::now() + Duration::from_secs(120);

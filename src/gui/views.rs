@@ -1,13 +1,14 @@
 //! The top bar and the sweep view.
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::Plot;
 
 use super::plots::*;
 use super::{TidemarkApp, View};
 use crate::explore::lessons::LESSONS;
-use crate::measure::catalogue::Unit;
-use crate::measure::report::display_value;
+use crate::explore::sweep::Parameter;
+use crate::input::time::Dur;
+use crate::measure::catalogue::{Model, ModelMetric};
 
 /// Views, progress, export.
 pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
@@ -55,10 +56,33 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     });
 }
 
-/// The instructor's trade-off: dropped-late share and correctness against result latency as
-/// the watermark delay grows, computed in parallel.
+/// A sweep worth showing a class: one setting over a range (the five `tidemark sweep` varies),
+/// every model the scenario runs, correctness and dropped share each on its own axis, every
+/// point marked with its value, and the knee — the first value within half a point of a
+/// model's best correctness — ringed.
 pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("vary");
+        let mut chosen = app.sweep_parameter;
+        egui::ComboBox::from_id_salt("sweep setting")
+            .selected_text(chosen.name())
+            .show_ui(ui, |ui| {
+                for (name, parameter) in Parameter::ALL {
+                    ui.selectable_value(&mut chosen, parameter, name);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if chosen != app.sweep_parameter {
+            app.sweep_parameter = chosen;
+            let (from, to, step) = chosen.default_range();
+            app.sweep_range = [from.to_string(), to.to_string(), step.to_string()];
+        }
+        for (text, name) in app.sweep_range.iter_mut().zip(["from", "to", "step"]) {
+            let label = ui.label(name);
+            ui.add(egui::TextEdit::singleline(text).desired_width(60.0))
+                .labelled_by(label.id);
+        }
         if ui
             .add_enabled(!app.sweeping(), egui::Button::new("Run sweep"))
             .clicked()
@@ -67,49 +91,124 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         }
         if app.sweeping() {
             ui.spinner();
-            ui.label("running nine watermark delays in parallel…");
+            ui.label("running every value in parallel...");
         }
     });
-    let Some(points) = app.sweep.clone() else {
-        ui.label("The sweep runs the streaming model at watermark delays from 0 s to 1 h.");
-        return;
+    // Opening the view runs the sweep shown, so a class sees a curve at once.
+    if app.sweep.is_none() && !app.sweeping() {
+        app.start_sweep();
+    }
+    let (vary, points) = match &app.sweep {
+        None => {
+            ui.label("Every model runs at each value of the setting...");
+            return;
+        }
+        Some(Err(why)) => {
+            ui.colored_label(ui.visuals().error_fg_color, why);
+            return;
+        }
+        Some(Ok((vary, points))) => (vary.clone(), points.clone()),
     };
-    egui::Grid::new("sweep table").striped(true).show(ui, |ui| {
-        for h in [
-            "watermark delay",
-            "dropped late",
-            "correct",
-            "window end -> first result",
-        ] {
-            ui.strong(h);
+    let models: Vec<Model> = Model::ALL
+        .into_iter()
+        .filter(|&m| {
+            points
+                .iter()
+                .any(|p| p.report.model(m, ModelMetric::CorrectShare).is_some())
+        })
+        .collect();
+    let name = vary.parameter.name();
+    let minutes = |d: Dur| d.as_ms() as f64 / 60_000.0;
+    let series = |m: Model, metric: ModelMetric| -> Vec<[f64; 2]> {
+        (points.iter())
+            .filter_map(|p| Some([minutes(p.values[0]), p.report.model(m, metric)?]))
+            .collect()
+    };
+    ui.horizontal_wrapped(|ui| {
+        for &m in &models {
+            ui.label(egui::RichText::new(m.name()).color(colour(m)).strong());
         }
-        ui.end_row();
-        for p in &points {
-            ui.label(p.watermark_delay.to_string());
-            ui.label(display_value(Some(p.dropped_share), Unit::Share));
-            ui.label(display_value(Some(p.correct_share), Unit::Share));
-            ui.label(display_value(Some(p.result_delay_p50_ms), Unit::Ms));
-            ui.end_row();
+        ui.label("(ringed: the knee, the first value within half a point of the best correctness)");
+    });
+    let half = (ui.available_width() / 2.0 - 8.0).max(200.0);
+    ui.horizontal(|ui| {
+        for (title, metric) in [
+            ("correct at the end", ModelMetric::CorrectShare),
+            (
+                "dropped late (share of arrivals)",
+                ModelMetric::DroppedLateShare,
+            ),
+        ] {
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong(format!("{title}, by {name}"));
+                let mut plot = Plot::new(format!("sweep {title}"))
+                    .height(260.0)
+                    .allow_scroll(false)
+                    .x_axis_label(format!("{name} (minutes)"))
+                    // Dropped shares are fractions of a percent: two decimals.
+                    .y_axis_formatter(move |mark, _| share_text(metric, mark.value))
+                    .label_formatter(near_a_line(move |model, point| {
+                        format!(
+                            "{model}\n{name} {:.1} min: {}",
+                            point.x,
+                            share_text(metric, point.y)
+                        )
+                    }));
+                if metric == ModelMetric::CorrectShare {
+                    plot = plot.include_y(0.0).include_y(1.0);
+                }
+                plot.show(ui, |plot| {
+                    for &m in &models {
+                        let line = series(m, metric);
+                        for &[x, y] in &line {
+                            plot.text(
+                                // Unnamed: value labels stay out of the legend.
+                                egui_plot::Text::new(
+                                    "",
+                                    egui_plot::PlotPoint::new(x, y),
+                                    share_text(metric, y),
+                                )
+                                .anchor(egui::Align2::CENTER_BOTTOM)
+                                .color(colour(m)),
+                            );
+                        }
+                        if metric == ModelMetric::CorrectShare
+                            && let Some(knee) = knee(&line)
+                        {
+                            plot.points(
+                                egui_plot::Points::new("", vec![knee])
+                                    .filled(false)
+                                    .radius(9.0)
+                                    .color(colour(m)),
+                            );
+                        }
+                        plot.points(
+                            egui_plot::Points::new(m.name(), line.clone())
+                                .radius(3.5)
+                                .color(colour(m)),
+                        );
+                        plot.line(model_line(m, line.into()));
+                    }
+                });
+            });
         }
     });
-    Plot::new("trade-off")
-        .legend(Legend::default())
-        .x_axis_label("window end -> first result, median (minutes)")
-        .y_axis_label("share")
-        .show(ui, |plot| {
-            let at = |p: &crate::explore::sweep::SweepPoint| p.result_delay_p50_ms / 60_000.0;
-            let dropped: PlotPoints = points.iter().map(|p| [at(p), p.dropped_share]).collect();
-            let correct: PlotPoints = points.iter().map(|p| [at(p), p.correct_share]).collect();
-            plot.line(
-                Line::new("dropped late", dropped)
-                    .color(DROPPED)
-                    .width(2.0)
-                    .allow_band(false),
-            );
-            plot.line(
-                Line::new("correct at the end", correct)
-                    .color(ON_TIME)
-                    .width(2.0),
-            );
-        });
+}
+
+/// A share as the sweep shows it: whole percents for correctness, two decimals for drops.
+fn share_text(metric: ModelMetric, share: f64) -> String {
+    match metric {
+        ModelMetric::CorrectShare => percent(share),
+        _ => format!("{:.2}%", share * 100.0),
+    }
+}
+
+/// The first point whose share is within half a percentage point of the best.
+fn knee(points: &[[f64; 2]]) -> Option<[f64; 2]> {
+    let best = points
+        .iter()
+        .map(|p| p[1])
+        .fold(f64::NEG_INFINITY, f64::max);
+    points.iter().copied().find(|p| p[1] >= best - 0.005)
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::compose::run::{RunOutput, run_scenario_unless_cancelled};
 use crate::compose::scenario::Scenario;
 use crate::explore::lab::{LabData, LabRequest};
-use crate::explore::sweep::{SweepPoint, default_delays, sweep_watermark_delay};
+use crate::explore::sweep::{GridPoint, Vary, run_grid};
 
 /// Work for the worker.
 pub enum Job {
@@ -21,8 +21,8 @@ pub enum Job {
         /// What the lab shows.
         lab: Box<LabRequest>,
     },
-    /// The watermark trade-off sweep.
-    Sweep(Box<Scenario>),
+    /// A sweep: one setting over its values, every model at each (`tidemark sweep`).
+    Sweep(Box<Scenario>, Vary),
     /// The advisor's candidates, measured against the scenario's requirement.
     Advise(Box<Scenario>),
     /// The lab alone, with its own settings, around a moment (none: the middle).
@@ -60,8 +60,8 @@ pub enum Done {
     Sweep {
         /// The job's generation.
         generation: u64,
-        /// One point per delay.
-        points: Vec<SweepPoint>,
+        /// The setting varied and a point per value, or why the sweep cannot run.
+        points: Result<(Vary, Vec<GridPoint>), String>,
     },
     /// The advice, or why there is none (the `tidemark advise` message).
     Advise {
@@ -125,9 +125,10 @@ impl Worker {
                                 },
                             )
                         }
-                        Job::Sweep(scenario) => Some(Done::Sweep {
+                        Job::Sweep(scenario, vary) => Some(Done::Sweep {
                             generation,
-                            points: sweep_watermark_delay(&scenario, &default_delays()),
+                            points: run_grid(&scenario, std::slice::from_ref(&vary), &|| {})
+                                .map(|points| (vary, points)),
                         }),
                         Job::Advise(scenario) => Some(Done::Advise {
                             generation,
