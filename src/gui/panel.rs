@@ -26,12 +26,18 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
         .width(ui.available_width() - 8.0)
         .selected_text(app.persisted.scenario_name.clone())
         .show_ui(ui, |ui| {
-            for (name, text) in BUILT_IN {
-                if ui
-                    .selectable_label(app.persisted.scenario_name == *name, *name)
-                    .clicked()
-                {
-                    picked = Some((*name, *text));
+            for (group, members) in grouped() {
+                ui.label(RichText::new(*group).strong());
+                for (name, text, description) in members {
+                    let chosen = app.persisted.scenario_name == *name;
+                    if ui
+                        .selectable_label(chosen, *name)
+                        .on_hover_text(description.as_str())
+                        .clicked()
+                    {
+                        picked = Some((*name, *text));
+                    }
+                    ui.label(RichText::new(description.as_str()).weak().small());
                 }
             }
         })
@@ -313,6 +319,54 @@ fn problems_at(app: &TidemarkApp, ui: &mut egui::Ui, path: &str) {
     for p in app.problems.iter().filter(|p| concerns(&p.path, path)) {
         ui.label(RichText::new(p.message.as_str()).color(ERROR));
     }
+}
+
+/// The built-in scenarios by what they teach, each with its one-line description.
+type Entry = (&'static str, &'static str, String);
+
+/// Read once: the descriptions come from parsing each scenario.
+fn grouped() -> &'static [(&'static str, Vec<Entry>)] {
+    static GROUPED: std::sync::OnceLock<Vec<(&'static str, Vec<Entry>)>> =
+        std::sync::OnceLock::new();
+    GROUPED.get_or_init(group_built_ins)
+}
+
+fn group_built_ins() -> Vec<(&'static str, Vec<Entry>)> {
+    // By file-name prefix, in the order a newcomer would look.
+    const GROUPS: &[(&str, &[&str])] = &[
+        ("FreshMart requirements", &["freshmart_"]),
+        ("Lessons and costs", &["lesson_", "cost_"]),
+        ("Kafka", &["kafka_"]),
+        ("Spark", &["spark_"]),
+        ("Flink", &["flink_", "state_growth"]),
+        (
+            "Faults and load",
+            &["crash_", "checkpoint_", "consumer_lag", "flash_sale"],
+        ),
+        ("Architectures", &["lambda_"]),
+    ];
+    let describe = |text: &str, name: &str| {
+        crate::compose::scenario::Scenario::from_ron(text, name)
+            .map(|s| s.description)
+            .unwrap_or_default()
+    };
+    let group_of = |name: &str| {
+        (GROUPS.iter())
+            .find(|(_, prefixes)| prefixes.iter().any(|p| name.starts_with(p)))
+            .map_or("Error library", |(group, _)| group)
+    };
+    let mut groups: Vec<(&'static str, Vec<Entry>)> = (GROUPS.iter())
+        .map(|(g, _)| (*g, Vec::new()))
+        .chain(std::iter::once(("Error library", Vec::new())))
+        .collect();
+    for &(name, text) in BUILT_IN {
+        let group = group_of(name);
+        if let Some((_, members)) = groups.iter_mut().find(|(g, _)| *g == group) {
+            members.push((name, text, describe(text, name)));
+        }
+    }
+    groups.retain(|(_, members)| !members.is_empty());
+    groups
 }
 
 /// Where the panel's fields are in the scenario: their problems show beside them, the rest

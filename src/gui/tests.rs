@@ -264,6 +264,30 @@ fn the_advisor_recommends_as_the_command_line_does() {
     }
 }
 
+/// The picker groups the built-ins by what they teach, each with its description.
+#[test]
+fn the_picker_groups_built_ins_with_their_descriptions() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    harness.get_by_label("built-in or file").click();
+    harness.step();
+    harness.step();
+    for group in [
+        "FreshMart requirements",
+        "Lessons and costs",
+        "Kafka",
+        "Spark",
+        "Error library",
+    ] {
+        assert!(harness.query_by_label(group).is_some(), "{group}");
+    }
+    assert!(
+        harness
+            .query_by_label_contains("A 17-minute daily batch job at $4/hour")
+            .is_some()
+    );
+}
+
 /// Steps until the sweep has delivered.
 fn wait_for_sweep(harness: &mut Harness<'static, TidemarkApp>) {
     let deadline = Instant::now() + Duration::from_secs(300);
