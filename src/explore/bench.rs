@@ -332,7 +332,8 @@ fn run_measured(scenario: &Scenario) -> Figure {
 fn slowest_lesson_lab() -> Figure {
     reset_peak_memory();
     let median = |lesson: &crate::explore::lessons::Lesson| {
-        let (scenario, request) = (lesson.scenario(), lesson.request(None));
+        let scenario = lesson.scenario();
+        let request = lesson.request(&scenario, None);
         let mut runs: Vec<Figure> = (0..9)
             .map(|_| {
                 let started = Instant::now();

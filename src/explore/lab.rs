@@ -182,23 +182,6 @@ pub fn spark_beside(scenario: &Scenario, delay: Dur) -> MicroBatchSpec {
     spec
 }
 
-/// Records Spark's batches (each starts with a sample of its watermark) and drops.
-#[derive(Default)]
-struct SparkRecorder {
-    batches: Vec<(Ts, Ts)>,
-    dropped: std::collections::HashSet<(u64, Ts)>,
-}
-
-impl StreamOutput for SparkRecorder {
-    fn result(&mut self, _emission: &Emission) {}
-    fn dropped(&mut self, event: &Event, _at: Ts) {
-        self.dropped.insert((event.id, event.arrival_time));
-    }
-    fn sample(&mut self, sample: &crate::engine::output::Sample) {
-        self.batches.push((sample.time, sample.watermark));
-    }
-}
-
 /// The watermark before any has been emitted (Flink's `Long.MIN_VALUE`).
 const NO_WATERMARK: Ts = Ts(i64::MIN);
 
@@ -208,6 +191,8 @@ pub const DEFAULT_SPAN: Dur = Dur::from_mins(90);
 /// How many events the lab shows at most.
 pub const MAX_LAB_EVENTS: usize = 20_000;
 
+/// What a job of the lab did: its firings, its drops, and (Spark) each batch's start with
+/// its watermark.
 #[derive(Default)]
 struct Recorder {
     fired: BTreeMap<Window, Ts>,
@@ -215,6 +200,8 @@ struct Recorder {
     early: BTreeMap<Window, Vec<Ts>>,
     /// By (id, arrival): a retried copy shares its original's id.
     dropped: std::collections::HashSet<(u64, Ts)>,
+    /// Each micro-batch's start and watermark (a micro-batch samples as it starts).
+    batches: Vec<(Ts, Ts)>,
 }
 
 impl StreamOutput for Recorder {
@@ -239,6 +226,9 @@ impl StreamOutput for Recorder {
     }
     fn dropped(&mut self, event: &Event, _at: Ts) {
         self.dropped.insert((event.id, event.arrival_time));
+    }
+    fn sample(&mut self, sample: &crate::engine::output::Sample) {
+        self.batches.push((sample.time, sample.watermark));
     }
 }
 
@@ -295,7 +285,7 @@ impl LabData {
         let mut spark = (request.spark.as_ref()).map(|s| {
             (
                 MicroBatchRunner::new(s, &scenario.query, streams),
-                SparkRecorder::default(),
+                Recorder::default(),
             )
         });
         let mut data = LabData {

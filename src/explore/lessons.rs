@@ -30,19 +30,20 @@ impl Lesson {
             .expect("shipped scenarios are valid")
     }
 
-    /// The lab request the lesson opens with: the scenario's streaming job (with `delay` as
-    /// its watermark bound, if given), its moment, its events, Spark beside Flink if asked.
+    /// The lab request the lesson opens with on its `scenario`: the streaming job (with
+    /// `delay` as its watermark bound, if given), its moment, its events, Spark beside Flink if
+    /// asked.
     pub fn request(
         &self,
+        scenario: &crate::compose::scenario::Scenario,
         delay: Option<crate::input::time::Dur>,
     ) -> crate::explore::lab::LabRequest {
-        let scenario = self.scenario();
-        let mut spec = crate::explore::lab::flink_job(&scenario);
+        let mut spec = crate::explore::lab::flink_job(scenario);
         if let Some(d) = delay {
             spec.watermark_delay = d;
         }
-        let spark = (self.spark)
-            .then(|| crate::explore::lab::spark_beside(&scenario, spec.watermark_delay));
+        let spark =
+            (self.spark).then(|| crate::explore::lab::spark_beside(scenario, spec.watermark_delay));
         crate::explore::lab::LabRequest {
             spec,
             around: self.moment(),
@@ -183,8 +184,9 @@ mod tests {
 
     /// The lab of `lesson` with its own settings, or the watermark bound `delay`.
     fn lab(lesson: &Lesson, delay: Option<Dur>) -> LabData {
-        let request = lesson.request(delay);
-        LabData::compute_around(&lesson.scenario(), &request, &mut || true).unwrap()
+        let scenario = lesson.scenario();
+        let request = lesson.request(&scenario, delay);
+        LabData::compute_around(&scenario, &request, &mut || true).unwrap()
     }
 
     fn dropped(lab: &LabData) -> usize {

@@ -154,14 +154,10 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             ));
         }
     });
-    let minutes = |t: Ts| (t.as_ms().saturating_sub(lab.from.as_ms())) as f64 / 60_000.0;
-    let clock_at = |minutes: f64| clock(lab.from + Dur((minutes * 60_000.0).round() as i64));
-    let edge = minutes(oldest_drawn);
-    // The axis starts at the oldest event shown (the edge when some are hours behind).
-    let lowest = (lab.events.iter())
-        .map(|e| minutes(e.event_time).max(edge))
-        .fold(0.0_f64, f64::min)
-        - 1.0;
+    let canvas = Canvas::of(&lab, oldest_drawn);
+    let edge = canvas.edge;
+    let minutes = |t: Ts| canvas.minutes(t);
+    let clock_at = |m: f64| canvas.clock_at(m);
     // The events of each fate, in the order their points are drawn (hover finds them by index).
     let fates = [
         (Fate::OnTime, ON_TIME, "on time"),
@@ -174,7 +170,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         .collect();
     let hand_shown: Vec<&LabEvent> = shown.iter().copied().filter(|e| e.by_hand).collect();
     pinned_explanation(app, ui, &lab);
-    let point = |e: &LabEvent| [minutes(e.arrival_time), minutes(e.event_time).max(edge)];
+    let point = |e: &LabEvent| canvas.point(e);
     // Beside Spark, Flink takes the upper half; the two plots zoom and pan together.
     let height = match &lab.spark {
         Some(_) => (ui.available_height() / 2.0 - 24.0).max(140.0),
@@ -188,22 +184,12 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     if lab.spark.is_some() {
         colour_key(ui);
     }
-    let mut plot = Plot::new("lab")
-        .height(height)
-        .link_axis(egui::Id::unique("lab axes"), [true, true])
-        .link_cursor(egui::Id::unique("lab axes"), [true, true]);
+    let mut plot = canvas.plot("lab").height(height);
     // Two half-height plots have no room for legends: a key line says it instead.
     if lab.spark.is_none() {
         plot = plot.legend(Legend::default().position(egui_plot::Corner::LeftTop));
     }
     let response = plot
-        .x_axis_label("processing time (UTC)")
-        .y_axis_label("event time (UTC)")
-        // Fixed axes over the whole span, so playback does not rescale them; zoom and pan stay.
-        .default_x_bounds(0.0, minutes(lab.to).max(1.0))
-        .default_y_bounds(lowest, minutes(lab.to).max(lowest + 1.0))
-        .x_axis_formatter(move |mark, _| clock_at(mark.value))
-        .y_axis_formatter(move |mark, _| clock_at(mark.value))
         .label_formatter(|position| match position {
             egui_plot::HoverPosition::NearDataPoint {
                 plot_name,
@@ -328,7 +314,7 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             );
         });
     if let Some(spark) = &lab.spark {
-        spark_plot(ui, &lab, spark, &shown, &differing, [lowest, edge]);
+        spark_plot(ui, &lab, spark, &shown, &differing, canvas);
     }
     // A click pins the event under the pointer (within 12 px), or unpins.
     if response.response.clicked()
@@ -551,6 +537,68 @@ fn colour_key(ui: &mut egui::Ui) {
     });
 }
 
+/// The lab's coordinates: minutes of processing time from the span's start on x, event time
+/// on y in the same minutes, events far behind held at the lower `edge`.
+#[derive(Clone, Copy)]
+struct Canvas {
+    from: Ts,
+    to: Ts,
+    /// Where events hours behind are drawn.
+    edge: f64,
+    /// The bottom of the event-time axis: the oldest event drawn.
+    lowest: f64,
+}
+
+impl Canvas {
+    /// The canvas of `lab`, with events older than `oldest_drawn` at the edge.
+    fn of(lab: &LabData, oldest_drawn: Ts) -> Canvas {
+        let mut canvas = Canvas {
+            from: lab.from,
+            to: lab.to,
+            edge: 0.0,
+            lowest: 0.0,
+        };
+        canvas.edge = canvas.minutes(oldest_drawn);
+        canvas.lowest = (lab.events.iter())
+            .map(|e| canvas.minutes(e.event_time).max(canvas.edge))
+            .fold(0.0_f64, f64::min)
+            - 1.0;
+        canvas
+    }
+
+    /// `t` in minutes from the span's start.
+    fn minutes(self, t: Ts) -> f64 {
+        (t.as_ms().saturating_sub(self.from.as_ms())) as f64 / 60_000.0
+    }
+
+    /// The clock time `minutes` from the span's start.
+    fn clock_at(self, minutes: f64) -> String {
+        clock(self.from + Dur((minutes * 60_000.0).round() as i64))
+    }
+
+    /// Where `event` is drawn: arrival across, event time up (held at the edge).
+    fn point(self, event: &LabEvent) -> [f64; 2] {
+        [
+            self.minutes(event.arrival_time),
+            self.minutes(event.event_time).max(self.edge),
+        ]
+    }
+
+    /// A plot on this canvas, linked to the lab's other plot: clock-time axes, fixed over the
+    /// whole span so that playback does not rescale them (zoom and pan stay).
+    fn plot(self, id: &str) -> Plot<'static> {
+        Plot::new(id)
+            .link_axis(egui::Id::unique("lab axes"), [true, true])
+            .link_cursor(egui::Id::unique("lab axes"), [true, true])
+            .x_axis_label("processing time (UTC)")
+            .y_axis_label("event time (UTC)")
+            .default_x_bounds(0.0, self.minutes(self.to).max(1.0))
+            .default_y_bounds(self.lowest, self.minutes(self.to).max(self.lowest + 1.0))
+            .x_axis_formatter(move |mark, _| self.clock_at(mark.value))
+            .y_axis_formatter(move |mark, _| self.clock_at(mark.value))
+    }
+}
+
 /// Rings around the events whose fate differs between Flink and Spark.
 fn differing_rings(points: &[[f64; 2]]) -> Points<'static> {
     Points::new("fares differently", PlotPoints::from(points.to_vec()))
@@ -567,11 +615,12 @@ fn spark_plot(
     spark: &crate::explore::lab::SparkSide,
     shown: &[&LabEvent],
     differing: &[[f64; 2]],
-    [lowest, edge]: [f64; 2],
+    canvas: Canvas,
 ) {
-    let minutes = |t: Ts| (t.as_ms().saturating_sub(lab.from.as_ms())) as f64 / 60_000.0;
-    let clock_at = |minutes: f64| clock(lab.from + Dur((minutes * 60_000.0).round() as i64));
-    let point = |e: &LabEvent| [minutes(e.arrival_time), minutes(e.event_time).max(edge)];
+    let edge = canvas.edge;
+    let minutes = |t: Ts| canvas.minutes(t);
+    let clock_at = |m: f64| canvas.clock_at(m);
+    let point = |e: &LabEvent| canvas.point(e);
     let (flink_only, spark_only) = spark.differences(
         shown
             .iter()
@@ -596,15 +645,8 @@ fn spark_plot(
     let (kept, dropped): (Vec<usize>, Vec<usize>) =
         (0..shown.len()).partition(|&i| !spark.dropped[i]);
     let cursor = shown.last().map_or(lab.from, |e| e.arrival_time);
-    Plot::new("lab spark")
-        .link_axis(egui::Id::unique("lab axes"), [true, true])
-        .link_cursor(egui::Id::unique("lab axes"), [true, true])
-        .x_axis_label("processing time (UTC)")
-        .y_axis_label("event time (UTC)")
-        .default_x_bounds(0.0, minutes(lab.to).max(1.0))
-        .default_y_bounds(lowest, minutes(lab.to).max(lowest + 1.0))
-        .x_axis_formatter(move |mark, _| clock_at(mark.value))
-        .y_axis_formatter(move |mark, _| clock_at(mark.value))
+    canvas
+        .plot("lab spark")
         .label_formatter(|position| match position {
             egui_plot::HoverPosition::NearDataPoint {
                 plot_name, index, ..

@@ -289,9 +289,7 @@ impl ModelStats {
             list.swap_remove(i);
         }
     }
-}
 
-impl ModelStats {
     /// Events dropped (late, or never read) from `window` of `key`.
     pub fn dropped_in(&self, window: Window, key: KeyId) -> u64 {
         self.dropped_by_cell
