@@ -109,6 +109,51 @@ pub fn per_year(cost: f64, horizon: Dur) -> f64 {
     }
 }
 
+/// A price list as its vendor publishes it; `price_per_node_hour: None` where the price
+/// depends on the region and the page states none: the user enters their own.
+pub struct PricePreset {
+    /// What the user picks.
+    pub name: &'static str,
+    /// $ per node-hour (per CFU-, KPU- or node-hour).
+    pub price_per_node_hour: Option<f64>,
+    pub billing: Billing,
+    /// Where the figures come from, and when they were read.
+    pub source: &'static str,
+    /// What the preset does not model, or what the user must add.
+    pub note: &'static str,
+}
+
+/// The named price presets; never a figure without its source.
+pub const PRICE_PRESETS: &[PricePreset] = &[
+    PricePreset {
+        name: "The course example: $4 per node-hour",
+        price_per_node_hour: Some(4.0),
+        billing: Billing::PerSecond { minimum: Dur::ZERO },
+        source: "the domain text's cost example (17 min a day = $414 a year; always on = $35,040)",
+        note: "an illustration, not a vendor's price",
+    },
+    PricePreset {
+        name: "Confluent Cloud for Apache Flink",
+        price_per_node_hour: Some(0.21),
+        billing: Billing::PerMinute,
+        source: "docs.confluent.io, 'Billing on Confluent Cloud for Apache Flink': $0.21 per \
+                 CFU-hour, calculated by the minute (read 2026-12-02)",
+        note: "prices vary by cloud region; a statement uses at least 1 CFU-minute",
+    },
+    PricePreset {
+        name: "Amazon Managed Service for Apache Flink",
+        price_per_node_hour: None,
+        billing: Billing::PerSecond {
+            minimum: Dur::from_mins(10),
+        },
+        source: "docs.aws.amazon.com, 'Per second billing in Managed Service for Apache \
+                 Flink': per KPU-hour, billed per second, 10-minute minimum per application \
+                 (read 2026-12-02)",
+        note: "the KPU price depends on the region (not on that page): enter yours; AWS adds \
+               one KPU per application for orchestration: count it in nodes",
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

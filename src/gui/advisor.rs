@@ -93,6 +93,20 @@ pub fn advisor(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
     edited
 }
 
+/// The requirement in the panel, collapsed like the other groups; true when it changed.
+pub fn requirement_section(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
+    let mut changed = false;
+    egui::CollapsingHeader::new("Requirement")
+        .id_salt("requirement")
+        .show(ui, |ui| {
+            changed = requirement_editor(app, ui);
+            for p in (app.problems.iter()).filter(|p| p.path.starts_with("requirement")) {
+                ui.colored_label(super::form::ERROR, p.message.as_str());
+            }
+        });
+    changed
+}
+
 /// The requirement's fields (or a button that adds one); true when it changed.
 fn requirement_editor(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
     let Some(requirement) = &mut app.scenario.requirement else {

@@ -4,13 +4,14 @@
 
 mod advisor;
 mod compare;
+mod form;
 mod lab_view;
 mod panel;
 mod plots;
+mod settings;
 mod views;
 pub mod worker;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -164,10 +165,8 @@ pub struct TidemarkApp {
     persisted: Persisted,
     /// The scenario as edited.
     pub scenario: Scenario,
-    /// Text being typed into duration fields, by field.
-    field_text: BTreeMap<&'static str, String>,
-    /// Parse errors of duration fields, by field.
-    field_errors: BTreeMap<&'static str, String>,
+    /// What is typed into the panel's fields, and why it does not read.
+    typed: form::Typed,
     /// The scenario's validation problems.
     pub problems: Vec<Problem>,
     /// Model sections switched off, kept to switch back on.
@@ -226,12 +225,23 @@ pub struct TidemarkApp {
     /// A one-line status (exports, files).
     pub status: String,
     open_path: String,
+    /// The file dialog open, and what its choice is for.
+    file_dialog: Option<(FileAction, egui_file::FileDialog)>,
 }
 
-/// Models switched off in the app, kept to switch back on; the architectures start with
-/// their defaults (layers from the scenario's own batch and streaming, a week of retention).
+/// What a file chosen in the dialog is for.
+#[derive(Clone, Copy, PartialEq)]
+pub enum FileAction {
+    Open,
+    Save,
+}
+
+/// Models switched off in the app, kept to switch back on. A model the scenario never had
+/// starts with the engines' defaults (architectures: layers from the scenario's own batch and
+/// streaming jobs, a week of retention).
 struct Parked {
     batch: Option<crate::runner::batch::BatchSpec>,
+    plain_micro_batch: Option<crate::runner::batch::PlainMicroBatchSpec>,
     micro_batch: Option<crate::runner::micro_batch::MicroBatchSpec>,
     streaming: Option<crate::runner::streaming::StreamingSpec>,
     lambda: Option<crate::compose::architecture::LambdaSpec>,
@@ -241,18 +251,17 @@ struct Parked {
 
 impl Default for Parked {
     fn default() -> Self {
+        use settings::fresh;
         Parked {
-            batch: None,
-            micro_batch: None,
-            streaming: None,
+            // A daily job at 06:00, a 1-minute Spark trigger and Flink with a 5-minute bound.
+            batch: fresh(r#"(at: "6h")"#),
+            plain_micro_batch: fresh(r#"(interval: "1m", lookback: "10m")"#),
+            micro_batch: fresh(r#"(trigger: ProcessingTime("1m"), watermark_delay: "10m")"#),
+            streaming: Some(crate::runner::streaming::StreamingSpec::with_delay(
+                Dur::from_mins(5),
+            )),
             lambda: Some(Default::default()),
-            kappa: Some(crate::compose::architecture::KappaSpec {
-                streaming: None,
-                before: None,
-                retention: crate::input::time::Dur::from_hours(24 * 7),
-                reprocess_at: None,
-                replay_capacity_per_second: None,
-            }),
+            kappa: fresh(r#"(retention: "168h")"#),
             hybrid: Some(Default::default()),
         }
     }
@@ -317,8 +326,7 @@ impl TidemarkApp {
         let mut app = TidemarkApp {
             persisted,
             scenario,
-            field_text: BTreeMap::new(),
-            field_errors: BTreeMap::new(),
+            typed: form::Typed::default(),
             problems: Vec::new(),
             parked: Parked::default(),
             worker,
@@ -353,6 +361,7 @@ impl TidemarkApp {
             advice: None,
             status: String::new(),
             open_path,
+            file_dialog: None,
         };
         app.scenario_replaced();
         app.start_run();
@@ -382,7 +391,7 @@ impl TidemarkApp {
 
     fn start_run(&mut self) {
         self.edited_at = None;
-        if !self.problems.is_empty() || !self.field_errors.is_empty() {
+        if !self.problems.is_empty() || self.typed.has_errors() {
             return;
         }
         self.follow_scenario_in_lab();
@@ -462,8 +471,8 @@ impl TidemarkApp {
 
     /// The scenario changed in a way the fields must follow (loaded, picked).
     fn scenario_replaced(&mut self) {
-        self.field_text.clear();
-        self.field_errors.clear();
+        self.typed.clear();
+        self.parked = Parked::default();
         self.problems = self.scenario.problems();
         // The lab follows the scenario's streaming job (or Flink's default) afresh.
         self.lab_follows = None;
@@ -557,11 +566,59 @@ impl TidemarkApp {
         };
     }
 
+    /// Opens the file dialog, in the folder of the file shown (or `scenarios`).
+    pub fn choose_file(&mut self, action: FileAction) {
+        let shown = PathBuf::from(self.open_path.trim());
+        let folder = (shown.parent())
+            .filter(|p| p.is_dir())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("scenarios"));
+        let scenarios =
+            Box::new(|path: &std::path::Path| path.extension().is_some_and(|e| e == "ron"));
+        let mut dialog = match action {
+            FileAction::Open => egui_file::FileDialog::open_file().title("Open a scenario"),
+            FileAction::Save => egui_file::FileDialog::save_file()
+                .title("Save the scenario as")
+                .default_filename(format!("{}.ron", self.scenario.name)),
+        }
+        .initial_path(folder)
+        .show_files_filter(scenarios)
+        .show_new_folder(false)
+        .show_rename(false);
+        dialog.open();
+        self.file_dialog = Some((action, dialog));
+    }
+
+    /// Shows the file dialog, if open, and acts on the file chosen.
+    fn show_file_dialog(&mut self, ctx: &egui::Context) {
+        let Some((action, dialog)) = &mut self.file_dialog else {
+            return;
+        };
+        let action = *action;
+        let chosen = match dialog.show(ctx).state() {
+            egui_file::State::Open => return,
+            egui_file::State::Selected => dialog.path().map(|p| p.display().to_string()),
+            _ => None,
+        };
+        self.file_dialog = None;
+        let Some(path) = chosen else {
+            return;
+        };
+        self.open_path = path.clone();
+        match action {
+            FileAction::Save => self.save_scenario(),
+            FileAction::Open => match std::fs::read_to_string(&path) {
+                Ok(text) => self.load(&path, &text),
+                Err(e) => self.status = format!("cannot open {path}: {e}"),
+            },
+        }
+    }
+
     /// Why the figures shown are not those of the settings shown, if they are not.
     pub fn stale_reason(&self) -> Option<&'static str> {
         if !self.figures_stale {
             None
-        } else if !self.problems.is_empty() || !self.field_errors.is_empty() {
+        } else if !self.problems.is_empty() || self.typed.has_errors() {
             Some(
                 "not run: fix the settings marked in red; the figures are from the last valid settings",
             )
@@ -761,6 +818,7 @@ impl eframe::App for TidemarkApp {
                 }
             }
         });
+        self.show_file_dialog(ui.ctx());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

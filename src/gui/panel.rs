@@ -1,15 +1,15 @@
 //! The scenario panel: pick or open a scenario, edit what matters, see every problem beside
 //! its field in the words `tidemark validate` uses.
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
-use super::{BUILT_IN, TidemarkApp};
+use super::form::{ERROR, Form};
+use super::{BUILT_IN, FileAction, Parked, TidemarkApp, settings};
+use crate::compose::scenario::Scenario;
 use crate::engine::window::WindowSpec;
 use crate::input::time::Dur;
 use crate::input::workload::spec::{DelayDist, RateProfile};
 use crate::runner::micro_batch::Trigger;
-
-const ERROR: Color32 = Color32::from_rgb(200, 40, 40);
 
 /// Draws the panel; true when the scenario was edited.
 pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
@@ -52,7 +52,11 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
             .labelled_by(label.id);
     });
     ui.horizontal(|ui| {
-        if ui.button("Open").clicked() {
+        if ui
+            .button("Open")
+            .on_hover_text("read the file named above")
+            .clicked()
+        {
             match std::fs::read_to_string(&app.open_path) {
                 Ok(text) => {
                     let path = app.open_path.clone();
@@ -61,75 +65,88 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                 Err(e) => app.status = format!("cannot open {}: {e}", app.open_path),
             }
         }
-        if ui.button("Save").clicked() {
-            app.save_scenario();
+        if ui
+            .button("Browse...")
+            .on_hover_text("choose a scenario file to open")
+            .clicked()
+        {
+            app.choose_file(FileAction::Open);
+        }
+        if ui
+            .button("Save")
+            .on_hover_text("write the scenario to the file named above")
+            .clicked()
+        {
+            if app.open_path.trim().is_empty() {
+                // A built-in has no file: ask where, never write over another one.
+                app.choose_file(FileAction::Save);
+            } else {
+                app.save_scenario();
+            }
+        }
+        if ui.button("Save as...").clicked() {
+            app.choose_file(FileAction::Save);
         }
     });
     ui.label(RichText::new(app.scenario.description.clone()).italics());
     ui.separator();
 
+    let mut form = Form::new(&mut app.typed, &app.problems);
+    let scenario = &mut app.scenario;
+
     ui.strong("Workload");
-    if let Some(source) = app.scenario.workload.sources.first_mut() {
+    if let Some(source) = scenario.workload.sources.first_mut() {
         let rate = match &mut source.rate {
             RateProfile::Constant { per_minute } => per_minute,
             RateProfile::Diurnal {
                 mean_per_minute, ..
             } => mean_per_minute,
         };
-        ui.horizontal(|ui| {
-            let label = ui.label("orders per minute");
-            edited |= ui
-                .add(egui::DragValue::new(rate).speed(1.0))
-                .labelled_by(label.id)
-                .changed();
-        });
-        edited |= ui
+        let at = "workload.sources[0]";
+        let hint = "the first source's mean arrival rate";
+        form.number(
+            ui,
+            "orders per minute",
+            hint,
+            &format!("{at}.rate"),
+            rate,
+            "",
+        );
+        form.edited |= ui
             .add(egui::Slider::new(&mut source.offline.share, 0.0..=0.5).text("offline share"))
+            .on_hover_text("share of events from phones that went offline: they arrive late, up to 'offline max'")
             .changed();
-        edited |= ui
+        form.problems(ui, &format!("{at}.offline.share"));
+        form.edited |= ui
             .add(egui::Slider::new(&mut source.duplicates.share, 0.0..=0.2).text("retried share"))
+            .on_hover_text("share of events sent twice by a retrying client (same id)")
             .changed();
+        form.problems(ui, &format!("{at}.duplicates"));
+        let hint = "the latest an offline phone's events arrive";
+        form.duration(
+            ui,
+            "offline max",
+            hint,
+            &format!("{at}.offline.max"),
+            &mut source.offline.max,
+        );
+        let path = format!("{at}.delay.median");
+        let hint = "half the events arrive within this of happening";
+        match &mut source.delay {
+            DelayDist::LogNormal { median, p99 } => {
+                form.duration(ui, "delay median", hint, &path, median);
+                let hint = "99 % of the events arrive within this";
+                form.duration(ui, "delay p99", hint, &format!("{at}.delay.p99"), p99);
+            }
+            DelayDist::Exponential { mean } => form.duration(ui, "delay mean", hint, &path, mean),
+            _ => {}
+        }
     }
-    for path in [
-        "workload.sources[0].rate",
-        "workload.sources[0].offline.share",
-        "workload.sources[0].duplicates",
-    ] {
-        problems_at(app, ui, path);
-    }
-    edited |= duration_field(
-        app,
-        ui,
-        "offline max",
-        "workload.sources[0].offline.max",
-        |s| s.workload.sources.first_mut().map(|x| &mut x.offline.max),
-    );
-    edited |= duration_field(
-        app,
-        ui,
-        "delay median",
-        "workload.sources[0].delay.median",
-        |s| match s.workload.sources.first_mut().map(|x| &mut x.delay) {
-            Some(DelayDist::LogNormal { median, .. }) => Some(median),
-            Some(DelayDist::Exponential { mean }) => Some(mean),
-            _ => None,
-        },
-    );
-    edited |= duration_field(
-        app,
-        ui,
-        "delay p99",
-        "workload.sources[0].delay.p99",
-        |s| match s.workload.sources.first_mut().map(|x| &mut x.delay) {
-            Some(DelayDist::LogNormal { p99, .. }) => Some(p99),
-            _ => None,
-        },
-    );
 
     ui.separator();
     ui.strong("Query");
     let kinds = ["tumbling", "sliding", "session"];
-    let current = match app.scenario.query.window {
+    let current = match scenario.query.window {
         WindowSpec::Tumbling { .. } => "tumbling",
         WindowSpec::Sliding { .. } => "sliding",
         WindowSpec::Session { .. } => "session",
@@ -144,13 +161,8 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
             }
         });
     if chosen != current {
-        let size = app
-            .scenario
-            .query
-            .window
-            .length()
-            .unwrap_or(Dur::from_hours(1));
-        app.scenario.query.window = match chosen {
+        let size = scenario.query.window.length().unwrap_or(Dur::from_hours(1));
+        scenario.query.window = match chosen {
             "sliding" => WindowSpec::Sliding {
                 size,
                 slide: Dur(size.as_ms() / 4).max(Dur(1)),
@@ -164,161 +176,85 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                 offset: Dur::ZERO,
             },
         };
-        app.field_text.remove("window size");
-        app.field_text.remove("window slide");
-        edited = true;
+        form.typed.forget("query.window");
+        form.edited = true;
     }
-    edited |= duration_field(app, ui, "window size", "query.window", |s| {
-        match &mut s.query.window {
-            WindowSpec::Tumbling { size, .. } | WindowSpec::Sliding { size, .. } => Some(size),
-            WindowSpec::Session { gap } => Some(gap),
-            WindowSpec::Global => None,
+    match &mut scenario.query.window {
+        WindowSpec::Tumbling { size, .. } => {
+            form.duration(ui, "window size", "TUMBLE(ts, size)", "query.window", size);
         }
-    });
-    edited |= duration_field(
-        app,
-        ui,
-        "window slide",
-        "query.window.slide",
-        |s| match &mut s.query.window {
-            WindowSpec::Sliding { slide, .. } => Some(slide),
-            _ => None,
-        },
-    );
+        WindowSpec::Sliding { size, slide, .. } => {
+            form.duration(
+                ui,
+                "window size",
+                "HOP(ts, slide, size)",
+                "query.window",
+                size,
+            );
+            let hint = "a window starts every slide; an event is in size/slide windows";
+            form.duration(ui, "window slide", hint, "query.window.slide", slide);
+        }
+        WindowSpec::Session { gap } => {
+            let hint = "a key's session closes after this long without its events";
+            form.duration(ui, "session gap", hint, "query.window", gap);
+        }
+        WindowSpec::Global => form.problems(ui, "query.window"),
+    }
 
     ui.separator();
     ui.strong("Models");
-    edited |= model_toggles(app, ui);
-    edited |= duration_field(
-        app,
-        ui,
-        "watermark delay",
-        "streaming.watermark_delay",
-        |s| s.streaming.as_mut().map(|x| &mut x.watermark_delay),
-    );
-    edited |= duration_field(
-        app,
-        ui,
-        "allowed lateness",
-        "streaming.allowed_lateness",
-        |s| s.streaming.as_mut().map(|x| &mut x.allowed_lateness),
-    );
-    edited |= duration_field(app, ui, "trigger interval", "micro_batch.trigger", |s| {
-        s.micro_batch.as_mut().map(|m| match &mut m.trigger {
-            Trigger::ProcessingTime(d) | Trigger::AvailableNow { every: d } => d,
-        })
-    });
-    edited |= duration_field(
-        app,
-        ui,
-        "micro-batch watermark",
-        "micro_batch.watermark_delay",
-        |s| s.micro_batch.as_mut().map(|m| &mut m.watermark_delay),
-    );
-    edited |= duration_field(app, ui, "batch runs at", "batch.at", |s| {
-        s.batch.as_mut().map(|b| &mut b.at)
-    });
-
-    ui.separator();
-    ui.strong("Cost");
-    if let Some(cost) = &mut app.scenario.cost {
-        ui.horizontal(|ui| {
-            let label = ui.label("$ per node-hour");
-            edited |= ui
-                .add(egui::DragValue::new(&mut cost.price_per_node_hour).speed(0.1))
-                .labelled_by(label.id)
-                .changed();
-        });
-        ui.horizontal(|ui| {
-            let label = ui.label("nodes");
-            edited |= ui
-                .add(egui::DragValue::new(&mut cost.nodes).range(1..=1000))
-                .labelled_by(label.id)
-                .changed();
-        });
-    } else {
-        ui.label("no prices in this scenario: costs are not compared");
-        // The domain text's example price; every figure then says what it costs.
-        if ui.button("Add a price ($4 per node-hour)").clicked() {
-            app.scenario.cost = Some(crate::compose::cost::CostSpec {
-                price_per_node_hour: 4.0,
-                nodes: 1,
-                billing: Default::default(),
-                orchestration_per_run: 0.0,
-                storage_per_gb_month: 0.0,
-            });
-            edited = true;
-        }
+    form.edited |= model_toggles(scenario, &mut app.parked, ui);
+    if let Some(spec) = &mut scenario.streaming {
+        let hint =
+            "forBoundedOutOfOrderness: how far behind the largest event time the watermark stays";
+        let path = "streaming.watermark_delay";
+        form.duration(ui, "watermark delay", hint, path, &mut spec.watermark_delay);
+        let hint = "Flink's allowedLateness: windows stay open this long after the watermark passes their end";
+        let path = "streaming.allowed_lateness";
+        form.duration(
+            ui,
+            "allowed lateness",
+            hint,
+            path,
+            &mut spec.allowed_lateness,
+        );
     }
-    problems_at(app, ui, "cost");
-
-    let elsewhere: Vec<_> = (app.problems.iter())
-        .filter(|p| !FIELD_PATHS.iter().any(|f| concerns(&p.path, f)))
+    if let Some(spec) = &mut scenario.micro_batch {
+        let hint = "Spark's trigger interval";
+        let every = match &mut spec.trigger {
+            Trigger::ProcessingTime(d) | Trigger::AvailableNow { every: d } => d,
+        };
+        form.duration(ui, "trigger interval", hint, "micro_batch.trigger", every);
+        let hint = "withWatermark(eventTime, delay)";
+        let path = "micro_batch.watermark_delay";
+        form.duration(
+            ui,
+            "micro-batch watermark",
+            hint,
+            path,
+            &mut spec.watermark_delay,
+        );
+    }
+    if let Some(spec) = &mut scenario.batch {
+        let hint = "when a period's run starts after the period ends (6h: 06:00 the next day)";
+        form.duration(ui, "batch runs at", hint, "batch.at", &mut spec.at);
+    }
+    ui.separator();
+    settings::groups(&mut form, ui, scenario);
+    edited |= form.edited;
+    let elsewhere: Vec<String> = (form.not_shown().iter())
+        .filter(|p| !p.path.starts_with("requirement"))
+        .map(|p| format!("{}: {}", p.path, p.message))
         .collect();
+    edited |= super::advisor::requirement_section(app, ui);
     if !elsewhere.is_empty() {
         ui.separator();
         ui.strong("Problems with settings not shown here");
-        for p in elsewhere {
-            ui.label(RichText::new(format!("{}: {}", p.path, p.message)).color(ERROR));
+        for problem in elsewhere {
+            ui.label(RichText::new(problem).color(ERROR));
         }
     }
     edited
-}
-
-/// A duration as text (`5m`, `1h30m`): applied when it parses, its error shown beside it.
-fn duration_field(
-    app: &mut TidemarkApp,
-    ui: &mut egui::Ui,
-    name: &'static str,
-    path: &str,
-    field: impl FnOnce(&mut crate::compose::scenario::Scenario) -> Option<&mut Dur>,
-) -> bool {
-    let Some(value) = field(&mut app.scenario) else {
-        return false;
-    };
-    let text = app
-        .field_text
-        .entry(name)
-        .or_insert_with(|| value.to_string());
-    let mut edited = false;
-    ui.horizontal(|ui| {
-        let label = ui.label(name);
-        if ui
-            .add(egui::TextEdit::singleline(text).desired_width(90.0))
-            .labelled_by(label.id)
-            .changed()
-        {
-            match Dur::parse(text) {
-                Ok(d) => {
-                    *value = d;
-                    app.field_errors.remove(name);
-                    edited = true;
-                }
-                Err(message) => {
-                    app.field_errors.insert(name, message);
-                }
-            }
-        }
-    });
-    if let Some(message) = app.field_errors.get(name) {
-        ui.label(RichText::new(message.as_str()).color(ERROR));
-    }
-    problems_at(app, ui, path);
-    edited
-}
-
-/// True when the problem at `problem` concerns the field at `field` (or a part of it).
-fn concerns(problem: &str, field: &str) -> bool {
-    problem
-        .strip_prefix(field)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-}
-
-/// The scenario's problems with the field at `path`, under that field.
-fn problems_at(app: &TidemarkApp, ui: &mut egui::Ui, path: &str) {
-    for p in app.problems.iter().filter(|p| concerns(&p.path, path)) {
-        ui.label(RichText::new(p.message.as_str()).color(ERROR));
-    }
 }
 
 /// The built-in scenarios by what they teach, each with its one-line description.
@@ -369,46 +305,27 @@ fn group_built_ins() -> Vec<(&'static str, Vec<Entry>)> {
     groups
 }
 
-/// Where the panel's fields are in the scenario: their problems show beside them, the rest
-/// at the end of the panel.
-const FIELD_PATHS: &[&str] = &[
-    "workload.sources[0].rate",
-    "workload.sources[0].offline.share",
-    "workload.sources[0].duplicates",
-    "workload.sources[0].offline.max",
-    "workload.sources[0].delay.median",
-    "workload.sources[0].delay.p99",
-    "query.window",
-    "streaming.watermark_delay",
-    "streaming.allowed_lateness",
-    "micro_batch.trigger",
-    "micro_batch.watermark_delay",
-    "batch.at",
-    "cost",
-];
-
 /// Checkboxes that switch each model on and off (its settings kept while off).
-fn model_toggles(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
+fn model_toggles(scenario: &mut Scenario, parked: &mut Parked, ui: &mut egui::Ui) -> bool {
     let mut edited = false;
     macro_rules! toggle {
         ($ui:expr, $label:expr, $field:ident) => {
-            let mut on = app.scenario.$field.is_some();
-            let available = on || app.parked.$field.is_some();
-            if $ui
-                .add_enabled(available, egui::Checkbox::new(&mut on, $label))
-                .changed()
-            {
+            let mut on = scenario.$field.is_some();
+            let model = crate::measure::catalogue::Model::from_name(stringify!($field));
+            let hint = model.map_or("", |m| m.description());
+            if $ui.checkbox(&mut on, $label).on_hover_text(hint).changed() {
                 if on {
-                    app.scenario.$field = app.parked.$field.take();
+                    scenario.$field = parked.$field.take();
                 } else {
-                    app.parked.$field = app.scenario.$field.take();
+                    parked.$field = scenario.$field.take();
                 }
                 edited = true;
             }
         };
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         toggle!(ui, "batch", batch);
+        toggle!(ui, "loop", plain_micro_batch);
         toggle!(ui, "micro-batch", micro_batch);
         toggle!(ui, "streaming", streaming);
     });

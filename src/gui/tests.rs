@@ -10,6 +10,10 @@ use crate::explore::lab::Fate;
 use crate::measure::catalogue::{Model, ModelMetric};
 
 fn harness(name: &str) -> Harness<'static, TidemarkApp> {
+    harness_of_size(name, egui::Vec2::new(1280.0, 800.0))
+}
+
+fn harness_of_size(name: &str, size: egui::Vec2) -> Harness<'static, TidemarkApp> {
     let text = BUILT_IN
         .iter()
         .find(|(n, _)| *n == name)
@@ -17,7 +21,7 @@ fn harness(name: &str) -> Harness<'static, TidemarkApp> {
         .1
         .to_owned();
     Harness::builder()
-        .with_size(egui::Vec2::new(1280.0, 800.0))
+        .with_size(size)
         .build_eframe(move |cc| TidemarkApp::new(cc, Some((name.to_owned(), text))))
 }
 
@@ -206,10 +210,20 @@ fn save_after_picking_a_built_in_asks_for_a_path() {
     wait_for_run(&mut harness);
     harness.get_by_label("Save").click();
     harness.step();
+    harness.step();
+    // The file dialog asks where, in the scenarios folder, named after the scenario.
     assert!(
-        harness.state().status.contains("type a path"),
-        "{}",
-        harness.state().status
+        harness
+            .query_by_label_contains("Save the scenario as")
+            .is_some()
+    );
+    harness.get_by_label("Cancel").click();
+    harness.step();
+    harness.step();
+    assert!(
+        harness
+            .query_by_label_contains("Save the scenario as")
+            .is_none()
     );
     assert_eq!(std::fs::read_to_string(&opened).unwrap(), mine);
     set_text(&mut harness, "watermark delay", "7m");
@@ -598,4 +612,131 @@ fn the_lab_fits_a_1024_by_700_window() {
     );
     let used = harness.ctx.globally_used_rect();
     assert!(used.max.x <= 1024.0, "{used:?}");
+}
+
+/// The collapsed groups reach the settings the first panel does not: a fault added to the
+/// Flink job, its rule error under its field until fixed, removed again; a price list.
+#[test]
+fn faults_and_prices_are_edited_in_their_groups() {
+    // Tall enough that the open groups need no scrolling.
+    let tall = egui::Vec2::new(1280.0, 2000.0);
+    let mut harness = harness_of_size("freshmart_compare_models.ron", tall);
+    wait_for_run(&mut harness);
+    assert!(
+        harness.query_by_label("Kafka partitions").is_none(),
+        "collapsed"
+    );
+    harness
+        .get_by_label("Kafka and the Flink job")
+        .click_accesskit();
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label("Kafka partitions").is_some());
+    harness.get_by_label("crash").click_accesskit();
+    harness.step();
+    harness.step();
+    let faults = |h: &Harness<'static, TidemarkApp>| {
+        h.state()
+            .scenario
+            .streaming
+            .as_ref()
+            .unwrap()
+            .faults
+            .clone()
+    };
+    assert_eq!(faults(&harness).len(), 1);
+    set_text(&mut harness, "down for", "0s");
+    let message = harness
+        .state()
+        .problems
+        .iter()
+        .find(|p| p.path == "streaming.faults[0].down_for")
+        .expect("a zero outage is refused")
+        .message
+        .clone();
+    let said = harness.get_by_label_contains(&message).rect();
+    let field = harness.get_by_label("down for").rect();
+    let next = harness.get_by_label("checkpoint every").rect();
+    assert!(field.max.y <= said.min.y && said.max.y <= next.min.y);
+    set_text(&mut harness, "down for", "5m");
+    assert!(harness.query_by_label_contains(&message).is_none());
+    harness.get_by_label("remove").click_accesskit();
+    harness.step();
+    assert!(faults(&harness).is_empty());
+
+    harness.get_by_label("Prices and billing").click_accesskit();
+    harness.step();
+    harness.step();
+    harness.get_by_label("price list").click();
+    harness.step();
+    harness.step();
+    harness
+        .get_by_label("Confluent Cloud for Apache Flink")
+        .click_accesskit();
+    harness.step();
+    harness.step();
+    let cost = harness.state().scenario.cost.clone().unwrap();
+    assert_eq!(cost.price_per_node_hour, 0.21);
+    assert_eq!(cost.billing, crate::compose::cost::Billing::PerMinute);
+    assert!(
+        harness
+            .query_by_label_contains("docs.confluent.io")
+            .is_some()
+    );
+}
+
+/// A model the scenario never had switches on with the engines' defaults.
+#[test]
+fn every_model_can_be_switched_on() {
+    let parked = Parked::default();
+    assert!(parked.batch.is_some() && parked.plain_micro_batch.is_some());
+    assert!(parked.micro_batch.is_some() && parked.streaming.is_some());
+    assert!(parked.lambda.is_some() && parked.kappa.is_some() && parked.hybrid.is_some());
+}
+
+/// eframe's storage, in memory: what a relaunch reads back.
+#[derive(Default)]
+struct Memory(std::collections::BTreeMap<String, String>);
+
+impl eframe::Storage for Memory {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// A file opened and edited comes back after a relaunch as it was: its name, its file (Save
+/// writes there), its edits and the modified mark.
+#[test]
+fn the_scenario_is_restored_exactly_after_relaunch() {
+    let path = "scenarios/mobile_offline_skew.ron";
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut first = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 800.0))
+        .build_eframe(move |cc| TidemarkApp::new(cc, Some((path.to_owned(), text))));
+    wait_for_run(&mut first);
+    set_text(&mut first, "watermark delay", "7m");
+    let mut storage = Memory::default();
+    eframe::App::save(first.state_mut(), &mut storage);
+    let storage: &'static Memory = Box::leak(Box::new(storage));
+    let mut second = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 800.0))
+        .build_eframe(move |cc| {
+            cc.storage = Some(storage);
+            TidemarkApp::new(cc, None)
+        });
+    wait_for_run(&mut second);
+    let (before, after) = (first.state(), second.state());
+    assert_eq!(after.scenario, before.scenario);
+    assert_eq!(after.scenario.name, "mobile_offline_skew");
+    assert_eq!(after.persisted().scenario_name, path);
+    assert_eq!(after.open_path, path);
+    assert!(after.persisted().modified);
+    assert!(second.query_by_label_contains("(modified)").is_some());
 }
