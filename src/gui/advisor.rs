@@ -65,8 +65,10 @@ pub fn advisor(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
             ui.label(
                 RichText::new(format!("recommendation: {}", advice.recommendation())).strong(),
             );
-            // Long verdicts scroll sideways at 1024 px rather than leave the window.
-            egui::ScrollArea::both().show(ui, |ui| {
+            // Long verdicts wrap in their column rather than leave the window.
+            // What the first four columns leave (they take about 480 points).
+            let verdict_width = (ui.available_width() - 490.0).max(220.0);
+            egui::ScrollArea::vertical().show(ui, |ui| {
                 egui::Grid::new("verdicts").striped(true).show(ui, |ui| {
                     for h in ["candidate", "latency", "correct", "cost a year", "verdict"] {
                         ui.strong(h);
@@ -79,10 +81,14 @@ pub fn advisor(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                         ui.label(display_value(v.latency_ms, Unit::Ms));
                         ui.label(display_value(v.correct_share, Unit::Share));
                         ui.label(display_value(v.cost_per_year, Unit::Money));
-                        ui.label(if v.failures.is_empty() {
+                        let verdict = if v.failures.is_empty() {
                             "meets".to_owned()
                         } else {
                             v.failures.join("; ")
+                        };
+                        ui.vertical(|ui| {
+                            ui.set_width(verdict_width);
+                            ui.add(egui::Label::new(verdict).wrap());
                         });
                         ui.end_row();
                     }

@@ -208,6 +208,8 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 Plot::new("state")
                     .allow_scroll(false)
                     .height(180.0)
+                    .y_grid_spacer(round_marks)
+                    .y_axis_formatter(|mark, _| whole(mark.value))
                     .x_axis_label("hours")
                     .label_formatter(near_a_line(|name, point| {
                         format!("{name}\nat {:.1} h: {:.0} states", point.x, point.y)
@@ -240,17 +242,6 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                             .fill(colour(m.name))
                     })
                     .collect();
-                let names: Vec<&'static str> =
-                    output.models.iter().map(|m| m.name.name()).collect();
-                let name_of =
-                    move |mark: egui_plot::GridMark, _: &std::ops::RangeInclusive<f64>| {
-                        let i = mark.value.round();
-                        if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                            names.get(i as usize).copied().unwrap_or("").to_owned()
-                        } else {
-                            String::new()
-                        }
-                    };
                 // One bar or seven: each keeps its width, with room on both sides.
                 let slots = output.models.len() as f64;
                 Plot::new("dropped")
@@ -258,8 +249,9 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .height(85.0)
                     .include_x(-0.75)
                     .include_x(slots - 0.25)
-                    .x_axis_formatter(name_of.clone())
-                    .include_y(0.0)
+                    // Values over the bars, names under them: no axes to squeeze.
+                    .show_axes([false, false])
+                    .include_y(-tallest(&dropped) * 0.5)
                     .include_y(tallest(&dropped) * 1.4)
                     .show(ui, |plot| {
                         label_bars(plot, &dropped, Unit::Count);
@@ -286,8 +278,8 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .height(85.0)
                     .include_x(-0.75)
                     .include_x(slots - 0.25)
-                    .x_axis_formatter(name_of)
-                    .include_y(0.0)
+                    .show_axes([false, false])
+                    .include_y(-tallest(&cost) * 0.5)
                     .include_y(tallest(&cost) * 1.4)
                     .show(ui, |plot| {
                         // Each bar's value over it: $166 beside $35,040 still reads.
@@ -473,21 +465,39 @@ fn draw_timeline(
     output: &crate::compose::run::RunOutput,
     top: f64,
 ) {
-    for (at, what) in marks {
+    let bounds = plot.plot_bounds();
+    let width = bounds.width().max(1e-9);
+    let mut sorted: Vec<&(Ts, String)> = marks.iter().collect();
+    sorted.sort_by_key(|(at, _)| *at);
+    // Labels of marks close together step down a line each instead of overprinting.
+    let (mut last_x, mut row) = (f64::NEG_INFINITY, 0);
+    for (at, what) in sorted {
         let x = hours(*at, output);
+        row = if x - last_x < 0.12 * width {
+            row + 1
+        } else {
+            0
+        };
+        last_x = x;
         plot.vline(
             egui_plot::VLine::new(what.clone(), x)
                 .color(Color32::from_gray(170))
                 .style(egui_plot::LineStyle::dashed_dense())
                 .width(1.0),
         );
+        // Near the right edge the label reads leftwards, so it is not cut off.
+        let anchor = if x > bounds.max()[0] - 0.12 * width {
+            egui::Align2::RIGHT_TOP
+        } else {
+            egui::Align2::LEFT_TOP
+        };
         plot.text(
             egui_plot::Text::new(
                 format!("{what} label"),
-                egui_plot::PlotPoint::new(x, top),
+                egui_plot::PlotPoint::new(x, top * (1.0 - 0.12 * row as f64)),
                 what.clone(),
             )
-            .anchor(egui::Align2::LEFT_TOP)
+            .anchor(anchor)
             .color(Color32::from_gray(200)),
         );
     }

@@ -48,6 +48,36 @@ pub(super) fn marks_at(
     }
 }
 
+/// About five grid marks at round values (1, 2 or 5 times a power of ten) over the range
+/// shown: egui_plot's own spacing labels only 0 on a short axis.
+pub(super) fn round_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = input.bounds;
+    let span = (hi - lo).max(1e-9);
+    let rough = span / 5.0;
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|&s| s >= rough)
+        .unwrap_or(10.0 * power);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last)
+        .map(|i| egui_plot::GridMark {
+            value: i as f64 * step,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// A count on an axis: whole numbers with thousands separated, nothing between them.
+pub(super) fn whole(value: f64) -> String {
+    if (value - value.round()).abs() > 1e-6 {
+        return String::new();
+    }
+    crate::measure::report::group_thousands(value.round() as i64)
+}
+
 /// Hover text for the point of a line near the pointer (the model and its x and y), none
 /// elsewhere.
 pub(super) fn near_a_line<'a>(
@@ -68,7 +98,7 @@ pub(super) fn tallest(bars: &[Bar]) -> f64 {
     bars.iter().map(|b| b.value).fold(0.0, f64::max)
 }
 
-/// Writes each bar's value just above it.
+/// Writes each bar's value just above it and its name just under it.
 pub(super) fn label_bars(plot: &mut egui_plot::PlotUi<'_>, bars: &[Bar], unit: Unit) {
     for bar in bars {
         let at = egui_plot::PlotPoint::new(bar.argument, bar.value);
@@ -79,6 +109,14 @@ pub(super) fn label_bars(plot: &mut egui_plot::PlotUi<'_>, bars: &[Bar], unit: U
                 display_value(Some(bar.value), unit),
             )
             .anchor(egui::Align2::CENTER_BOTTOM),
+        );
+        plot.text(
+            egui_plot::Text::new(
+                format!("name {}", bar.argument),
+                egui_plot::PlotPoint::new(bar.argument, 0.0),
+                bar.name.as_str(),
+            )
+            .anchor(egui::Align2::CENTER_TOP),
         );
     }
 }

@@ -358,7 +358,8 @@ pub fn display_value(value: Option<f64>, unit: Unit) -> String {
     }
 }
 
-fn group_thousands(n: i64) -> String {
+/// `48675` as `48,675`.
+pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

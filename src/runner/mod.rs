@@ -142,7 +142,8 @@ mod tests {
             for k in ["a", "b", "c"] {
                 keys.intern(k);
             }
-            let runners: [fn(&QuerySpec) -> Box<dyn Runner<Collected>>; 3] = [
+            type MakeRunner = fn(&QuerySpec) -> Box<dyn Runner<Collected>>;
+            let runners: [MakeRunner; 3] = [
                 |q| Box::new(ScheduledRunner::batch(
                     &BatchSpec::every(Dur::from_hours(1), Dur::from_mins(10)), q)),
                 |q| Box::new(MicroBatchRunner::new(

@@ -201,13 +201,16 @@ mod folded_periods {
 
     use super::*;
 
+    /// A row the job wrote: (run start ms, window, key, count, sum).
+    type Row = (i64, Window, KeyId, u64, f64);
+
     /// The job read the slow way: each run aggregates, from scratch, every event of its
     /// period that landed before it started (first copy of an id only); an event no run of
     /// its period read is dropped.
     fn read_from_scratch(
         spec: &BatchSpec,
         events: &[Event],
-    ) -> (Vec<(i64, Window, KeyId, u64, f64)>, Vec<u64>) {
+    ) -> (Vec<Row>, Vec<u64>) {
         let every = spec.every.as_ms();
         let mut starts: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for e in events {

@@ -269,8 +269,7 @@ fn complete_mode_still_drops_a_session_row_whose_own_session_ended() {
     let last_s2 = out
         .emissions
         .iter()
-        .filter(|e| e.result.key == KeyId(0))
-        .next_back()
+        .rfind(|e| e.result.key == KeyId(0))
         .unwrap();
     assert_eq!(last_s2.emit_time, at("14:13:00"));
     assert_eq!(
