@@ -115,7 +115,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         let shown: Vec<&crate::compose::models::Outcome> = (output.models.iter())
             .filter(|m| !app.hidden_models.contains(&m.name))
             .collect();
-        let marks = timeline(app, output);
+        let marks = timeline(&finished);
         let half = (ui.available_width() / 2.0 - 8.0).max(200.0);
         ui.horizontal(|ui| {
             ui.vertical(|ui| {
@@ -416,9 +416,9 @@ fn why_not_all_correct(
 
 /// What happened when, for the time plots: each fault, each batch run and correction, the
 /// Kappa replay and its switch-over, as (processing time, what).
-fn timeline(app: &TidemarkApp, output: &crate::compose::run::RunOutput) -> Vec<(Ts, String)> {
+fn timeline(finished: &super::Finished) -> Vec<(Ts, String)> {
     use crate::runner::fault::Fault;
-    let scenario = &app.scenario;
+    let (scenario, output) = (&finished.scenario, &finished.output);
     let start = scenario.workload.start;
     let end = start + scenario.workload.duration;
     let mut marks = Vec::new();

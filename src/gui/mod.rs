@@ -115,6 +115,8 @@ pub struct Persisted {
 pub struct Finished {
     /// Everything the run produced.
     pub output: RunOutput,
+    /// The scenario it ran: what the figures belong to.
+    pub scenario: Scenario,
     /// How long it took, in milliseconds.
     pub took_ms: u128,
 }
@@ -736,6 +738,7 @@ impl TidemarkApp {
                 Done::Run {
                     generation,
                     output,
+                    scenario,
                     lab,
                     took,
                 } if Some(generation) == self.waiting_run => {
@@ -749,6 +752,7 @@ impl TidemarkApp {
                     self.figures_stale = false;
                     self.finished = Some(Arc::new(Finished {
                         output: *output,
+                        scenario: *scenario,
                         took_ms: took.as_millis(),
                     }));
                 }

@@ -27,10 +27,20 @@ fn harness_of_size(name: &str, size: egui::Vec2) -> Harness<'static, TidemarkApp
 
 /// Steps until the worker has delivered (bounded: the UI keeps requesting repaints).
 fn wait_for_run(harness: &mut Harness<'static, TidemarkApp>) {
-    let deadline = Instant::now() + Duration::from_secs(120);
+    wait_while(harness, "run", 120, TidemarkApp::running);
+}
+
+/// Steps while `busy` (a worker's job is out), for at most `seconds`.
+fn wait_while(
+    harness: &mut Harness<'static, TidemarkApp>,
+    job: &str,
+    seconds: u64,
+    busy: fn(&TidemarkApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
     harness.step();
-    while harness.state().running() {
-        assert!(Instant::now() < deadline, "the run did not finish");
+    while busy(harness.state()) {
+        assert!(Instant::now() < deadline, "the {job} did not finish");
         std::thread::sleep(Duration::from_millis(20));
         harness.step();
     }
@@ -260,14 +270,7 @@ fn the_advisor_recommends_as_the_command_line_does() {
         harness.get_by_label("Advisor").click();
         harness.step();
         harness.get_by_label("Advise").click();
-        let deadline = Instant::now() + Duration::from_secs(300);
-        harness.step();
-        while harness.state().advising() {
-            assert!(Instant::now() < deadline, "the advisor did not finish");
-            std::thread::sleep(Duration::from_millis(20));
-            harness.step();
-        }
-        harness.step();
+        wait_while(&mut harness, "advisor", 300, TidemarkApp::advising);
         let scenario = harness.state().scenario.clone();
         let expected = crate::explore::advise::advise(&scenario, &|_, _| {})
             .unwrap()
@@ -304,14 +307,7 @@ fn the_picker_groups_built_ins_with_their_descriptions() {
 
 /// Steps until the sweep has delivered.
 fn wait_for_sweep(harness: &mut Harness<'static, TidemarkApp>) {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    harness.step();
-    while harness.state().sweeping() {
-        assert!(Instant::now() < deadline, "the sweep did not finish");
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.step();
+    wait_while(harness, "sweep", 300, TidemarkApp::sweeping);
 }
 
 /// A sweep over allowed lateness, set in the view: every value runs, and with an upsert sink
@@ -364,14 +360,7 @@ fn a_sweep_over_allowed_lateness_runs_every_value() {
 
 /// Steps until the lab has delivered.
 fn wait_for_lab(harness: &mut Harness<'static, TidemarkApp>) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    harness.step();
-    while harness.state().lab_pending() {
-        assert!(Instant::now() < deadline, "the lab did not finish");
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.step();
+    wait_while(harness, "lab", 120, TidemarkApp::lab_pending);
 }
 
 /// The domain text's delivery marked at 23:58 that reaches Kafka at 00:03, added with the

@@ -42,6 +42,8 @@ pub enum Done {
         generation: u64,
         /// Everything the run produced.
         output: Box<RunOutput>,
+        /// The scenario run (the panel's may have changed since).
+        scenario: Box<Scenario>,
         /// The lab on the same scenario, with the lab's settings.
         lab: LabData,
         /// Wall-clock time of the run.
@@ -112,6 +114,7 @@ impl Worker {
                                 generation,
                                 lab,
                                 output: Box::new(output),
+                                scenario,
                                 took: started.elapsed(),
                             })
                         }

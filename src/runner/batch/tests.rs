@@ -207,10 +207,7 @@ mod folded_periods {
     /// The job read the slow way: each run aggregates, from scratch, every event of its
     /// period that landed before it started (first copy of an id only); an event no run of
     /// its period read is dropped.
-    fn read_from_scratch(
-        spec: &BatchSpec,
-        events: &[Event],
-    ) -> (Vec<Row>, Vec<u64>) {
+    fn read_from_scratch(spec: &BatchSpec, events: &[Event]) -> (Vec<Row>, Vec<u64>) {
         let every = spec.every.as_ms();
         let mut starts: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for e in events {
