@@ -28,7 +28,7 @@ use tidemark::explore::sweep::{Vary, grid_csv, grid_table, run_grid};
 use tidemark::input::time::Dur;
 use tidemark::input::trace::{TimeFormat, TraceFormat, TraceWriter};
 use tidemark::input::validation::Problems;
-use tidemark::input::workload::Generator;
+use tidemark::input::workload::Arrivals;
 use tidemark::measure::report::Format;
 use tidemark::runner::micro_batch::{MicroBatchSpec, OutputMode, Trigger};
 use tidemark::runner::streaming::StreamingSpec;

@@ -123,7 +123,7 @@ pub(super) fn generate(args: &GenerateArgs) -> Result<(), Failure> {
         |e: io::Error| Failure::bad_input(format!("error: writing {}: {e}", args.out.display()));
     let mut writer =
         TraceWriter::new(out, format, times).with_source(scenario.workload.sources.len() > 1);
-    let mut generator = Generator::new(&scenario.workload, scenario.seed);
+    let mut generator = Arrivals::new(&scenario.workload, scenario.seed);
     let mut progress = Progress::new(&format!("generating {}", scenario.name));
     let mut written: u64 = 0;
     while let Some(event) = generator.next() {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::compose::models::{Outcome, Running, models_of};
 use crate::compose::scenario::Scenario;
 use crate::input::event::{Event, KeyTable};
-use crate::input::workload::Generator;
+use crate::input::workload::Arrivals;
 use crate::measure::catalogue::{Metric, ScenarioMetric};
 use crate::measure::metrics::WorkloadStats;
 use crate::measure::oracle::{Oracle, TruthCell};
@@ -85,7 +85,7 @@ pub fn run_scenario_unless_cancelled(
     scenario: &Scenario,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<RunOutput> {
-    let mut generator = Generator::new(&scenario.workload, scenario.seed);
+    let mut generator = Arrivals::new(&scenario.workload, scenario.seed);
     // Keys are all interned when the generator is made.
     let keys = generator.keys().clone();
     let truth = Consumer::Truth(Box::new((
@@ -142,7 +142,7 @@ pub fn run_scenario_unless_cancelled(
 fn fan_out(
     consumers: Vec<Consumer>,
     keys: &KeyTable,
-    generator: &mut Generator,
+    generator: &mut Arrivals,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<Vec<Consumer>> {
     std::thread::scope(|scope| {
@@ -188,7 +188,7 @@ fn fan_out(
 }
 
 /// The next events in arrival order (none at the end).
-fn next_chunk(generator: &mut Generator) -> Vec<Event> {
+fn next_chunk(generator: &mut Arrivals) -> Vec<Event> {
     generator.by_ref().take(CHUNK).collect()
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::compose::cost::CostSpec;
 use crate::compose::ron_locate;
 use crate::engine::query::QuerySpec;
+use crate::input::time::Dur;
 use crate::input::validation::Problems;
 use crate::input::workload::WorkloadSpec;
 use crate::measure::catalogue::{Metric, Model};
@@ -97,6 +98,9 @@ pub enum ScenarioError {
         /// What ron or tidemark said.
         message: String,
     },
+    /// The workload's trace could not be read (file, line, field and what to change).
+    #[error(transparent)]
+    Trace(#[from] crate::input::trace::TraceError),
     /// The scenario parsed, but some values make no sense.
     #[error("{}", .problems.iter().map(|p| format!("{file}:{p}")).collect::<Vec<_>>().join("\n"))]
     Invalid {
@@ -141,6 +145,19 @@ impl Scenario {
         Scenario::from_ron(&text, &file)
     }
 
+    /// Reads the workload's trace, if it has one (`dir`: the scenario file's folder); the
+    /// horizon, unless the file gives one, is the hours the trace's events happen in.
+    pub fn read_trace(&mut self, dir: &Path) -> Result<(), ScenarioError> {
+        let workload = &mut self.workload;
+        if let Some(trace) = &mut workload.trace {
+            let (start, duration) = trace.read(dir)?.span();
+            if workload.duration == Dur::ZERO {
+                (workload.start, workload.duration) = (start, duration);
+            }
+        }
+        Ok(())
+    }
+
     /// The built-in default scenario.
     pub fn default_scenario() -> Scenario {
         let (name, text) = DEFAULT_SCENARIO;
@@ -154,12 +171,13 @@ impl Scenario {
         // Optional sections are written without `Some(...)`.
         let options = ron::Options::default()
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-        let scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError::Syntax {
+        let mut scenario: Scenario = options.from_str(text).map_err(|e| ScenarioError::Syntax {
             file: file.to_owned(),
             line: e.span.start.line,
             column: e.span.start.col,
             message: syntax_message(&e.code, field_at(text, e.span.start.line, e.span.start.col)),
         })?;
+        scenario.read_trace(Path::new(file).parent().unwrap_or(Path::new("")))?;
         let problems = scenario.problems();
         if problems.is_empty() {
             return Ok(scenario);

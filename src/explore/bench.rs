@@ -139,6 +139,7 @@ pub fn end_to_end_scenario(n: u64) -> Scenario {
                 clock_skew: Dur::ZERO,
                 duplicates: Default::default(),
             }],
+            trace: None,
         },
         query: query(),
         streaming: Some(StreamingSpec {

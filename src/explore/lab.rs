@@ -11,7 +11,7 @@ use crate::engine::output::{Emission, StreamOutput};
 use crate::engine::window::{Window, WindowSpec};
 use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
-use crate::input::workload::Generator;
+use crate::input::workload::Arrivals;
 use crate::runner::Runner;
 use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec};
 use crate::runner::streaming::{StreamingRunner, StreamingSpec};
@@ -257,7 +257,7 @@ impl LabData {
         let hour = (around + Dur::from_mins(30)).floor_to(Dur::from_hours(1));
         let span = request.span.unwrap_or(DEFAULT_SPAN).as_ms();
         let (from, to) = (hour - Dur(span / 9 * 5), hour + Dur(span / 9 * 4));
-        let mut generator = Generator::new(&scenario.workload, scenario.seed);
+        let mut generator = Arrivals::new(&scenario.workload, scenario.seed);
         let mut keys: KeyTable = generator.keys().clone();
         let mut added: Vec<Event> = (request.added.iter().zip(0..))
             .map(|(hand, n)| Event {

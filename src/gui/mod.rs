@@ -69,6 +69,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     built_in!("spark_two_streams_max_watermark.ron"),
     built_in!("spark_two_streams_min_watermark.ron"),
     built_in!("state_growth_watermark_delay.ron"),
+    built_in!("your_own_trace.ron"),
 ];
 
 /// The views of the central area.
@@ -236,6 +237,8 @@ pub struct TidemarkApp {
 pub enum FileAction {
     Open,
     Save,
+    /// A trace to use as the workload.
+    Trace,
 }
 
 /// Models switched off in the app, kept to switch back on. A model the scenario never had
@@ -579,6 +582,7 @@ impl TidemarkApp {
             Box::new(|path: &std::path::Path| path.extension().is_some_and(|e| e == "ron"));
         let mut dialog = match action {
             FileAction::Open => egui_file::FileDialog::open_file().title("Open a scenario"),
+            FileAction::Trace => egui_file::FileDialog::open_file().title("Use a trace"),
             FileAction::Save => egui_file::FileDialog::save_file()
                 .title("Save the scenario as")
                 .default_filename(format!("{}.ron", self.scenario.name)),
@@ -589,6 +593,29 @@ impl TidemarkApp {
         .show_rename(false);
         dialog.open();
         self.file_dialog = Some((action, dialog));
+    }
+
+    /// Makes the trace at `path` the workload: every model runs on its events, over the
+    /// hours they happen in; a trace that does not read is said, the workload kept.
+    pub fn use_trace(&mut self, path: &str) {
+        let mut scenario = self.scenario.clone();
+        scenario.workload = crate::input::workload::WorkloadSpec {
+            trace: Some(crate::input::workload::recorded::RecordedTrace {
+                path: PathBuf::from(path),
+                found: None,
+            }),
+            ..Default::default()
+        };
+        match scenario.read_trace(std::path::Path::new("")) {
+            Ok(()) => {
+                self.scenario = scenario;
+                self.typed.clear();
+                self.status = format!("the workload is now {path}");
+                // Edited at time 0: the pause is long over, the run starts at once.
+                self.edited(0.0);
+            }
+            Err(e) => self.status = e.to_string(),
+        }
     }
 
     /// Shows the file dialog, if open, and acts on the file chosen.
@@ -606,13 +633,16 @@ impl TidemarkApp {
         let Some(path) = chosen else {
             return;
         };
-        self.open_path = path.clone();
+        if action != FileAction::Trace {
+            self.open_path = path.clone();
+        }
         match action {
             FileAction::Save => self.save_scenario(),
             FileAction::Open => match std::fs::read_to_string(&path) {
                 Ok(text) => self.load(&path, &text),
                 Err(e) => self.status = format!("cannot open {path}: {e}"),
             },
+            FileAction::Trace => self.use_trace(&path),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::compose::scenario::Scenario;
 use crate::engine::window::WindowSpec;
 use crate::input::time::Dur;
 use crate::input::workload::spec::{DelayDist, RateProfile};
+use crate::measure::report::group_thousands;
 use crate::runner::micro_batch::Trigger;
 
 /// Draws the panel; true when the scenario was edited.
@@ -91,10 +92,28 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
     ui.label(RichText::new(app.scenario.description.clone()).italics());
     ui.separator();
 
+    let mut choose_trace = false;
     let mut form = Form::new(&mut app.typed, &app.problems);
     let scenario = &mut app.scenario;
 
     ui.strong("Workload");
+    if let Some(trace) = &scenario.workload.trace {
+        let size = trace.found.as_ref().map_or(String::new(), |found| {
+            format!(
+                ": {} events, {} keys",
+                group_thousands(found.rows as i64),
+                found.keys.len()
+            )
+        });
+        ui.label(format!("recorded trace {}{size}", trace.path.display()));
+    }
+    if ui
+        .button("Use a trace...")
+        .on_hover_text("run every model on your own events: a CSV or JSON Lines file with id,key,value,event_time,arrival_time, in arrival order")
+        .clicked()
+    {
+        choose_trace = true;
+    }
     if let Some(source) = scenario.workload.sources.first_mut() {
         let rate = match &mut source.rate {
             RateProfile::Constant { per_minute } => per_minute,
@@ -247,6 +266,9 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
         .map(|p| format!("{}: {}", p.path, p.message))
         .collect();
     edited |= super::advisor::requirement_section(app, ui);
+    if choose_trace {
+        app.choose_file(FileAction::Trace);
+    }
     if !elsewhere.is_empty() {
         ui.separator();
         ui.strong("Problems with settings not shown here");
@@ -280,6 +302,7 @@ fn group_built_ins() -> Vec<(&'static str, Vec<Entry>)> {
             &["crash_", "checkpoint_", "consumer_lag", "flash_sale"],
         ),
         ("Architectures", &["lambda_"]),
+        ("Your own data", &["your_"]),
     ];
     let describe = |text: &str, name: &str| {
         crate::compose::scenario::Scenario::from_ron(text, name)

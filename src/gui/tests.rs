@@ -729,3 +729,43 @@ fn the_scenario_is_restored_exactly_after_relaunch() {
     assert!(after.persisted().modified);
     assert!(second.query_by_label_contains("(modified)").is_some());
 }
+
+/// "Use a trace...": the user's own events become the workload of every model; a trace out
+/// of arrival order is refused with its line, the workload kept.
+#[test]
+fn a_trace_becomes_the_workload() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    let dir = tempfile::tempdir().unwrap();
+    let unsorted = dir.path().join("unsorted.csv");
+    std::fs::write(
+        &unsorted,
+        "id,key,value,event_time,arrival_time\n\
+         1,a,1,2026-03-17T00:00:00Z,2026-03-17T00:00:05Z\n\
+         2,a,1,2026-03-17T00:00:01Z,2026-03-17T00:00:02Z\n",
+    )
+    .unwrap();
+    harness.state_mut().use_trace(unsorted.to_str().unwrap());
+    assert!(harness.state().status.contains(":3: field `arrival_time`"));
+    assert!(harness.state().scenario.workload.trace.is_none());
+    harness.state_mut().use_trace("scenarios/traces/orders.csv");
+    std::thread::sleep(Duration::from_millis(50));
+    harness.step();
+    wait_for_run(&mut harness);
+    let events = harness
+        .state()
+        .finished
+        .as_ref()
+        .unwrap()
+        .output
+        .report
+        .get(crate::measure::catalogue::Metric::Scenario(
+            crate::measure::catalogue::ScenarioMetric::Events,
+        ));
+    assert_eq!(events, Some(2997.0));
+    assert!(
+        harness
+            .query_by_label_contains("recorded trace scenarios/traces/orders.csv: 2,997 events")
+            .is_some()
+    );
+}

@@ -18,6 +18,10 @@ pub const MAX_SPAN: Dur = Dur::from_hours(24 * 3_660);
 /// The largest event value, either sign: 10¹⁰ of them still sum within f64's exact range
 /// of a cent.
 pub const MAX_VALUE: f64 = 1e15;
+
+/// The longest line a trace may have (a row is a few dozen bytes): a file with no line
+/// breaks is refused instead of read into memory whole.
+pub const MAX_TRACE_LINE: usize = 1 << 20;
 /// The longest delay a distribution may be set to (offline flushes, retries, tails).
 pub const MAX_DELAY: Dur = Dur::from_hours(24 * 365);
 /// Steps (watermark ticks, state samples) of one streaming job's processing time.

@@ -205,10 +205,17 @@ enum Rows {
 impl TraceReader {
     /// Opens `path`, in the format its extension names (see [`TraceFormat::from_path`]).
     pub fn open(path: &Path) -> Result<Self, TraceError> {
-        let file = File::open(path).map_err(|source| TraceError::Io {
+        let io_error = |source| TraceError::Io {
             file: path.to_owned(),
             source,
-        })?;
+        };
+        // A device or a pipe (`/dev/zero`, a FIFO) could be read forever: files only.
+        if !std::fs::metadata(path).map_err(io_error)?.is_file() {
+            return Err(io_error(io::Error::other(
+                "not a regular file: name a CSV or JSON Lines file",
+            )));
+        }
+        let file = File::open(path).map_err(io_error)?;
         TraceReader::from_reader(Box::new(file), TraceFormat::from_path(path), path)
     }
 
@@ -218,6 +225,10 @@ impl TraceReader {
         format: TraceFormat,
         path: &Path,
     ) -> Result<Self, TraceError> {
+        let input: Box<dyn Read> = Box::new(LineLimit {
+            inner: input,
+            since_newline: 0,
+        });
         let rows = match format {
             TraceFormat::Jsonl => Rows::Jsonl {
                 lines: BufReader::new(input).lines(),
@@ -259,6 +270,19 @@ impl TraceReader {
             keys: KeyTable::new(),
             rows,
         })
+    }
+
+    /// The file read (as named when opened).
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The line of the row read last (1 is the CSV header).
+    pub fn line(&self) -> u64 {
+        match &self.rows {
+            Rows::Csv { record, .. } => record.position().map_or(0, |p| p.line()),
+            Rows::Jsonl { line, .. } => *line,
+        }
     }
 
     /// The keys seen so far, by id.
@@ -402,6 +426,31 @@ fn row_error(file: &Path, line: u64, field: &str, message: String) -> TraceError
         line,
         field: field.to_owned(),
         message,
+    }
+}
+
+/// Passes bytes through, failing once a line grows past [`MAX_TRACE_LINE`] bytes.
+///
+/// [`MAX_TRACE_LINE`]: crate::input::limits::MAX_TRACE_LINE
+struct LineLimit {
+    inner: Box<dyn Read>,
+    since_newline: usize,
+}
+
+impl Read for LineLimit {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.since_newline = match buf[..n].iter().rposition(|&b| b == b'\n') {
+            Some(at) => n - at - 1,
+            None => self.since_newline + n,
+        };
+        if self.since_newline > crate::input::limits::MAX_TRACE_LINE {
+            return Err(io::Error::other(format!(
+                "a line longer than {} bytes: is this a trace (one row per line)?",
+                crate::input::limits::MAX_TRACE_LINE
+            )));
+        }
+        Ok(n)
     }
 }
 

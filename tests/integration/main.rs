@@ -8,6 +8,7 @@ mod golden;
 mod layers;
 mod replay;
 mod scenarios;
+mod trace_workload;
 mod traces;
 
 use std::path::{Path, PathBuf};

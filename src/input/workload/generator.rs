@@ -508,6 +508,7 @@ mod tests {
             start: Ts::parse("2026-03-17T00:00:00Z").unwrap(),
             duration,
             sources,
+            trace: None,
         }
     }
 

@@ -5,16 +5,23 @@ use serde::{Deserialize, Serialize};
 use crate::input::time::{Dur, Ts};
 use crate::input::validation::Problems;
 
-/// A generated workload: sources of events over a horizon.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+/// A workload: sources of events generated over a horizon, or a recorded trace.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
-    /// First instant of the horizon (event time).
+    /// First instant of the horizon (event time); a trace's: the hour of its first event.
+    #[serde(default)]
     pub start: Ts,
-    /// Length of the horizon: events happen in `[start, start + duration)`.
+    /// Length of the horizon: events happen in `[start, start + duration)`; a trace's: to
+    /// the hour after its last event.
+    #[serde(default)]
     pub duration: Dur,
-    /// The sources, mixed into one stream.
+    /// The sources, mixed into one stream (none with a trace).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceSpec>,
+    /// A recorded trace instead of generated sources: the user's own events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<super::recorded::RecordedTrace>,
 }
 
 /// One source of events: its rate, keys, values and how late its events arrive.
@@ -213,6 +220,9 @@ impl WorkloadSpec {
     /// About how many events the workload generates (retries excluded): the mean rates over
     /// the horizon, bursts included.
     pub fn expected_events(&self) -> f64 {
+        if let Some(trace) = &self.trace {
+            return trace.found.as_ref().map_or(0.0, |t| t.rows as f64);
+        }
         let minutes = self.duration.as_ms() as f64 / 60_000.0;
         self.sources
             .iter()
@@ -240,9 +250,21 @@ impl WorkloadSpec {
             &format!("{path}.duration"),
             || format!("duration {} must be positive, e.g. \"24h\"", self.duration),
         );
-        problems.check(!self.sources.is_empty(), &format!("{path}.sources"), || {
-            "at least one source is needed".to_owned()
-        });
+        match &self.trace {
+            None => problems.check(!self.sources.is_empty(), &format!("{path}.sources"), || {
+                "at least one source is needed (or a recorded trace: `trace: (path: \"orders.csv\")`)"
+                    .to_owned()
+            }),
+            Some(trace) => {
+                problems.check(self.sources.is_empty(), &format!("{path}.sources"), || {
+                    "a workload is generated sources or a recorded trace, not both: remove one"
+                        .to_owned()
+                });
+                problems.check(trace.found.is_some(), &format!("{path}.trace"), || {
+                    format!("the trace {} has not been read", trace.path.display())
+                });
+            }
+        }
         for (i, source) in self.sources.iter().enumerate() {
             source.validate(&format!("{path}.sources[{i}]"), problems);
         }

@@ -1,0 +1,166 @@
+//! A recorded trace as a scenario's workload: `run`, `sweep`, `advise` and `validate` take
+//! it as they take generated sources; a bad trace is refused with its file, line and field.
+
+use tidemark::compose::run::run_scenario;
+use tidemark::compose::scenario::{Scenario, ScenarioError};
+use tidemark::measure::catalogue::{Model, ModelMetric};
+
+use crate::{scenario_text, scenarios_dir, stderr, stdout, tidemark};
+
+/// `your_own_trace.ron` reading `path` instead.
+fn own_trace_at(path: &str) -> String {
+    scenario_text("your_own_trace.ron").replace("traces/orders.csv", path)
+}
+
+/// `scenario` (a shipped one) with its workload replaced by `workload` (RON).
+fn with_workload(scenario: &str, workload: &str) -> String {
+    let text = scenario_text(scenario);
+    let from = text.find("    workload: (").expect("a workload");
+    let to = from + text[from..].find("\n    ),\n").expect("its end") + "\n    ),\n".len();
+    format!(
+        "{}    workload: {workload},\n{}",
+        &text[..from],
+        &text[to..]
+    )
+}
+
+/// A generated day written as a trace and read back as the workload: every model drops,
+/// serves, delays and costs exactly what it did on the generated events.
+#[test]
+fn a_generated_day_read_back_as_a_trace_gives_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = scenarios_dir().join("freshmart_compare_models.ron");
+    let trace = dir.path().join("day.csv");
+    let out = tidemark(
+        dir.path(),
+        &[
+            "generate",
+            generated.to_str().unwrap(),
+            "--out",
+            trace.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = with_workload(
+        "freshmart_compare_models.ron",
+        r#"(start: "2026-03-17T00:00:00Z", duration: "24h", trace: (path: "day.csv"))"#,
+    );
+    let file = dir.path().join("recorded.ron");
+    std::fs::write(&file, &text).unwrap();
+    let recorded = run_scenario(&Scenario::from_file(&file).unwrap(), &mut |_| {});
+    let original = run_scenario(&Scenario::from_file(&generated).unwrap(), &mut |_| {});
+    for model in [Model::Batch, Model::MicroBatch, Model::Streaming] {
+        for metric in [
+            ModelMetric::DroppedLate,
+            ModelMetric::CorrectShare,
+            ModelMetric::WrongByRetries,
+            ModelMetric::CountedEvents,
+            ModelMetric::ResultDelayP50,
+            ModelMetric::EventLatencyP99,
+            ModelMetric::CostPerYear,
+        ] {
+            assert_eq!(
+                recorded.report.model(model, metric),
+                original.report.model(model, metric),
+                "{} {}",
+                model.name(),
+                metric.name()
+            );
+        }
+    }
+}
+
+/// The shipped trace scenario through `run`, `sweep` and `advise`, as users type them.
+#[test]
+fn run_sweep_and_advise_take_a_trace_workload() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenarios_dir().join("your_own_trace.ron");
+    let scenario = scenario.to_str().unwrap();
+    let run = tidemark(dir.path(), &["run", scenario]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stdout(&run).contains("2,997"), "{}", stdout(&run));
+    let sweep = tidemark(
+        dir.path(),
+        &["sweep", scenario, "--vary", "watermark_delay=0s..20m/10m"],
+    );
+    assert_eq!(sweep.status.code(), Some(0), "{}", stderr(&sweep));
+    assert!(stdout(&sweep).lines().count() >= 3, "{}", stdout(&sweep));
+    // A requirement the nightly batch meets and no stream does cheaper.
+    let text = scenario_text("your_own_trace.ron").replace(
+        "    cost: (price_per_node_hour: 4.0),",
+        "    cost: (price_per_node_hour: 4.0),\n    requirement: (latency: \"result_delay_max\", max_latency: \"48h\", min_correct_share: 1.0),",
+    );
+    // Beside its own copy of the trace: the path is relative to the scenario file.
+    let file = dir.path().join("advise.ron");
+    std::fs::write(&file, text.replace("traces/orders.csv", "orders.csv")).unwrap();
+    std::fs::copy(
+        scenarios_dir().join("traces/orders.csv"),
+        dir.path().join("orders.csv"),
+    )
+    .unwrap();
+    let advise = tidemark(dir.path(), &["advise", file.to_str().unwrap()]);
+    assert_eq!(advise.status.code(), Some(0), "{}", stderr(&advise));
+    let last = stdout(&advise).lines().last().unwrap_or("").to_owned();
+    assert!(last.starts_with("recommendation: batch"), "{last}");
+}
+
+/// What is wrong with the trace `rows` (CSV after the header) as a workload.
+fn refusal(rows: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        format!("id,key,value,event_time,arrival_time\n{rows}"),
+    )
+    .unwrap();
+    let text = own_trace_at("t.csv");
+    let file = dir.path().join("s.ron");
+    std::fs::write(&file, text).unwrap();
+    match Scenario::from_file(&file) {
+        Err(e @ ScenarioError::Trace(_)) => e.to_string(),
+        other => panic!("refused as a trace, not {other:?}"),
+    }
+}
+
+#[test]
+fn a_bad_trace_is_refused_with_its_file_line_and_field() {
+    let unsorted = refusal(
+        "1,a,1,2026-03-17T00:00:00Z,2026-03-17T00:00:05Z\n\
+         2,a,1,2026-03-17T00:00:01Z,2026-03-17T00:00:02Z\n",
+    );
+    assert!(
+        unsorted.contains("t.csv:3: field `arrival_time`") && unsorted.contains("sort it"),
+        "{unsorted}"
+    );
+    let bad_time = refusal("1,a,1,yesterday,2026-03-17T00:00:05Z\n");
+    assert!(
+        bad_time.contains("t.csv:2: field `event_time`"),
+        "{bad_time}"
+    );
+    let empty = refusal("");
+    assert!(empty.contains("no rows"), "{empty}");
+    let dir = tempfile::tempdir().unwrap();
+    let missing = own_trace_at("nowhere.csv");
+    let file = dir.path().join("m.ron");
+    std::fs::write(&file, missing).unwrap();
+    let error = Scenario::from_file(&file).unwrap_err().to_string();
+    assert!(error.contains("nowhere.csv"), "{error}");
+}
+
+#[test]
+fn a_workload_is_sources_or_a_trace_not_both() {
+    let text = scenario_text("freshmart_compare_models.ron").replace(
+        "    workload: (\n",
+        "    workload: (\n        trace: (path: \"traces/orders.csv\"),\n",
+    );
+    match Scenario::from_ron(&text, &scenarios_dir().join("x.ron").display().to_string()) {
+        Err(ScenarioError::Invalid { problems, .. }) => {
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.path == "workload.sources" && p.message.contains("not both")),
+                "{problems:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
