@@ -42,6 +42,36 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `tidemark compare`: agreement, or the first differences and exit code 1.
+pub(super) fn compare(simulated: &Path, engine: &Path) -> Result<(), Failure> {
+    const SHOWN: usize = 20;
+    let agreement = tidemark::explore::agreement::compare(simulated, engine)
+        .map_err(|e| Failure::bad_input(format!("error: {e}")))?;
+    if agreement.agrees() {
+        println!(
+            "agree: the same {} lines (results with their emission points, dropped events)",
+            agreement.simulated
+        );
+        return Ok(());
+    }
+    println!(
+        "disagree: {} of {} simulated and {} engine lines have no equal on the other side",
+        agreement.differences.len(),
+        agreement.simulated,
+        agreement.engine
+    );
+    for (file, line, content) in agreement.differences.iter().take(SHOWN) {
+        println!("  only in {file}:{line}: {content}");
+    }
+    if agreement.differences.len() > SHOWN {
+        println!("  ... and {} more", agreement.differences.len() - SHOWN);
+    }
+    Err(Failure {
+        message: String::new(),
+        code: super::EXIT_EXPECTATION_FAILED,
+    })
+}
+
 pub(super) fn advise(path: &Path, seed: Option<u64>) -> Result<(), Failure> {
     let scenario = load(Some(path), seed)?;
     let progress = Mutex::new(Progress::new(&format!(

@@ -36,7 +36,7 @@ use tidemark::runner::streaming::StreamingSpec;
 use args::*;
 #[cfg(feature = "gui")]
 use explore::open_app;
-use explore::{advise, bench, sweep};
+use explore::{advise, bench, compare, sweep};
 use files::{create_output, file_name_part};
 use progress::Progress;
 use replay::replay;
@@ -87,6 +87,15 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
+    },
+    /// Compare what tidemark predicts for a job (`replay --emit`) with what a real engine
+    /// wrote: the same results at the same emission points, the same events dropped. Exit 0
+    /// when they agree, 1 with the differences listed.
+    Compare {
+        /// JSON Lines from `tidemark replay --emit` (or `export`'s simulated.jsonl).
+        simulated: PathBuf,
+        /// JSON Lines in the same format, from the engine.
+        engine: PathBuf,
     },
     /// List the models and every metric a report holds, with units and meanings (Markdown).
     Metrics,
@@ -163,6 +172,7 @@ pub fn main() -> ExitCode {
         Command::Gui { scenario } => open_app(scenario.as_deref()),
         Command::Sweep(args) => sweep(&args),
         Command::Advise { scenario, seed } => advise(&scenario, seed),
+        Command::Compare { simulated, engine } => compare(&simulated, &engine),
         Command::Metrics => {
             print!("{}", tidemark::measure::catalogue::markdown());
             Ok(())

@@ -1,7 +1,8 @@
 //! Exploring around one run: sweeps over settings, the advisor, the watermark lab, replays of
-//! recorded traces, and the benchmarks.
+//! recorded traces, checks against a real engine's output, and the benchmarks.
 
 pub mod advise;
+pub mod agreement;
 pub mod bench;
 pub mod job_text;
 pub mod lab;
