@@ -233,3 +233,12 @@ impl From<ReportFormat> for Format {
 /// Prints the two headline figures, one line each.
 /// The most events `bench` holds in memory (40 bytes each).
 pub(super) const MAX_BENCH_EVENTS: u64 = 200_000_000;
+
+/// A real engine an export is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum Engine {
+    /// Spark Structured Streaming (PySpark): the scenario's micro-batch job.
+    Spark,
+    /// Apache Flink: the streaming job (not built yet).
+    Flink,
+}

@@ -36,7 +36,7 @@ use tidemark::runner::streaming::StreamingSpec;
 use args::*;
 #[cfg(feature = "gui")]
 use explore::open_app;
-use explore::{advise, bench, compare, sweep};
+use explore::{advise, bench, compare, export, sweep};
 use files::{create_output, file_name_part};
 use progress::Progress;
 use replay::replay;
@@ -87,6 +87,18 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
+    },
+    /// Write the scenario's job for a real engine, the workload it reads and what tidemark
+    /// predicts it writes (run it with DIR/run.sh, then `tidemark compare`).
+    Export {
+        /// Scenario file (RON).
+        scenario: PathBuf,
+        /// The engine: spark (the scenario's micro-batch job as PySpark).
+        #[arg(long, value_enum)]
+        engine: Engine,
+        /// Folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Compare what tidemark predicts for a job (`replay --emit`) with what a real engine
     /// wrote: the same results at the same emission points, the same events dropped. Exit 0
@@ -173,6 +185,11 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep(&args),
         Command::Advise { scenario, seed } => advise(&scenario, seed),
         Command::Compare { simulated, engine } => compare(&simulated, &engine),
+        Command::Export {
+            scenario,
+            engine,
+            out,
+        } => export(&scenario, engine, &out),
         Command::Metrics => {
             print!("{}", tidemark::measure::catalogue::markdown());
             Ok(())

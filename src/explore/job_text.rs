@@ -78,44 +78,7 @@ pub fn flink_sql(query: &QuerySpec, job: &StreamingSpec) -> String {
 /// PySpark Structured Streaming lines for `query` under the watermark `delay`, with the
 /// trigger and output mode of `micro_batch` (a 1-minute trigger in update mode without one).
 pub fn pyspark(query: &QuerySpec, delay: Dur, micro_batch: Option<&MicroBatchSpec>) -> String {
-    let window = match query.window {
-        WindowSpec::Tumbling { size, offset } if offset == Dur::ZERO => {
-            format!("F.window(\"ts\", \"{}\")", spark_duration(size))
-        }
-        WindowSpec::Tumbling { size, offset } => format!(
-            "F.window(\"ts\", \"{0}\", \"{0}\", \"{1}\")",
-            spark_duration(size),
-            spark_duration(offset)
-        ),
-        WindowSpec::Sliding {
-            size,
-            slide,
-            offset,
-        } => {
-            let start = if offset == Dur::ZERO {
-                String::new()
-            } else {
-                format!(", \"{}\"", spark_duration(offset))
-            };
-            format!(
-                "F.window(\"ts\", \"{}\", \"{}\"{start})",
-                spark_duration(size),
-                spark_duration(slide)
-            )
-        }
-        WindowSpec::Session { gap } => {
-            format!("F.session_window(\"ts\", \"{}\")", spark_duration(gap))
-        }
-        WindowSpec::Global => String::new(),
-    };
-    let group = if window.is_empty() {
-        "\"key\"".to_owned()
-    } else {
-        format!("{window}, \"key\"")
-    };
-    let aggregates: Vec<String> = (query.aggregations.iter())
-        .map(|&a| format!("{}.alias(\"{}\")", spark_aggregate(a), a.name()))
-        .collect();
+    let (group, aggregates) = spark_grouping(query, "ts");
     let (trigger, mode) =
         micro_batch.map_or(("processingTime=\"1 minute\"".to_owned(), "update"), |m| {
             let trigger = match m.trigger {
@@ -135,8 +98,52 @@ pub fn pyspark(query: &QuerySpec, delay: Dur, micro_batch: Option<&MicroBatchSpe
     format!(
         "from pyspark.sql import functions as F\n\norders = (spark.readStream.format(\"kafka\")\n    .option(\"subscribe\", \"orders\")\n    .load()\n    # ... parse key, value and the event time ts from the message\n    .withWatermark(\"ts\", \"{}\"))\n\ntotals = (orders\n    .groupBy({group})\n    .agg({}))\n\n(totals.writeStream\n    .outputMode(\"{mode}\")\n    .trigger({trigger})\n    .format(\"console\")\n    .start())\n",
         spark_duration(delay),
-        aggregates.join(", ")
+        aggregates
     )
+}
+
+/// The `groupBy` columns (the window over `time`, then the key) and the `agg` expressions
+/// (each named as tidemark's reports name it) of `query` in PySpark.
+pub fn spark_grouping(query: &QuerySpec, time: &str) -> (String, String) {
+    let window = match query.window {
+        WindowSpec::Tumbling { size, offset } if offset == Dur::ZERO => {
+            format!("F.window(\"{time}\", \"{}\")", spark_duration(size))
+        }
+        WindowSpec::Tumbling { size, offset } => format!(
+            "F.window(\"{time}\", \"{0}\", \"{0}\", \"{1}\")",
+            spark_duration(size),
+            spark_duration(offset)
+        ),
+        WindowSpec::Sliding {
+            size,
+            slide,
+            offset,
+        } => {
+            let start = if offset == Dur::ZERO {
+                String::new()
+            } else {
+                format!(", \"{}\"", spark_duration(offset))
+            };
+            format!(
+                "F.window(\"{time}\", \"{}\", \"{}\"{start})",
+                spark_duration(size),
+                spark_duration(slide)
+            )
+        }
+        WindowSpec::Session { gap } => {
+            format!("F.session_window(\"{time}\", \"{}\")", spark_duration(gap))
+        }
+        WindowSpec::Global => String::new(),
+    };
+    let group = if window.is_empty() {
+        "\"key\"".to_owned()
+    } else {
+        format!("{window}, \"key\"")
+    };
+    let aggregates: Vec<String> = (query.aggregations.iter())
+        .map(|&a| format!("{}.alias(\"{}\")", spark_aggregate(a), a.name()))
+        .collect();
+    (group, aggregates.join(", "))
 }
 
 /// A SQL interval in the largest whole unit: `INTERVAL '5' MINUTE`.
@@ -157,7 +164,7 @@ fn sql_interval(d: Dur) -> String {
 }
 
 /// A Spark duration string in the largest whole unit: `5 minutes`.
-fn spark_duration(d: Dur) -> String {
+pub fn spark_duration(d: Dur) -> String {
     let ms = d.as_ms();
     let units = [
         (86_400_000, "day"),

@@ -4,6 +4,7 @@
 pub mod advise;
 pub mod agreement;
 pub mod bench;
+pub mod export;
 pub mod job_text;
 pub mod lab;
 pub mod lessons;

@@ -117,6 +117,8 @@ pub struct TraceWriter<W: Write> {
     times: TimeFormat,
     with_source: bool,
     sink: Sink<W>,
+    /// Rows written so far.
+    rows: u64,
 }
 
 enum Sink<W: Write> {
@@ -135,6 +137,7 @@ impl<W: Write> TraceWriter<W> {
             times,
             with_source: false,
             sink,
+            rows: 0,
         }
     }
 
@@ -161,6 +164,7 @@ impl<W: Write> TraceWriter<W> {
             arrival_time: self.cell(event.arrival_time),
             source: self.with_source.then_some(event.source),
         };
+        self.rows += 1;
         match &mut self.sink {
             Sink::Csv(w) => w.serialize(row).map_err(io::Error::other),
             Sink::Jsonl(w) => {
@@ -170,10 +174,19 @@ impl<W: Write> TraceWriter<W> {
         }
     }
 
-    /// Flushes everything written.
+    /// Flushes everything written; a CSV trace without rows still has its header.
     pub fn finish(self) -> io::Result<()> {
         match self.sink {
-            Sink::Csv(mut w) => w.flush(),
+            Sink::Csv(mut w) => {
+                if self.rows == 0 {
+                    let mut header = FIELDS.to_vec();
+                    if self.with_source {
+                        header.push("source");
+                    }
+                    w.write_record(header).map_err(io::Error::other)?;
+                }
+                w.flush()
+            }
             Sink::Jsonl(mut w) => w.flush(),
         }
     }

@@ -3,6 +3,7 @@
 mod advise_sweep;
 mod cli;
 mod conservation;
+mod export;
 mod fuzz_corpus;
 mod golden;
 mod layers;

@@ -1,0 +1,508 @@
+//! `tidemark export SCENARIO --engine spark --out DIR`: the scenario's micro-batch job as a
+//! PySpark Structured Streaming job that runs on a real Spark, with the workload it reads and
+//! what tidemark predicts it writes, so `tidemark compare` can tell whether they agree.
+//!
+//! A processing-time trigger sees, in batch k, what arrived in trigger interval k. The export
+//! reproduces that on a laptop: the workload split into one file per interval (empty ones
+//! too), read with `maxFilesPerTrigger = 1` in order, so Spark's batch n reads interval
+//! `first + n` — the `batch` tidemark's replay labels its results with. Spark reports late
+//! rows only as a count per batch (`numRowsDroppedByWatermark`), so both sides write drops as
+//! `{"type":"dropped","batch":k,"rows":n}`; results keep their window, key, aggregates and
+//! batch. When a result was emitted (a clock) and what kind it was are not compared.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use crate::compose::scenario::Scenario;
+use crate::engine::aggregate::Aggregation;
+use crate::engine::output::{Emission, StreamOutput};
+use crate::engine::window::{Window, WindowSpec};
+use crate::explore::job_text::{spark_duration, spark_grouping};
+use crate::input::event::{Event, KeyTable};
+use crate::input::time::Dur;
+use crate::input::trace::{TimeFormat, TraceError, TraceFormat, TraceReader, TraceWriter};
+use crate::input::workload::Arrivals;
+use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec, OutputMode, Trigger};
+
+/// More trigger intervals than this would be as many files and Spark batches.
+const MAX_BATCHES: i64 = 20_000;
+
+/// Why a scenario cannot be exported, or the export could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The engine cannot run what the scenario says: never a job that does something else.
+    #[error("cannot export to Spark: {0}")]
+    Unsupported(String),
+    #[error("writing {0}: {1}")]
+    Write(String, io::Error),
+}
+
+/// What an export wrote.
+#[derive(Debug)]
+pub struct ExportSummary {
+    pub events: u64,
+    /// Trigger intervals, hence input files and Spark batches.
+    pub batches: i64,
+    /// Lines in `simulated.jsonl`.
+    pub predicted: u64,
+}
+
+/// Writes the Spark export of `scenario` into `dir`: `trace.csv`, `input/`, `job.py`,
+/// `run.sh`, `simulated.jsonl` and `README.md`.
+pub fn export_spark(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, ExportError> {
+    let spec = spark_job(scenario)?;
+    let Trigger::ProcessingTime(every) = spec.trigger else {
+        unreachable!("checked by spark_job");
+    };
+    let write_error = |what: &Path| {
+        let what = what.display().to_string();
+        move |e: io::Error| ExportError::Write(what.clone(), e)
+    };
+    let input = dir.join("input");
+    fs::create_dir_all(&input).map_err(write_error(&input))?;
+    let trace = dir.join("trace.csv");
+    let (events, first, last) = write_inputs(scenario, &trace, &input, every)?;
+    let predicted = predict(scenario, &spec, &trace)?;
+    let simulated = dir.join("simulated.jsonl");
+    fs::write(&simulated, predicted.join("")).map_err(write_error(&simulated))?;
+    let files = [
+        ("job.py", job(scenario, &spec, first)),
+        ("run.sh", RUN_SH.to_owned()),
+        ("README.md", readme(scenario, &spec, last - first + 1)),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        fs::write(&path, text).map_err(write_error(&path))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let run = dir.join("run.sh");
+        fs::set_permissions(&run, fs::Permissions::from_mode(0o755)).map_err(write_error(&run))?;
+    }
+    Ok(ExportSummary {
+        events,
+        batches: last - first + 1,
+        predicted: predicted.len() as u64,
+    })
+}
+
+/// The micro-batch job, when Spark can run it as the scenario states it.
+fn spark_job(scenario: &Scenario) -> Result<MicroBatchSpec, ExportError> {
+    let refuse = |why: &str| Err(ExportError::Unsupported(why.to_owned()));
+    let Some(spec) = scenario.micro_batch.clone() else {
+        return refuse(
+            "the scenario has no `micro_batch` section: the Spark job is its micro-batch model",
+        );
+    };
+    if !matches!(spec.trigger, Trigger::ProcessingTime(_)) {
+        return refuse(
+            "an AvailableNow trigger started by a scheduler has no file-per-interval form; use ProcessingTime",
+        );
+    }
+    if !spec.no_data_batches {
+        return refuse(
+            "with no-data batches off, an interval without data runs no batch, while an empty input file would still run one",
+        );
+    }
+    if scenario.workload.sources.len() > 1 {
+        return refuse(
+            "several input streams: the job reads one (each stream's watermark would need a source of its own)",
+        );
+    }
+    // (Update mode on session windows, which Spark refuses, fails validation already.)
+    if scenario.query.window == WindowSpec::Global {
+        return refuse(
+            "a global window: Spark's streaming aggregation needs a time window to evict state",
+        );
+    }
+    Ok(spec)
+}
+
+/// Writes the workload to `trace` and to one file per trigger interval in `input`; returns
+/// the events and the first and last interval.
+fn write_inputs(
+    scenario: &Scenario,
+    trace: &Path,
+    input: &Path,
+    every: Dur,
+) -> Result<(u64, i64, i64), ExportError> {
+    let create = |path: &Path| {
+        fs::File::create(path)
+            .map(io::BufWriter::new)
+            .map_err(|e| ExportError::Write(path.display().to_string(), e))
+    };
+    let new_writer = |out| TraceWriter::new(out, TraceFormat::Csv, TimeFormat::Rfc3339);
+    let mut arrivals = Arrivals::new(&scenario.workload, scenario.seed);
+    let mut whole = new_writer(create(trace)?);
+    let interval_file = |k: i64| input.join(format!("{k:012}.csv"));
+    let mut current: Option<(i64, TraceWriter<io::BufWriter<fs::File>>)> = None;
+    let (mut events, mut first) = (0u64, None);
+    let failed = |path: &Path| {
+        let path = path.display().to_string();
+        move |e: io::Error| ExportError::Write(path.clone(), e)
+    };
+    while let Some(event) = arrivals.next() {
+        if event.source != 0 {
+            return Err(ExportError::Unsupported(
+                "the trace has several input streams (a `source` column): the job reads one".into(),
+            ));
+        }
+        let k = event.arrival_time.as_ms().div_euclid(every.as_ms());
+        let first = *first.get_or_insert(k);
+        if k - first >= MAX_BATCHES {
+            return Err(ExportError::Unsupported(format!(
+                "more than {MAX_BATCHES} trigger intervals of {every}: as many files and Spark batches; export a shorter workload or a longer trigger"
+            )));
+        }
+        whole
+            .write(&event, arrivals.keys())
+            .map_err(failed(trace))?;
+        // Every interval up to this one gets its file, empty ones too.
+        while current.as_ref().is_none_or(|(at, _)| *at < k) {
+            let next = current.as_ref().map_or(k, |(at, _)| at + 1);
+            if let Some((at, writer)) = current.take() {
+                writer.finish().map_err(failed(&interval_file(at)))?;
+            }
+            current = Some((next, new_writer(create(&interval_file(next))?)));
+        }
+        let (at, writer) = current.as_mut().expect("opened above");
+        writer
+            .write(&event, arrivals.keys())
+            .map_err(failed(&interval_file(*at)))?;
+        events += 1;
+    }
+    whole.finish().map_err(failed(trace))?;
+    let Some((last, writer)) = current else {
+        return Err(ExportError::Unsupported(
+            "the workload has no events".into(),
+        ));
+    };
+    writer.finish().map_err(failed(&interval_file(last)))?;
+    Ok((events, first.unwrap_or(last), last))
+}
+
+/// tidemark's prediction for the job, as much of it as Spark shows: each result without its
+/// clock and kind, and late rows counted per batch as Spark counts them.
+fn predict(
+    scenario: &Scenario,
+    spec: &MicroBatchSpec,
+    trace: &Path,
+) -> Result<Vec<String>, ExportError> {
+    let read_error =
+        |e: TraceError| ExportError::Write(trace.display().to_string(), io::Error::other(e));
+    let mut reader = TraceReader::open(trace).map_err(read_error)?;
+    let mut runner = MicroBatchRunner::new(spec, &scenario.query, 1);
+    let Trigger::ProcessingTime(every) = spec.trigger else {
+        unreachable!("checked by spark_job");
+    };
+    let mut seen = Observed {
+        lines: Vec::new(),
+        late_rows: BTreeSet::new(),
+        every,
+        window: scenario.query.window.clone(),
+        aggregations: scenario.query.aggregations.clone(),
+    };
+    while let Some(event) = reader.next() {
+        let event = event.map_err(read_error)?;
+        runner.on_event(&event, &mut seen.with(reader.keys()));
+    }
+    runner.finish(&mut seen.with(reader.keys()));
+    let mut per_batch: BTreeMap<i64, u64> = BTreeMap::new();
+    for (batch, ..) in &seen.late_rows {
+        *per_batch.entry(*batch).or_default() += 1;
+    }
+    for (batch, rows) in per_batch {
+        seen.lines
+            .push(json!({"type": "dropped", "batch": batch, "rows": rows}).to_string() + "\n");
+    }
+    Ok(seen.lines)
+}
+
+/// What Spark shows of a run: result lines, and the late rows it counts —
+/// `numRowsDroppedByWatermark` counts rows after the partial aggregation, one per (window,
+/// key) of a batch however many late events it held.
+struct Observed {
+    lines: Vec<String>,
+    /// (batch, window start, window end, key).
+    late_rows: BTreeSet<(i64, i64, i64, String)>,
+    every: Dur,
+    window: WindowSpec,
+    aggregations: Vec<Aggregation>,
+}
+
+impl Observed {
+    fn with<'a>(&'a mut self, keys: &'a KeyTable) -> ObservedWithKeys<'a> {
+        ObservedWithKeys { seen: self, keys }
+    }
+}
+
+struct ObservedWithKeys<'a> {
+    seen: &'a mut Observed,
+    keys: &'a KeyTable,
+}
+
+impl ObservedWithKeys<'_> {
+    fn late(&mut self, event: &Event, window: Window) {
+        let batch = event
+            .arrival_time
+            .as_ms()
+            .div_euclid(self.seen.every.as_ms());
+        let key = self.keys.name(event.key).to_owned();
+        (self.seen.late_rows).insert((batch, window.start.as_ms(), window.end.as_ms(), key));
+    }
+}
+
+impl StreamOutput for ObservedWithKeys<'_> {
+    fn result(&mut self, emission: &Emission) {
+        let r = &emission.result;
+        let mut line = Map::new();
+        line.insert("type".into(), json!("result"));
+        line.insert("batch".into(), json!(emission.batch));
+        line.insert("window_start_ms".into(), json!(r.window.start.as_ms()));
+        line.insert("window_end_ms".into(), json!(r.window.end.as_ms()));
+        line.insert("key".into(), json!(self.keys.name(r.key)));
+        for &a in &self.seen.aggregations {
+            let value = match a {
+                Aggregation::Count => json!(r.acc.count),
+                other => json!(r.acc.get(other)),
+            };
+            line.insert(a.name().into(), value);
+        }
+        self.seen.lines.push(Value::Object(line).to_string() + "\n");
+    }
+
+    fn dropped(&mut self, event: &Event, _at: crate::input::time::Ts) {
+        let mut windows = Vec::new();
+        self.seen
+            .window
+            .assign(event.event_time, |w| windows.push(w));
+        for window in windows {
+            self.late(event, window);
+        }
+    }
+
+    fn dropped_from_window(&mut self, event: &Event, window: Window) {
+        self.late(event, window);
+    }
+}
+
+fn job(scenario: &Scenario, spec: &MicroBatchSpec, first: i64) -> String {
+    let (group, aggregates) = spark_grouping(&scenario.query, "event_time");
+    let window_column = match scenario.query.window {
+        WindowSpec::Session { .. } => "session_window",
+        _ => "window",
+    };
+    let mode = match spec.output_mode {
+        OutputMode::Append => "append",
+        OutputMode::Update => "update",
+        OutputMode::Complete => "complete",
+    };
+    let names: Vec<String> = (scenario.query.aggregations.iter())
+        .map(|a| format!("\"{}\"", a.name()))
+        .collect();
+    JOB_PY
+        .replace("{SCENARIO}", &scenario.name)
+        .replace("{FIRST_BATCH}", &first.to_string())
+        .replace("{DELAY}", &spark_duration(spec.watermark_delay))
+        .replace("{GROUP}", &group)
+        .replace("{AGGREGATES}", &aggregates)
+        .replace("{MODE}", mode)
+        .replace("{WINDOW}", window_column)
+        .replace("{NAMES}", &names.join(", "))
+}
+
+fn readme(scenario: &Scenario, spec: &MicroBatchSpec, batches: i64) -> String {
+    let Trigger::ProcessingTime(every) = spec.trigger else {
+        return String::new();
+    };
+    README_MD
+        .replace("{SCENARIO}", &scenario.name)
+        .replace("{BATCHES}", &batches.to_string())
+        .replace("{TRIGGER}", &spark_duration(every))
+        .replace("{DELAY}", &spark_duration(spec.watermark_delay))
+}
+
+const RUN_SH: &str = r#"#!/bin/sh
+# Runs job.py on a local Spark (Java 17 and `pip install pyspark`) and writes engine.jsonl;
+# then `tidemark compare simulated.jsonl engine.jsonl` says whether Spark agrees.
+set -e
+cd "$(dirname "$0")"
+"${PYTHON:-python3}" job.py
+"#;
+
+const JOB_PY: &str = r#"# Scenario {SCENARIO} as a PySpark Structured Streaming job, written by `tidemark export`.
+# Batch n reads input/ file n (one file per trigger interval, oldest first), as a
+# processing-time trigger would see the stream; every row the query emits is written to
+# engine.jsonl with its batch, and each batch's late rows as a count.
+import json
+import os
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+FIRST_BATCH = {FIRST_BATCH}
+here = os.path.dirname(os.path.abspath(__file__))
+inputs = os.path.join(here, "input")
+files = sorted(os.listdir(inputs))
+# The file source reads the oldest file first: the modification times give the order.
+for i, name in enumerate(files):
+    os.utime(os.path.join(inputs, name), (1_000_000 + i, 1_000_000 + i))
+
+spark = (SparkSession.builder.master("local[1]")
+         .appName("tidemark-{SCENARIO}")
+         .config("spark.sql.shuffle.partitions", "1")
+         .config("spark.sql.session.timeZone", "UTC")
+         .config("spark.ui.enabled", "false")
+         .config("spark.sql.streaming.numRecentProgressUpdates", str(len(files) + 100))
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+
+# To read a Kafka topic instead: spark.readStream.format("kafka")
+#   .option("kafka.bootstrap.servers", "host:9092").option("subscribe", "orders").load()
+# and parse id, key, value and event_time from the message value.
+orders = (spark.readStream
+          .schema("id LONG, key STRING, value DOUBLE, event_time TIMESTAMP, arrival_time TIMESTAMP")
+          .option("header", True)
+          .option("maxFilesPerTrigger", 1)
+          .csv(inputs)
+          .withWatermark("event_time", "{DELAY}"))
+
+totals = orders.groupBy({GROUP}).agg({AGGREGATES})
+
+out = open(os.path.join(here, "engine.jsonl"), "w")
+NAMES = [{NAMES}]
+
+
+def millis(t):
+    return int(t.timestamp() * 1000) if t is not None else None
+
+
+def write(batch, batch_id):
+    for row in batch.collect():
+        line = {"type": "result", "batch": FIRST_BATCH + batch_id,
+                "window_start_ms": millis(row["{WINDOW}"]["start"]),
+                "window_end_ms": millis(row["{WINDOW}"]["end"]),
+                "key": row["key"]}
+        for name in NAMES:
+            line[name] = row[name]
+        out.write(json.dumps(line) + "\n")
+
+
+query = (totals.writeStream.outputMode("{MODE}")
+         .foreachBatch(write)
+         .trigger(availableNow=True)
+         .start())
+query.awaitTermination()
+for progress in query.recentProgress:
+    for operator in progress.get("stateOperators") or []:
+        rows = operator.get("numRowsDroppedByWatermark") or 0
+        if rows:
+            out.write(json.dumps({"type": "dropped", "batch": FIRST_BATCH + progress["batchId"],
+                                  "rows": rows}) + "\n")
+out.close()
+spark.stop()
+"#;
+
+const README_MD: &str = r#"# {SCENARIO} on a real Spark
+
+Written by `tidemark export`. The scenario's micro-batch job (watermark {DELAY}, trigger
+{TRIGGER}) as a PySpark Structured Streaming job, with the workload it reads.
+
+- `trace.csv`: the workload in arrival order (id,key,value,event_time,arrival_time).
+- `input/`: the same rows, one file per trigger interval ({BATCHES} files, empty ones too).
+  Batch n reads file n (`maxFilesPerTrigger = 1`, oldest first): what a processing-time
+  trigger of {TRIGGER} would have read from the stream in interval n.
+- `simulated.jsonl`: what tidemark predicts the job writes.
+- `job.py`, `run.sh`: the job; `run.sh` runs it on a local Spark and writes `engine.jsonl`.
+
+## Run it
+
+Java 17 and Python 3, then:
+
+```sh
+python3 -m venv venv && venv/bin/pip install pyspark
+PYTHON=venv/bin/python ./run.sh
+tidemark compare simulated.jsonl engine.jsonl
+```
+
+`compare` exits 0 when Spark wrote the same results (window, key, aggregates, batch) and
+dropped the same number of late rows in each batch, and lists the differences otherwise.
+When a row was written (a clock) is not compared.
+
+## On a cluster, from Kafka
+
+Replace the file source in `job.py` with Kafka (the comment there shows the options), parse
+`id`, `key`, `value` and `event_time` from the message, set `.trigger(processingTime=
+"{TRIGGER}")` instead of `availableNow`, a `checkpointLocation`, and submit it with
+`spark-submit --master <your cluster>`.
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(edit: impl FnOnce(&mut Scenario)) -> Scenario {
+        let mut s = Scenario::default_scenario();
+        edit(&mut s);
+        s
+    }
+
+    #[test]
+    fn what_spark_cannot_run_is_refused_with_the_reason() {
+        let none = scenario(|s| s.micro_batch = None);
+        assert!(
+            spark_job(&none)
+                .unwrap_err()
+                .to_string()
+                .contains("no `micro_batch`")
+        );
+        let scheduled = scenario(|s| {
+            s.micro_batch.as_mut().unwrap().trigger = Trigger::AvailableNow {
+                every: Dur::from_hours(1),
+            }
+        });
+        let why = spark_job(&scheduled).unwrap_err().to_string();
+        assert!(why.contains("AvailableNow"), "{why}");
+        let quiet = scenario(|s| s.micro_batch.as_mut().unwrap().no_data_batches = false);
+        assert!(
+            spark_job(&quiet)
+                .unwrap_err()
+                .to_string()
+                .contains("no-data")
+        );
+    }
+
+    /// Spark counts late rows after its partial aggregation: two late orders of one store in
+    /// one hour and one batch are one row; another store's is another.
+    #[test]
+    fn late_rows_are_counted_per_window_and_key_in_each_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("t.csv"),
+            "id,key,value,event_time,arrival_time\n\
+             1,a,1,2026-03-17T10:30:00Z,2026-03-17T10:30:00Z\n\
+             2,a,1,2026-03-17T09:10:00Z,2026-03-17T10:41:00Z\n\
+             3,a,1,2026-03-17T09:20:00Z,2026-03-17T10:42:00Z\n\
+             4,b,1,2026-03-17T09:30:00Z,2026-03-17T10:43:00Z\n",
+        )
+        .unwrap();
+        let text = r#"Scenario(name: "t", description: "", seed: 1,
+            workload: (trace: (path: "t.csv")),
+            query: (window: Tumbling(size: "1h"), aggregations: [Count]),
+            micro_batch: (trigger: ProcessingTime("5m"), watermark_delay: "1m", output_mode: Update))"#;
+        let file = dir.path().join("s.ron");
+        let scenario = Scenario::from_ron(text, file.to_str().unwrap()).unwrap();
+        let spec = spark_job(&scenario).unwrap();
+        let lines = predict(&scenario, &spec, &dir.path().join("t.csv")).unwrap();
+        let ten_forty = crate::input::time::Ts::parse("2026-03-17T10:40:00Z").unwrap();
+        let batch = ten_forty.as_ms() / Dur::from_mins(5).as_ms();
+        let dropped = format!("{{\"batch\":{batch},\"rows\":2,\"type\":\"dropped\"}}\n");
+        assert_eq!(lines.last(), Some(&dropped), "{lines:?}");
+        assert!(lines[0].contains("\"count\":1") && lines[0].contains("\"key\":\"a\""));
+    }
+}
