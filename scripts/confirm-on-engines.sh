@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 venv=${TIDEMARK_ENGINES_VENV:-target/engines-venv}
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -c "import pyspark" 2>/dev/null || "$venv/bin/pip" install --quiet pyspark
+"$venv/bin/python" -c "import pyspark" 2>/dev/null || "$venv/bin/pip" install --quiet "pyspark==4.3.0"
 echo "Spark $("$venv/bin/python" -c 'import pyspark; print(pyspark.__version__)'), $(java -version 2>&1 | head -1)"
 
 tidemark=${TIDEMARK:-target/debug/tidemark}

@@ -204,7 +204,7 @@ fn predict(
         lines: Vec::new(),
         late_rows: BTreeSet::new(),
         every,
-        window: scenario.query.window.clone(),
+        window: scenario.query.window,
         aggregations: scenario.query.aggregations.clone(),
     };
     while let Some(event) = reader.next() {
