@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
-# Checks tidemark against a real engine: exports three scenarios (tumbling, sliding and
-# session windows on the recorded day of orders, with late drops) as PySpark jobs, runs them
-# on a local Spark installed from PyPI into a virtual environment (Java 17 must be on the
-# machine), and compares what Spark wrote with what tidemark predicted. Exit 0 when all
-# agree.
+# Checks tidemark against the real engines: exports six scenarios (tumbling, sliding and
+# session windows on the recorded day of orders, with late drops and late firings) as
+# PySpark and Flink jobs, runs them on a local Spark and Flink installed from PyPI into a
+# virtual environment (Java 17 must be on the machine), and compares what each engine wrote
+# with what tidemark predicted. Exit 0 when all agree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=${TIDEMARK_ENGINES_VENV:-target/engines-venv}
+# Absolute: each job's run.sh runs from its own folder.
+venv=$(realpath -m "${TIDEMARK_ENGINES_VENV:-target/engines-venv}")
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+# Flink's jars alone (apache-flink-libraries): the Java job needs no Python API.
 "$venv/bin/python" -c "import pyspark" 2>/dev/null || "$venv/bin/pip" install --quiet "pyspark==4.3.0"
-echo "Spark $("$venv/bin/python" -c 'import pyspark; print(pyspark.__version__)'), $(java -version 2>&1 | head -1)"
+"$venv/bin/python" -c "import pyflink" 2>/dev/null || "$venv/bin/pip" install --quiet "apache-flink-libraries==2.3.0"
+echo "Spark $("$venv/bin/python" -c 'import pyspark; print(pyspark.__version__)'), Flink $(ls "$("$venv/bin/python" -c 'import pyflink; print(list(pyflink.__path__)[0])')/lib" | sed -n 's/^flink-dist-\(.*\)\.jar$/\1/p'), $(java -version 2>&1 | head -1)"
 
 tidemark=${TIDEMARK:-target/debug/tidemark}
 [ -x "$tidemark" ] || cargo build --quiet
 out=target/engine-checks
 failed=0
-for scenario in scripts/engines/spark_*.ron; do
+for scenario in scripts/engines/*.ron; do
     name=$(basename "$scenario" .ron)
+    engine=${name%%_*}
     dir=$out/$name
     rm -rf "$dir"
     echo "== $name"
-    "$tidemark" export "$scenario" --engine spark --out "$dir"
-    if ! PYTHON=$venv/bin/python "$dir/run.sh" > "$dir/spark.log" 2>&1; then
-        echo "$name: the Spark job failed:"
-        tail -20 "$dir/spark.log"
+    "$tidemark" export "$scenario" --engine "$engine" --out "$dir"
+    if ! PYTHON=$venv/bin/python "$dir/run.sh" > "$dir/engine.log" 2>&1; then
+        echo "$name: the $engine job failed:"
+        tail -20 "$dir/engine.log"
         failed=1
         continue
     fi

@@ -239,6 +239,6 @@ pub(super) const MAX_BENCH_EVENTS: u64 = 200_000_000;
 pub(super) enum Engine {
     /// Spark Structured Streaming (PySpark): the scenario's micro-batch job.
     Spark,
-    /// Apache Flink: the streaming job (not built yet).
+    /// Apache Flink: the streaming job, as a DataStream job in Java.
     Flink,
 }

@@ -45,20 +45,19 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
 /// `tidemark export`: the job, its input and the prediction, or why the engine cannot run it.
 pub(super) fn export(path: &Path, engine: Engine, out: &Path) -> Result<(), Failure> {
     let scenario = load(Some(path), None)?;
-    if engine == Engine::Flink {
-        return Err(Failure::bad_input(
-            "error: export to Flink is not built yet (the per-event watermark needs a small Java \
-             DataStream job); `--engine spark` exports the micro-batch job",
-        ));
+    let summary = match engine {
+        Engine::Spark => tidemark::explore::export::export_spark(&scenario, out),
+        Engine::Flink => tidemark::explore::export::export_flink(&scenario, out),
     }
-    let summary = tidemark::explore::export::export_spark(&scenario, out)
-        .map_err(|e| Failure::bad_input(format!("error: {e}")))?;
+    .map_err(|e| Failure::bad_input(format!("error: {e}")))?;
+    let batches = summary
+        .batches
+        .map_or(String::new(), |n| format!(" in {n} trigger intervals"));
     println!(
-        "wrote {}: {} events in {} trigger intervals, {} predicted lines; run {}/run.sh, then \
-         tidemark compare {0}/simulated.jsonl {0}/engine.jsonl",
+        "wrote {}: {} events{batches}, {} predicted lines; run {}/run.sh, then tidemark \
+         compare {0}/simulated.jsonl {0}/engine.jsonl",
         out.display(),
         summary.events,
-        summary.batches,
         summary.predicted,
         out.display()
     );

@@ -93,7 +93,8 @@ enum Command {
     Export {
         /// Scenario file (RON).
         scenario: PathBuf,
-        /// The engine: spark (the scenario's micro-batch job as PySpark).
+        /// The engine: spark (the scenario's micro-batch job as PySpark) or flink (its
+        /// streaming job as a Flink DataStream job).
         #[arg(long, value_enum)]
         engine: Engine,
         /// Folder to write into (created if missing).

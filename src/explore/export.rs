@@ -1,6 +1,9 @@
-//! `tidemark export SCENARIO --engine spark --out DIR`: the scenario's micro-batch job as a
-//! PySpark Structured Streaming job that runs on a real Spark, with the workload it reads and
-//! what tidemark predicts it writes, so `tidemark compare` can tell whether they agree.
+//! `tidemark export SCENARIO --engine spark|flink --out DIR`: the scenario's micro-batch job
+//! as a PySpark Structured Streaming job, or its streaming job as a Flink DataStream job, that
+//! runs on the real engine, with the workload it reads and what tidemark predicts it writes,
+//! so `tidemark compare` can tell whether they agree.
+//!
+//! Spark:
 //!
 //! A processing-time trigger sees, in batch k, what arrived in trigger interval k. The export
 //! reproduces that on a laptop: the workload split into one file per interval (empty ones
@@ -19,14 +22,18 @@ use serde_json::{Map, Value, json};
 
 use crate::compose::scenario::Scenario;
 use crate::engine::aggregate::Aggregation;
+use crate::engine::operator::FiringMode;
 use crate::engine::output::{Emission, StreamOutput};
 use crate::engine::window::{Window, WindowSpec};
+use crate::engine::{WatermarkEmit, WatermarkFormula};
 use crate::explore::job_text::{spark_duration, spark_grouping};
+use crate::explore::replay::replay_streaming;
 use crate::input::event::{Event, KeyTable};
 use crate::input::time::Dur;
 use crate::input::trace::{TimeFormat, TraceError, TraceFormat, TraceReader, TraceWriter};
 use crate::input::workload::Arrivals;
 use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec, OutputMode, Trigger};
+use crate::runner::streaming::StreamingSpec;
 
 /// More trigger intervals than this would be as many files and Spark batches.
 const MAX_BATCHES: i64 = 20_000;
@@ -35,8 +42,8 @@ const MAX_BATCHES: i64 = 20_000;
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// The engine cannot run what the scenario says: never a job that does something else.
-    #[error("cannot export to Spark: {0}")]
-    Unsupported(String),
+    #[error("cannot export to {0}: {1}")]
+    Unsupported(&'static str, String),
     #[error("writing {0}: {1}")]
     Write(String, io::Error),
 }
@@ -45,10 +52,143 @@ pub enum ExportError {
 #[derive(Debug)]
 pub struct ExportSummary {
     pub events: u64,
-    /// Trigger intervals, hence input files and Spark batches.
-    pub batches: i64,
+    /// Spark's trigger intervals, hence input files and batches.
+    pub batches: Option<i64>,
     /// Lines in `simulated.jsonl`.
     pub predicted: u64,
+}
+
+/// Writes the Flink export of `scenario` into `dir`: `trace.csv`, `TidemarkFlinkJob.java`,
+/// `run.sh`, `simulated.jsonl` and `README.md`. The job is the scenario's streaming job
+/// with the watermark emitted after every record (per-event), at parallelism 1: what
+/// tidemark's replay predicts, line for line, emission points included.
+pub fn export_flink(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, ExportError> {
+    let mut spec = flink_job(scenario)?;
+    spec.watermark_emit = WatermarkEmit::PerEvent;
+    let write_error = |what: &Path| {
+        let what = what.display().to_string();
+        move |e: io::Error| ExportError::Write(what.clone(), e)
+    };
+    fs::create_dir_all(dir).map_err(write_error(dir))?;
+    let trace = dir.join("trace.csv");
+    let events = write_trace(scenario, &trace)?;
+    let simulated = dir.join("simulated.jsonl");
+    let out = fs::File::create(&simulated).map_err(write_error(&simulated))?;
+    let summary = replay_streaming(&trace, &scenario.query, &spec, out)
+        .map_err(|e| ExportError::Write(simulated.display().to_string(), io::Error::other(e)))?;
+    let (kind, size, slide, offset) = match scenario.query.window {
+        WindowSpec::Tumbling { size, offset } => ("tumbling", size, Dur::ZERO, offset),
+        WindowSpec::Sliding {
+            size,
+            slide,
+            offset,
+        } => ("sliding", size, slide, offset),
+        WindowSpec::Session { gap } => ("session", gap, Dur::ZERO, Dur::ZERO),
+        WindowSpec::Global => unreachable!("refused by flink_job"),
+    };
+    let aggregations: Vec<&str> = scenario
+        .query
+        .aggregations
+        .iter()
+        .map(|a| a.name())
+        .collect();
+    let arguments = format!(
+        "{kind} {} {} {} {} {} {}",
+        size.as_ms(),
+        slide.as_ms(),
+        offset.as_ms(),
+        spec.watermark_delay.as_ms(),
+        spec.allowed_lateness.as_ms(),
+        aggregations.join(",")
+    );
+    let files = [
+        ("TidemarkFlinkJob.java", FLINK_JOB.to_owned()),
+        ("run.sh", FLINK_RUN_SH.replace("{ARGUMENTS}", &arguments)),
+        (
+            "README.md",
+            FLINK_README
+                .replace("{SCENARIO}", &scenario.name)
+                .replace("{DELAY}", &spec.watermark_delay.to_string())
+                .replace("{LATENESS}", &spec.allowed_lateness.to_string()),
+        ),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        fs::write(&path, text).map_err(write_error(&path))?;
+    }
+    make_executable(&dir.join("run.sh"))?;
+    Ok(ExportSummary {
+        events,
+        batches: None,
+        predicted: summary.results + summary.dropped,
+    })
+}
+
+/// The streaming job, when the exported Flink job runs it as the scenario states it.
+fn flink_job(scenario: &Scenario) -> Result<StreamingSpec, ExportError> {
+    let refuse = |why: &str| Err(ExportError::Unsupported("Flink", why.to_owned()));
+    let Some(spec) = scenario.streaming.clone() else {
+        return refuse(
+            "the scenario has no `streaming` section: the Flink job is its streaming model",
+        );
+    };
+    if !spec.faults.is_empty() {
+        return refuse(
+            "faults (crashes, stops, upgrades) happen to a running cluster, not to a job file",
+        );
+    }
+    if spec.partitions != 1 {
+        return refuse(
+            "several Kafka partitions, each holding the watermark back: the job reads one stream in arrival order",
+        );
+    }
+    if spec.early_firing.is_some() {
+        return refuse("early firings need a custom trigger the exported job does not have");
+    }
+    if spec.firing_mode != FiringMode::Accumulating {
+        return refuse(
+            "discarding firings (FIRE_AND_PURGE) need a custom trigger; the job fires with Flink's default (FIRE)",
+        );
+    }
+    if spec.watermark_formula != WatermarkFormula::DataStream {
+        return refuse(
+            "the SQL watermark formula (max - delay): the job is a DataStream job (max - delay - 1 ms)",
+        );
+    }
+    if scenario.query.window == WindowSpec::Global {
+        return refuse("a global window never fires on event time");
+    }
+    Ok(spec)
+}
+
+/// Writes the workload to `trace` in arrival order; returns the events written.
+fn write_trace(scenario: &Scenario, trace: &Path) -> Result<u64, ExportError> {
+    let failed = |e: io::Error| ExportError::Write(trace.display().to_string(), e);
+    let file = fs::File::create(trace).map_err(failed)?;
+    let mut writer = TraceWriter::new(
+        io::BufWriter::new(file),
+        TraceFormat::Csv,
+        TimeFormat::Rfc3339,
+    );
+    let mut arrivals = Arrivals::new(&scenario.workload, scenario.seed);
+    let mut events = 0;
+    while let Some(event) = arrivals.next() {
+        writer.write(&event, arrivals.keys()).map_err(failed)?;
+        events += 1;
+    }
+    writer.finish().map_err(failed)?;
+    Ok(events)
+}
+
+fn make_executable(path: &Path) -> Result<(), ExportError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+            .map_err(|e| ExportError::Write(path.display().to_string(), e))?;
+    }
+    let _ = path;
+    Ok(())
 }
 
 /// Writes the Spark export of `scenario` into `dir`: `trace.csv`, `input/`, `job.py`,
@@ -78,22 +218,17 @@ pub fn export_spark(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, Ex
         let path = dir.join(name);
         fs::write(&path, text).map_err(write_error(&path))?;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let run = dir.join("run.sh");
-        fs::set_permissions(&run, fs::Permissions::from_mode(0o755)).map_err(write_error(&run))?;
-    }
+    make_executable(&dir.join("run.sh"))?;
     Ok(ExportSummary {
         events,
-        batches: last - first + 1,
+        batches: Some(last - first + 1),
         predicted: predicted.len() as u64,
     })
 }
 
 /// The micro-batch job, when Spark can run it as the scenario states it.
 fn spark_job(scenario: &Scenario) -> Result<MicroBatchSpec, ExportError> {
-    let refuse = |why: &str| Err(ExportError::Unsupported(why.to_owned()));
+    let refuse = |why: &str| Err(ExportError::Unsupported("Spark", why.to_owned()));
     let Some(spec) = scenario.micro_batch.clone() else {
         return refuse(
             "the scenario has no `micro_batch` section: the Spark job is its micro-batch model",
@@ -149,15 +284,19 @@ fn write_inputs(
     while let Some(event) = arrivals.next() {
         if event.source != 0 {
             return Err(ExportError::Unsupported(
+                "Spark",
                 "the trace has several input streams (a `source` column): the job reads one".into(),
             ));
         }
         let k = event.arrival_time.as_ms().div_euclid(every.as_ms());
         let first = *first.get_or_insert(k);
         if k - first >= MAX_BATCHES {
-            return Err(ExportError::Unsupported(format!(
-                "more than {MAX_BATCHES} trigger intervals of {every}: as many files and Spark batches; export a shorter workload or a longer trigger"
-            )));
+            return Err(ExportError::Unsupported(
+                "Spark",
+                format!(
+                    "more than {MAX_BATCHES} trigger intervals of {every}: as many files and Spark batches; export a shorter workload or a longer trigger"
+                ),
+            ));
         }
         whole
             .write(&event, arrivals.keys())
@@ -179,6 +318,7 @@ fn write_inputs(
     whole.finish().map_err(failed(trace))?;
     let Some((last, writer)) = current else {
         return Err(ExportError::Unsupported(
+            "Spark",
             "the workload has no events".into(),
         ));
     };
@@ -326,6 +466,58 @@ fn readme(scenario: &Scenario, spec: &MicroBatchSpec, batches: i64) -> String {
         .replace("{TRIGGER}", &spark_duration(every))
         .replace("{DELAY}", &spark_duration(spec.watermark_delay))
 }
+
+const FLINK_JOB: &str = include_str!("../../assets/engines/TidemarkFlinkJob.java");
+
+const FLINK_RUN_SH: &str = r#"#!/bin/sh
+# Compiles and runs TidemarkFlinkJob on a local Flink (Java 17 and `pip install apache-flink`
+# or just `apache-flink-libraries`, which holds Flink's jars; or FLINK_LIB=<your Flink>/lib)
+# and writes engine.jsonl;
+# then `tidemark compare simulated.jsonl engine.jsonl` says whether Flink agrees.
+set -e
+cd "$(dirname "$0")"
+lib=${FLINK_LIB:-$("${PYTHON:-python3}" -c 'import os, pyflink; print(os.path.join(list(pyflink.__path__)[0], "lib"))')}
+javac -nowarn -cp "$lib/*" TidemarkFlinkJob.java
+java --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED \
+    -cp "$lib/*:." TidemarkFlinkJob trace.csv engine.jsonl {ARGUMENTS}
+"#;
+
+const FLINK_README: &str = r#"# {SCENARIO} on a real Flink
+
+Written by `tidemark export`. The scenario's streaming job as a Flink DataStream job
+(`TidemarkFlinkJob.java`): the workload in arrival order through Flink's own window
+operator, `BoundedOutOfOrdernessWatermarks`' watermark (largest event time - {DELAY} - 1 ms)
+emitted after every record, allowed lateness {LATENESS}, late records to a side output, at
+parallelism 1.
+
+- `trace.csv`: the workload in arrival order (id,key,value,event_time,arrival_time).
+- `simulated.jsonl`: what tidemark predicts (`tidemark replay --emit` with per-event
+  watermarks): every firing with the record after which it fired (`after_event_id`, null
+  for the final watermark at the end of input) and its kind (on time or late), every late
+  record with its id.
+- `TidemarkFlinkJob.java`, `run.sh`: the job; `run.sh` compiles it against Flink's jars and
+  runs it on a local mini-cluster, writing `engine.jsonl` in the same format.
+
+## Run it
+
+Java 17 and Python 3, then:
+
+```sh
+python3 -m venv venv && venv/bin/pip install apache-flink
+PYTHON=venv/bin/python ./run.sh
+tidemark compare simulated.jsonl engine.jsonl
+```
+
+`compare` exits 0 when Flink fired the same windows with the same aggregates after the same
+records and sent the same records to the late side output; when (a clock) is not compared.
+
+## On a cluster, from Kafka
+
+Replace `env.fromData(rows)` with a `KafkaSource` (flink-connector-kafka) and its
+`WatermarkStrategy.forBoundedOutOfOrderness(Duration.ofMillis(...))` — periodic, every 200 ms
+by default, so firings come in batches rather than after each record — and write the two
+streams to your sinks instead of `executeAndCollect`.
+"#;
 
 const RUN_SH: &str = r#"#!/bin/sh
 # Runs job.py on a local Spark (Java 17 and `pip install pyspark`) and writes engine.jsonl;

@@ -104,12 +104,12 @@ fn what_the_engine_cannot_run_is_refused_with_exit_2() {
         "{}",
         stderr(&out)
     );
-    let own = scenarios_dir().join("your_own_trace.ron");
+    // Faults happen to a running cluster: no Flink job file has them.
     let out = tidemark(
         dir.path(),
         &[
             "export",
-            own.to_str().unwrap(),
+            faults.to_str().unwrap(),
             "--engine",
             "flink",
             "--out",
@@ -117,5 +117,41 @@ fn what_the_engine_cannot_run_is_refused_with_exit_2() {
         ],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("Flink"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot export to Flink: faults"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_flink_export_holds_the_java_job_and_the_replay_it_must_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenarios_dir().join("your_own_trace.ron");
+    let out = tidemark(
+        dir.path(),
+        &[
+            "export",
+            scenario.to_str().unwrap(),
+            "--engine",
+            "flink",
+            "--out",
+            "job",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let job = dir.path().join("job");
+    let run = std::fs::read_to_string(job.join("run.sh")).unwrap();
+    assert!(
+        run.contains(
+            "TidemarkFlinkJob trace.csv engine.jsonl tumbling 3600000 0 0 300000 0 count,sum"
+        ),
+        "{run}"
+    );
+    let java = std::fs::read_to_string(job.join("TidemarkFlinkJob.java")).unwrap();
+    assert!(java.contains("sideOutputLateData") && java.contains("allowedLateness"));
+    // The prediction is the replay with per-event watermarks: 286 firings, 55 late records.
+    let predicted = std::fs::read_to_string(job.join("simulated.jsonl")).unwrap();
+    assert_eq!(predicted.matches("\"type\":\"result\"").count(), 286);
+    assert_eq!(predicted.matches("\"type\":\"dropped\"").count(), 55);
 }
