@@ -156,6 +156,10 @@ pub(super) struct RunArgs {
     /// Write the expectations as JUnit XML (one test case each) for CI dashboards.
     #[arg(long, value_name = "FILE")]
     pub(super) junit: Option<PathBuf>,
+    /// With a trace workload: skip malformed rows (counted, the first one shown) instead of
+    /// stopping at the first.
+    #[arg(long)]
+    pub(super) skip_bad_rows: bool,
 }
 
 #[derive(Debug, Args)]

@@ -175,6 +175,7 @@ pub fn main() -> ExitCode {
         out: None,
         seed: None,
         junit: None,
+        skip_bad_rows: false,
     }));
     let result = match command {
         Command::Run(args) => run(&args),

@@ -3,7 +3,26 @@
 use super::*;
 
 pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
-    let scenario = load(args.scenario.as_deref(), args.seed)?;
+    let mut scenario = match (&args.scenario, args.skip_bad_rows) {
+        (Some(path), true) => {
+            Scenario::from_file_with(path, true).map_err(|e| Failure::bad_input(error_lines(&e)))?
+        }
+        (path, _) => load(path.as_deref(), None)?,
+    };
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    let trace = scenario.workload.trace.as_ref();
+    if let Some(found) = trace.and_then(|t| t.found.as_ref())
+        && found.skipped > 0
+    {
+        eprintln!(
+            "skipped {} malformed row(s) of {} rows; the first: {}",
+            found.skipped,
+            found.rows + found.skipped,
+            found.first_skipped.as_deref().unwrap_or("")
+        );
+    }
     let mut progress = Progress::new(&format!("running {}", scenario.name));
     let output = run_scenario(&scenario, &mut |done| progress.set(done));
     progress.finish();

@@ -137,20 +137,31 @@ impl fmt::Display for LocatedProblem {
 impl Scenario {
     /// Reads and validates the scenario file at `path`.
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        Scenario::from_file_with(path, false)
+    }
+
+    /// [`from_file`](Self::from_file); with `skip_bad_rows`, a trace workload's malformed rows
+    /// are counted and skipped (see the trace summary) instead of refused.
+    pub fn from_file_with(path: &Path, skip_bad_rows: bool) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
             file: file.clone(),
             source,
         })?;
-        Scenario::from_ron(&text, &file)
+        Scenario::from_ron_with(&text, &file, skip_bad_rows)
     }
 
     /// Reads the workload's trace, if it has one (`dir`: the scenario file's folder); the
     /// horizon, unless the file gives one, is the hours the trace's events happen in.
     pub fn read_trace(&mut self, dir: &Path) -> Result<(), ScenarioError> {
+        self.read_trace_with(dir, false)
+    }
+
+    /// [`read_trace`](Self::read_trace), skipping (and counting) malformed rows if asked.
+    fn read_trace_with(&mut self, dir: &Path, skip_bad_rows: bool) -> Result<(), ScenarioError> {
         let workload = &mut self.workload;
         if let Some(trace) = &mut workload.trace {
-            let (start, duration) = trace.read(dir)?.span();
+            let (start, duration) = trace.read(dir, skip_bad_rows)?.span();
             if workload.duration == Dur::ZERO {
                 (workload.start, workload.duration) = (start, duration);
             }
@@ -166,6 +177,14 @@ impl Scenario {
 
     /// Parses and validates RON `text`; `file` names it in errors.
     pub fn from_ron(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::from_ron_with(text, file, false)
+    }
+
+    fn from_ron_with(
+        text: &str,
+        file: &str,
+        skip_bad_rows: bool,
+    ) -> Result<Scenario, ScenarioError> {
         // Editors on Windows may open the file with a byte-order mark.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // Optional sections are written without `Some(...)`.
@@ -177,7 +196,10 @@ impl Scenario {
             column: e.span.start.col,
             message: syntax_message(&e.code, field_at(text, e.span.start.line, e.span.start.col)),
         })?;
-        scenario.read_trace(Path::new(file).parent().unwrap_or(Path::new("")))?;
+        scenario.read_trace_with(
+            Path::new(file).parent().unwrap_or(Path::new("")),
+            skip_bad_rows,
+        )?;
         let problems = scenario.problems();
         if problems.is_empty() {
             return Ok(scenario);

@@ -164,3 +164,31 @@ fn a_workload_is_sources_or_a_trace_not_both() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `run --skip-bad-rows`: a malformed row is counted and skipped, the first one shown;
+/// without the flag it stops the run with its file, line and field.
+#[test]
+fn run_can_skip_bad_rows_and_says_how_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = std::fs::read_to_string(scenarios_dir().join("traces/orders.csv")).unwrap();
+    rows = rows.replacen("store-01,22.72,", "store-01,twenty,", 1);
+    std::fs::write(dir.path().join("t.csv"), rows).unwrap();
+    std::fs::write(dir.path().join("s.ron"), own_trace_at("t.csv")).unwrap();
+    let strict = tidemark(dir.path(), &["run", "s.ron"]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(
+        stderr(&strict).contains("t.csv:2: field `value`"),
+        "{}",
+        stderr(&strict)
+    );
+    let lenient = tidemark(dir.path(), &["run", "s.ron", "--skip-bad-rows"]);
+    // One order fewer than the shipped expectation of 2,997 events: exit 1, and said.
+    assert_eq!(lenient.status.code(), Some(1), "{}", stderr(&lenient));
+    assert!(
+        stderr(&lenient).contains("skipped 1 malformed row(s) of 2997 rows; the first:")
+            && stderr(&lenient).contains("t.csv:2: field `value`"),
+        "{}",
+        stderr(&lenient)
+    );
+    assert!(stdout(&lenient).contains("2,996"), "{}", stdout(&lenient));
+}

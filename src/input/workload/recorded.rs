@@ -54,6 +54,9 @@ pub struct TraceSummary {
     pub origin: TraceOrigin,
     /// Rows (events).
     pub rows: u64,
+    /// Malformed rows skipped (only when asked to skip them), and the first one's error.
+    pub skipped: u64,
+    pub first_skipped: Option<String>,
     /// The keys in first-seen order: the ids every run gives them.
     pub keys: KeyTable,
     /// Earliest and latest event time.
@@ -63,14 +66,23 @@ pub struct TraceSummary {
 
 impl RecordedTrace {
     /// Reads the whole trace once, `dir` being the scenario file's folder: every row must
-    /// read and arrive no earlier than the row before.
-    pub fn read(&mut self, dir: &Path) -> Result<&TraceSummary, TraceError> {
+    /// read (or, with `skip_bad_rows`, a malformed row is counted and skipped) and arrive no
+    /// earlier than the row before.
+    pub fn read(&mut self, dir: &Path, skip_bad_rows: bool) -> Result<&TraceSummary, TraceError> {
         let origin = origin(&self.path, dir);
         let mut reader = open(&origin, &self.path)?;
         let (mut rows, mut first, mut last) = (0u64, Ts(i64::MAX), Ts(i64::MIN));
+        let (mut skipped, mut first_skipped) = (0u64, None);
         let mut previous_arrival = Ts(i64::MIN);
         while let Some(event) = reader.next() {
-            let event = event?;
+            let event = match event {
+                Err(e @ TraceError::Row { .. }) if skip_bad_rows => {
+                    skipped += 1;
+                    first_skipped.get_or_insert(e.to_string());
+                    continue;
+                }
+                other => other?,
+            };
             if event.arrival_time < previous_arrival {
                 return Err(TraceError::Row {
                     file: reader.file().to_owned(),
@@ -99,6 +111,8 @@ impl RecordedTrace {
         Ok(self.found.insert(TraceSummary {
             origin,
             rows,
+            skipped,
+            first_skipped,
             keys: reader.into_keys(),
             first_event: first,
             last_event: last,
@@ -126,8 +140,8 @@ impl TraceSummary {
     }
 }
 
-/// The events of a trace read before: a row that no longer reads (the file changed since)
-/// ends the stream.
+/// The events of a trace read before: a malformed row is skipped (the first read refused it
+/// unless asked to skip it), one that cannot be read at all ends the stream.
 pub struct TraceEvents {
     reader: Option<TraceReader>,
     read: u64,
@@ -145,12 +159,17 @@ impl Iterator for TraceEvents {
     type Item = Event;
 
     fn next(&mut self) -> Option<Event> {
-        let event = self.reader.as_mut()?.next()?.ok();
-        if event.is_none() {
-            self.reader = None;
+        loop {
+            self.read += 1;
+            match self.reader.as_mut()?.next()? {
+                Ok(event) => return Some(event),
+                Err(TraceError::Row { .. }) => continue,
+                Err(TraceError::Io { .. }) => {
+                    self.reader = None;
+                    return None;
+                }
+            }
         }
-        self.read += 1;
-        event
     }
 }
 
