@@ -112,11 +112,7 @@ pub fn export_flink(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, Ex
                 .replace("{LATENESS}", &spec.allowed_lateness.to_string()),
         ),
     ];
-    for (name, text) in files {
-        let path = dir.join(name);
-        fs::write(&path, text).map_err(write_error(&path))?;
-    }
-    make_executable(&dir.join("run.sh"))?;
+    write_job(dir, files)?;
     Ok(ExportSummary {
         events,
         batches: None,
@@ -180,14 +176,18 @@ fn write_trace(scenario: &Scenario, trace: &Path) -> Result<u64, ExportError> {
     Ok(events)
 }
 
-fn make_executable(path: &Path) -> Result<(), ExportError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
-            .map_err(|e| ExportError::Write(path.display().to_string(), e))?;
+/// Writes the job's files (`run.sh` among them, made executable) into `dir`.
+fn write_job(dir: &Path, files: [(&str, String); 3]) -> Result<(), ExportError> {
+    for (name, text) in files {
+        let path = dir.join(name);
+        let failed = |e| ExportError::Write(path.display().to_string(), e);
+        fs::write(&path, text).map_err(failed)?;
+        #[cfg(unix)]
+        if name == "run.sh" {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).map_err(failed)?;
+        }
     }
-    let _ = path;
     Ok(())
 }
 
@@ -214,11 +214,7 @@ pub fn export_spark(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, Ex
         ("run.sh", RUN_SH.to_owned()),
         ("README.md", readme(scenario, &spec, last - first + 1)),
     ];
-    for (name, text) in files {
-        let path = dir.join(name);
-        fs::write(&path, text).map_err(write_error(&path))?;
-    }
-    make_executable(&dir.join("run.sh"))?;
+    write_job(dir, files)?;
     Ok(ExportSummary {
         events,
         batches: Some(last - first + 1),

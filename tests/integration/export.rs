@@ -3,8 +3,8 @@
 
 use crate::{scenario_text, scenarios_dir, stderr, stdout, tidemark};
 
-#[test]
-fn a_spark_export_holds_the_job_its_input_and_the_prediction() {
+/// `your_own_trace.ron` exported for `engine` into a temporary `job/`.
+fn export_own_trace(engine: &str) -> (tempfile::TempDir, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
     let scenario = scenarios_dir().join("your_own_trace.ron");
     let out = tidemark(
@@ -13,12 +13,18 @@ fn a_spark_export_holds_the_job_its_input_and_the_prediction() {
             "export",
             scenario.to_str().unwrap(),
             "--engine",
-            "spark",
+            engine,
             "--out",
             "job",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    (dir, out)
+}
+
+#[test]
+fn a_spark_export_holds_the_job_its_input_and_the_prediction() {
+    let (dir, out) = export_own_trace("spark");
     assert!(
         stdout(&out).contains("2997 events in 342 trigger intervals"),
         "{}",
@@ -126,20 +132,7 @@ fn what_the_engine_cannot_run_is_refused_with_exit_2() {
 
 #[test]
 fn a_flink_export_holds_the_java_job_and_the_replay_it_must_match() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = scenarios_dir().join("your_own_trace.ron");
-    let out = tidemark(
-        dir.path(),
-        &[
-            "export",
-            scenario.to_str().unwrap(),
-            "--engine",
-            "flink",
-            "--out",
-            "job",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (dir, _) = export_own_trace("flink");
     let job = dir.path().join("job");
     let run = std::fs::read_to_string(job.join("run.sh")).unwrap();
     assert!(
