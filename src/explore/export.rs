@@ -58,6 +58,12 @@ pub struct ExportSummary {
     pub predicted: u64,
 }
 
+/// The error for a failed write to `path`.
+fn failed_writing(path: &Path) -> impl Fn(io::Error) -> ExportError {
+    let path = path.display().to_string();
+    move |e| ExportError::Write(path.clone(), e)
+}
+
 /// Writes the Flink export of `scenario` into `dir`: `trace.csv`, `TidemarkFlinkJob.java`,
 /// `run.sh`, `simulated.jsonl` and `README.md`. The job is the scenario's streaming job
 /// with the watermark emitted after every record (per-event), at parallelism 1: what
@@ -65,17 +71,13 @@ pub struct ExportSummary {
 pub fn export_flink(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, ExportError> {
     let mut spec = flink_job(scenario)?;
     spec.watermark_emit = WatermarkEmit::PerEvent;
-    let write_error = |what: &Path| {
-        let what = what.display().to_string();
-        move |e: io::Error| ExportError::Write(what.clone(), e)
-    };
-    fs::create_dir_all(dir).map_err(write_error(dir))?;
+    fs::create_dir_all(dir).map_err(failed_writing(dir))?;
     let trace = dir.join("trace.csv");
     let events = write_trace(scenario, &trace)?;
     let simulated = dir.join("simulated.jsonl");
-    let out = fs::File::create(&simulated).map_err(write_error(&simulated))?;
+    let out = fs::File::create(&simulated).map_err(failed_writing(&simulated))?;
     let summary = replay_streaming(&trace, &scenario.query, &spec, out)
-        .map_err(|e| ExportError::Write(simulated.display().to_string(), io::Error::other(e)))?;
+        .map_err(|e| failed_writing(&simulated)(io::Error::other(e)))?;
     let (kind, size, slide, offset) = match scenario.query.window {
         WindowSpec::Tumbling { size, offset } => ("tumbling", size, Dur::ZERO, offset),
         WindowSpec::Sliding {
@@ -159,8 +161,8 @@ fn flink_job(scenario: &Scenario) -> Result<StreamingSpec, ExportError> {
 
 /// Writes the workload to `trace` in arrival order; returns the events written.
 fn write_trace(scenario: &Scenario, trace: &Path) -> Result<u64, ExportError> {
-    let failed = |e: io::Error| ExportError::Write(trace.display().to_string(), e);
-    let file = fs::File::create(trace).map_err(failed)?;
+    let failed = failed_writing(trace);
+    let file = fs::File::create(trace).map_err(&failed)?;
     let mut writer = TraceWriter::new(
         io::BufWriter::new(file),
         TraceFormat::Csv,
@@ -169,7 +171,7 @@ fn write_trace(scenario: &Scenario, trace: &Path) -> Result<u64, ExportError> {
     let mut arrivals = Arrivals::new(&scenario.workload, scenario.seed);
     let mut events = 0;
     while let Some(event) = arrivals.next() {
-        writer.write(&event, arrivals.keys()).map_err(failed)?;
+        writer.write(&event, arrivals.keys()).map_err(&failed)?;
         events += 1;
     }
     writer.finish().map_err(failed)?;
@@ -180,8 +182,8 @@ fn write_trace(scenario: &Scenario, trace: &Path) -> Result<u64, ExportError> {
 fn write_job(dir: &Path, files: [(&str, String); 3]) -> Result<(), ExportError> {
     for (name, text) in files {
         let path = dir.join(name);
-        let failed = |e| ExportError::Write(path.display().to_string(), e);
-        fs::write(&path, text).map_err(failed)?;
+        let failed = failed_writing(&path);
+        fs::write(&path, text).map_err(&failed)?;
         #[cfg(unix)]
         if name == "run.sh" {
             use std::os::unix::fs::PermissionsExt;
@@ -194,25 +196,21 @@ fn write_job(dir: &Path, files: [(&str, String); 3]) -> Result<(), ExportError> 
 /// Writes the Spark export of `scenario` into `dir`: `trace.csv`, `input/`, `job.py`,
 /// `run.sh`, `simulated.jsonl` and `README.md`.
 pub fn export_spark(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, ExportError> {
-    let spec = spark_job(scenario)?;
-    let Trigger::ProcessingTime(every) = spec.trigger else {
-        unreachable!("checked by spark_job");
-    };
-    let write_error = |what: &Path| {
-        let what = what.display().to_string();
-        move |e: io::Error| ExportError::Write(what.clone(), e)
-    };
+    let (spec, every) = spark_job(scenario)?;
     let input = dir.join("input");
-    fs::create_dir_all(&input).map_err(write_error(&input))?;
+    fs::create_dir_all(&input).map_err(failed_writing(&input))?;
     let trace = dir.join("trace.csv");
     let (events, first, last) = write_inputs(scenario, &trace, &input, every)?;
-    let predicted = predict(scenario, &spec, &trace)?;
+    let predicted = predict(scenario, &spec, every, &trace)?;
     let simulated = dir.join("simulated.jsonl");
-    fs::write(&simulated, predicted.join("")).map_err(write_error(&simulated))?;
+    fs::write(&simulated, predicted.join("")).map_err(failed_writing(&simulated))?;
     let files = [
         ("job.py", job(scenario, &spec, first)),
         ("run.sh", RUN_SH.to_owned()),
-        ("README.md", readme(scenario, &spec, last - first + 1)),
+        (
+            "README.md",
+            readme(scenario, &spec, every, last - first + 1),
+        ),
     ];
     write_job(dir, files)?;
     Ok(ExportSummary {
@@ -222,19 +220,20 @@ pub fn export_spark(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, Ex
     })
 }
 
-/// The micro-batch job, when Spark can run it as the scenario states it.
-fn spark_job(scenario: &Scenario) -> Result<MicroBatchSpec, ExportError> {
+/// The micro-batch job and its trigger interval, when Spark can run it as the scenario
+/// states it.
+fn spark_job(scenario: &Scenario) -> Result<(MicroBatchSpec, Dur), ExportError> {
     let refuse = |why: &str| Err(ExportError::Unsupported("Spark", why.to_owned()));
     let Some(spec) = scenario.micro_batch.clone() else {
         return refuse(
             "the scenario has no `micro_batch` section: the Spark job is its micro-batch model",
         );
     };
-    if !matches!(spec.trigger, Trigger::ProcessingTime(_)) {
+    let Trigger::ProcessingTime(every) = spec.trigger else {
         return refuse(
             "an AvailableNow trigger started by a scheduler has no file-per-interval form; use ProcessingTime",
         );
-    }
+    };
     if !spec.no_data_batches {
         return refuse(
             "with no-data batches off, an interval without data runs no batch, while an empty input file would still run one",
@@ -251,7 +250,7 @@ fn spark_job(scenario: &Scenario) -> Result<MicroBatchSpec, ExportError> {
             "a global window: Spark's streaming aggregation needs a time window to evict state",
         );
     }
-    Ok(spec)
+    Ok((spec, every))
 }
 
 /// Writes the workload to `trace` and to one file per trigger interval in `input`; returns
@@ -265,7 +264,7 @@ fn write_inputs(
     let create = |path: &Path| {
         fs::File::create(path)
             .map(io::BufWriter::new)
-            .map_err(|e| ExportError::Write(path.display().to_string(), e))
+            .map_err(failed_writing(path))
     };
     let new_writer = |out| TraceWriter::new(out, TraceFormat::Csv, TimeFormat::Rfc3339);
     let mut arrivals = Arrivals::new(&scenario.workload, scenario.seed);
@@ -273,10 +272,6 @@ fn write_inputs(
     let interval_file = |k: i64| input.join(format!("{k:012}.csv"));
     let mut current: Option<(i64, TraceWriter<io::BufWriter<fs::File>>)> = None;
     let (mut events, mut first) = (0u64, None);
-    let failed = |path: &Path| {
-        let path = path.display().to_string();
-        move |e: io::Error| ExportError::Write(path.clone(), e)
-    };
     while let Some(event) = arrivals.next() {
         if event.source != 0 {
             return Err(ExportError::Unsupported(
@@ -296,29 +291,33 @@ fn write_inputs(
         }
         whole
             .write(&event, arrivals.keys())
-            .map_err(failed(trace))?;
+            .map_err(failed_writing(trace))?;
         // Every interval up to this one gets its file, empty ones too.
         while current.as_ref().is_none_or(|(at, _)| *at < k) {
             let next = current.as_ref().map_or(k, |(at, _)| at + 1);
             if let Some((at, writer)) = current.take() {
-                writer.finish().map_err(failed(&interval_file(at)))?;
+                writer
+                    .finish()
+                    .map_err(failed_writing(&interval_file(at)))?;
             }
             current = Some((next, new_writer(create(&interval_file(next))?)));
         }
         let (at, writer) = current.as_mut().expect("opened above");
         writer
             .write(&event, arrivals.keys())
-            .map_err(failed(&interval_file(*at)))?;
+            .map_err(failed_writing(&interval_file(*at)))?;
         events += 1;
     }
-    whole.finish().map_err(failed(trace))?;
+    whole.finish().map_err(failed_writing(trace))?;
     let Some((last, writer)) = current else {
         return Err(ExportError::Unsupported(
             "Spark",
             "the workload has no events".into(),
         ));
     };
-    writer.finish().map_err(failed(&interval_file(last)))?;
+    writer
+        .finish()
+        .map_err(failed_writing(&interval_file(last)))?;
     Ok((events, first.unwrap_or(last), last))
 }
 
@@ -327,15 +326,13 @@ fn write_inputs(
 fn predict(
     scenario: &Scenario,
     spec: &MicroBatchSpec,
+    every: Dur,
     trace: &Path,
 ) -> Result<Vec<String>, ExportError> {
-    let read_error =
-        |e: TraceError| ExportError::Write(trace.display().to_string(), io::Error::other(e));
+    let write_error = failed_writing(trace);
+    let read_error = |e: TraceError| write_error(io::Error::other(e));
     let mut reader = TraceReader::open(trace).map_err(read_error)?;
     let mut runner = MicroBatchRunner::new(spec, &scenario.query, 1);
-    let Trigger::ProcessingTime(every) = spec.trigger else {
-        unreachable!("checked by spark_job");
-    };
     let mut seen = Observed {
         lines: Vec::new(),
         late_rows: BTreeSet::new(),
@@ -452,10 +449,7 @@ fn job(scenario: &Scenario, spec: &MicroBatchSpec, first: i64) -> String {
         .replace("{NAMES}", &names.join(", "))
 }
 
-fn readme(scenario: &Scenario, spec: &MicroBatchSpec, batches: i64) -> String {
-    let Trigger::ProcessingTime(every) = spec.trigger else {
-        return String::new();
-    };
+fn readme(scenario: &Scenario, spec: &MicroBatchSpec, every: Dur, batches: i64) -> String {
     README_MD
         .replace("{SCENARIO}", &scenario.name)
         .replace("{BATCHES}", &batches.to_string())
@@ -685,8 +679,8 @@ mod tests {
             micro_batch: (trigger: ProcessingTime("5m"), watermark_delay: "1m", output_mode: Update))"#;
         let file = dir.path().join("s.ron");
         let scenario = Scenario::from_ron(text, file.to_str().unwrap()).unwrap();
-        let spec = spark_job(&scenario).unwrap();
-        let lines = predict(&scenario, &spec, &dir.path().join("t.csv")).unwrap();
+        let (spec, every) = spark_job(&scenario).unwrap();
+        let lines = predict(&scenario, &spec, every, &dir.path().join("t.csv")).unwrap();
         let ten_forty = crate::input::time::Ts::parse("2026-03-17T10:40:00Z").unwrap();
         let batch = ten_forty.as_ms() / Dur::from_mins(5).as_ms();
         let dropped = format!("{{\"batch\":{batch},\"rows\":2,\"type\":\"dropped\"}}\n");
