@@ -232,63 +232,52 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             ui.vertical(|ui| {
                 ui.set_width(half);
                 ui.strong("Dropped late, and cost a year ($)");
-                let dropped: Vec<Bar> = output
-                    .models
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| {
-                        Bar::new(i as f64, m.stats.dropped as f64)
-                            .name(m.name.name())
-                            .fill(colour(m.name))
-                    })
-                    .collect();
-                // One bar or seven: each keeps its width, with room on both sides.
-                let slots = output.models.len() as f64;
-                Plot::new("dropped")
-                    .allow_scroll(false)
-                    .height(85.0)
-                    .include_x(-0.75)
-                    .include_x(slots - 0.25)
-                    // Values over the bars, names under them: no axes to squeeze.
-                    .show_axes([false, false])
-                    .include_y(-tallest(&dropped) * 0.5)
-                    .include_y(tallest(&dropped) * 1.4)
-                    .show(ui, |plot| {
-                        label_bars(plot, &dropped, Unit::Count);
-                        plot.bar_chart(BarChart::new("dropped late", dropped));
-                    });
-                let cost: Vec<Bar> = output
-                    .models
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, m)| {
-                        m.cost_per_year.map(|c| {
-                            Bar::new(i as f64, c)
-                                .name(m.name.name())
-                                .fill(colour(m.name))
-                        })
-                    })
-                    .collect();
-                if cost.is_empty() {
+                model_bars(ui, "dropped late", output, Unit::Count, |m| {
+                    Some(m.stats.dropped as f64)
+                });
+                // Each bar's value over it: $166 beside $35,040 still reads.
+                if !model_bars(ui, "cost a year", output, Unit::Money, |m| m.cost_per_year) {
                     ui.label("cost: this scenario has no prices");
-                    return;
                 }
-                Plot::new("cost")
-                    .allow_scroll(false)
-                    .height(85.0)
-                    .include_x(-0.75)
-                    .include_x(slots - 0.25)
-                    .show_axes([false, false])
-                    .include_y(-tallest(&cost) * 0.5)
-                    .include_y(tallest(&cost) * 1.4)
-                    .show(ui, |plot| {
-                        // Each bar's value over it: $166 beside $35,040 still reads.
-                        label_bars(plot, &cost, Unit::Money);
-                        plot.bar_chart(BarChart::new("cost a year", cost));
-                    });
             });
         });
     });
+}
+
+/// One bar per model that has a `value`, in the model's slot and colour, its name under it and
+/// its value over it; false (nothing drawn) when no model has one.
+fn model_bars(
+    ui: &mut egui::Ui,
+    title: &str,
+    output: &crate::compose::run::RunOutput,
+    unit: Unit,
+    value: impl Fn(&crate::compose::models::Outcome) -> Option<f64>,
+) -> bool {
+    let bars: Vec<Bar> = (output.models.iter().enumerate())
+        .filter_map(|(i, m)| {
+            let bar = Bar::new(i as f64, value(m)?);
+            Some(bar.name(m.name.name()).fill(colour(m.name)))
+        })
+        .collect();
+    if bars.is_empty() {
+        return false;
+    }
+    // One bar or seven: each keeps its width, with room on both sides.
+    let slots = output.models.len() as f64;
+    Plot::new(title)
+        .allow_scroll(false)
+        .height(85.0)
+        .include_x(-0.75)
+        .include_x(slots - 0.25)
+        // Values over the bars, names under them: no axes to squeeze.
+        .show_axes([false, false])
+        .include_y(-tallest(&bars) * 0.5)
+        .include_y(tallest(&bars) * 1.4)
+        .show(ui, |plot| {
+            label_bars(plot, &bars, unit);
+            plot.bar_chart(BarChart::new(title, bars));
+        });
+    true
 }
 
 /// The models shown in the plots: each name toggles its model (a click isolates what is left).
