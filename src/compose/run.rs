@@ -149,7 +149,7 @@ fn fan_out(
         let (senders, threads): (Vec<_>, Vec<_>) = consumers
             .into_iter()
             .map(|mut consumer| {
-                let (send, receive) = sync_channel::<Arc<[Event]>>(CHUNKS_IN_FLIGHT);
+                let (send, receive) = sync_channel::<Arc<Vec<Event>>>(CHUNKS_IN_FLIGHT);
                 // Named for profilers: `perf report --sort comm` splits the time by consumer.
                 let thread = std::thread::Builder::new()
                     .name(consumer.name().to_owned())
@@ -165,7 +165,8 @@ fn fan_out(
             .unzip();
         let mut cancelled = false;
         loop {
-            let chunk: Arc<[Event]> = next_chunk(generator).into();
+            // Arc<Vec>, not Arc<[Event]>: the chunk is shared where it was filled, not copied.
+            let chunk = Arc::new(next_chunk(generator));
             // A send fails only when a consumer has panicked: the join below passes it on.
             if chunk.is_empty() || senders.iter().any(|s| s.send(chunk.clone()).is_err()) {
                 break;

@@ -14,7 +14,7 @@ pub struct WindowStore {
     spec: WindowSpec,
     /// Tumbling, sliding and global windows: per window, one accumulator per key (the keys
     /// of one window sit together, so the window being filled stays in cache).
-    fixed: Vec<(Window, FxHashMap<KeyId, Accumulator>)>,
+    fixed: Vec<(Window, KeyCells)>,
     /// Where each window of `fixed` is.
     window_index: FxHashMap<Window, usize>,
     /// The window added to last: consecutive events mostly share one.
@@ -55,12 +55,9 @@ impl WindowStore {
     ) -> Window {
         if !self.spec.is_merging() {
             let index = self.window_slot(window);
-            let cells = &mut self.fixed[index].1;
-            let acc = cells.entry(key).or_insert_with(|| {
+            if self.fixed[index].1.add(key, value) {
                 self.fixed_count += 1;
-                Accumulator::default()
-            });
-            acc.add(value);
+            }
             return window;
         }
         let k = key.0 as usize;
@@ -91,7 +88,7 @@ impl WindowStore {
         let next = self.fixed.len();
         let index = *self.window_index.entry(window).or_insert(next);
         if index == next {
-            self.fixed.push((window, FxHashMap::default()));
+            self.fixed.push((window, KeyCells::default()));
         }
         self.last = Some((window, index));
         index
@@ -115,7 +112,7 @@ impl WindowStore {
                 .map(|(_, &acc)| acc)
         } else {
             let index = *self.window_index.get(&window)?;
-            self.fixed[index].1.get(&key).copied()
+            self.fixed[index].1.get(key)
         }
     }
 
@@ -134,7 +131,7 @@ impl WindowStore {
         let mut cells: Vec<_> = self
             .fixed
             .iter()
-            .flat_map(|(w, by_key)| by_key.iter().map(|(&k, &acc)| (*w, k, acc)))
+            .flat_map(|(w, by_key)| by_key.iter().map(|(k, acc)| (*w, k, acc)))
             .collect();
         for (k, set) in self.sessions.iter().enumerate() {
             cells.extend(set.iter().map(|(w, &acc)| (w, KeyId(k as u32), acc)));
@@ -161,6 +158,110 @@ impl WindowStore {
         }
         for set in &mut self.sessions {
             self.session_count -= set.retain(|w| w.end.as_ms() > watermark_ms);
+        }
+    }
+}
+
+/// The cells of one fixed window: a hash map while its keys are few or scattered, a vector
+/// indexed by key id once at least a quarter of the ids up to the largest are there (key ids
+/// are handed out densely, so a busy window ends up here: an index instead of a hash probe).
+#[derive(Clone, Debug)]
+enum KeyCells {
+    Sparse(FxHashMap<KeyId, Accumulator>),
+    /// Indexed by key id; a count of zero is a key not seen (every add counts one).
+    Dense {
+        cells: Vec<Accumulator>,
+        len: usize,
+    },
+}
+
+/// A window's keys stay in a hash map below this many.
+const DENSE_FROM: usize = 64;
+
+impl Default for KeyCells {
+    fn default() -> Self {
+        KeyCells::Sparse(FxHashMap::default())
+    }
+}
+
+impl KeyCells {
+    /// Adds `value` to `key`'s cell; true when the cell is new.
+    fn add(&mut self, key: KeyId, value: f64) -> bool {
+        let k = key.0 as usize;
+        match self {
+            KeyCells::Dense { cells, len } if k < cells.len() || k < 4 * *len => {
+                if k >= cells.len() {
+                    cells.resize(k + 1, Accumulator::default());
+                }
+                let acc = &mut cells[k];
+                let new = acc.count == 0;
+                *len += usize::from(new);
+                acc.add(value);
+                new
+            }
+            KeyCells::Dense { .. } => {
+                // A key id far beyond the others: back to a map, which any id fits.
+                *self = KeyCells::Sparse(self.iter().collect());
+                self.add(key, value)
+            }
+            KeyCells::Sparse(map) => {
+                let mut new = false;
+                map.entry(key)
+                    .or_insert_with(|| {
+                        new = true;
+                        Accumulator::default()
+                    })
+                    .add(value);
+                if new && map.len() >= DENSE_FROM && map.len().is_power_of_two() {
+                    self.densify_if_packed();
+                }
+                new
+            }
+        }
+    }
+
+    fn densify_if_packed(&mut self) {
+        let KeyCells::Sparse(map) = self else {
+            return;
+        };
+        let ids = map.keys().map(|k| k.0 as usize).max().unwrap_or(0) + 1;
+        if ids <= 4 * map.len() {
+            let mut cells = vec![Accumulator::default(); ids];
+            for (k, acc) in map.iter() {
+                cells[k.0 as usize] = *acc;
+            }
+            *self = KeyCells::Dense {
+                cells,
+                len: map.len(),
+            };
+        }
+    }
+
+    fn get(&self, key: KeyId) -> Option<Accumulator> {
+        match self {
+            KeyCells::Sparse(map) => map.get(&key).copied(),
+            KeyCells::Dense { cells, .. } => {
+                cells.get(key.0 as usize).copied().filter(|a| a.count > 0)
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            KeyCells::Sparse(map) => map.len(),
+            KeyCells::Dense { len, .. } => *len,
+        }
+    }
+
+    /// Every cell, in no particular order.
+    fn iter(&self) -> Box<dyn Iterator<Item = (KeyId, Accumulator)> + '_> {
+        match self {
+            KeyCells::Sparse(map) => Box::new(map.iter().map(|(&k, &acc)| (k, acc))),
+            KeyCells::Dense { cells, .. } => Box::new(
+                (cells.iter().enumerate())
+                    .filter(|(_, acc)| acc.count > 0)
+                    .map(|(k, &acc)| (KeyId(k as u32), acc)),
+            ),
         }
     }
 }
@@ -203,6 +304,55 @@ mod tests {
             store.get(Window::new(Ts(5), Ts(15)), KeyId(1)).unwrap().sum,
             2.0
         );
+    }
+
+    proptest::proptest! {
+        /// Whether a window's keys sit in a map or a vector, and however they move between
+        /// the two, its cells are those a plain map would hold.
+        #[test]
+        fn a_windows_cells_are_a_maps_cells_however_they_are_held(
+            adds in proptest::collection::vec((0u32..300, 0u32..4, -5.0f64..5.0), 0..2_000),
+        ) {
+            let mut cells = KeyCells::default();
+            let mut reference = std::collections::BTreeMap::<u32, Accumulator>::new();
+            for (key, spread, value) in adds {
+                // Mostly packed ids, now and then one far out (back to a map).
+                let key = if spread == 0 { key * 1_000 } else { key };
+                let new = !reference.contains_key(&key);
+                reference.entry(key).or_default().add(value);
+                proptest::prop_assert_eq!(cells.add(KeyId(key), value), new);
+                proptest::prop_assert_eq!(cells.len(), reference.len());
+            }
+            let mut held: Vec<_> = cells.iter().map(|(k, acc)| (k.0, acc)).collect();
+            held.sort_by_key(|&(k, _)| k);
+            let expected: Vec<_> = reference.iter().map(|(&k, &acc)| (k, acc)).collect();
+            proptest::prop_assert_eq!(&held, &expected);
+            for (k, acc) in expected {
+                proptest::prop_assert_eq!(cells.get(KeyId(k)), Some(acc));
+            }
+            proptest::prop_assert_eq!(cells.get(KeyId(299_999)), reference.get(&299_999).copied());
+        }
+    }
+
+    #[test]
+    fn a_busy_window_of_packed_keys_is_held_in_a_vector() {
+        let mut cells = KeyCells::default();
+        for k in 0..DENSE_FROM as u32 {
+            cells.add(KeyId(k), 1.0);
+        }
+        assert!(matches!(
+            cells,
+            KeyCells::Dense {
+                len: DENSE_FROM,
+                ..
+            }
+        ));
+        cells.add(KeyId(1_000_000), 1.0);
+        assert!(
+            matches!(cells, KeyCells::Sparse(_)),
+            "a far id goes back to a map"
+        );
+        assert_eq!(cells.len(), DENSE_FROM + 1);
     }
 
     #[test]

@@ -1,32 +1,50 @@
-//! A calendar queue for times that only move forward: O(1) pushes and pops for items due
-//! within the next four minutes, a heap for the rare ones due later.
+//! A calendar queue for times that only move forward: O(1) pushes and pops. Items due within
+//! half a second wait in one-millisecond buckets; those due later wait, unsorted, in the
+//! quarter-second span they fall in and are spread into the buckets when it comes near; the
+//! rare ones more than 17 minutes ahead wait in a heap.
 
 use super::EventQueue;
 use crate::input::time::Ts;
 
-/// Milliseconds covered by the ring of one-millisecond buckets (about 4.4 minutes: network
-/// delays and short outages stay in the ring; only hours-late flushes use the heap).
-const RING_MS: usize = 1 << 18;
+/// Width of a far span, in milliseconds.
+const SPAN_MS: i64 = 256;
+/// Milliseconds covered by the near buckets: two spans, so that one span can be spread in
+/// while the one before it is still being popped.
+const NEAR_MS: i64 = 2 * SPAN_MS;
+/// Far spans held before the heap takes over (about 17.5 minutes).
+const FAR_SPANS: usize = 4096;
+const FAR_MS: i64 = FAR_SPANS as i64 * SPAN_MS;
 const NONE: u32 = u32::MAX;
 
 /// A first-in first-out queue per millisecond, for monotone use: nothing may be pushed
 /// before the time of the last item popped. Items with equal times pop in push order,
 /// exactly like [`EventQueue`], which it replaces where the hot path needs speed.
+///
+/// Why three tiers: a push into a millisecond bucket seconds ahead touches memory no other
+/// push is near (a cache miss each way); an append to the end of its span's list touches
+/// one of a few hundred hot list ends, and the spread into buckets later reads that list in
+/// order. Push order survives every move: a span's list and the heap keep it, and items are
+/// moved in before anything else can be pushed at their times.
 #[derive(Debug)]
 pub struct CalendarQueue<T> {
-    /// The earliest time still held in the ring; every ring item is in `[base, base + RING_MS)`.
+    /// The time of the last item popped: nothing is held before it.
     base: i64,
-    /// Bucket `t % RING_MS`: first and last node of its list in `nodes` (side by side, one
-    /// cache line touched per bucket).
-    ends: Vec<[u32; 2]>,
-    /// One bit per bucket: set when the bucket holds anything.
-    occupied: Vec<u64>,
-    /// One bit per word of `occupied`: set when the word is not zero, so that finding the
-    /// next item after a quiet stretch reads 64 words, not 4,096.
-    summary: Vec<u64>,
+    /// Items before `reach` (a multiple of `SPAN_MS`, at most `base + NEAR_MS`) are in the
+    /// near buckets; items in `[reach, reach + FAR_MS)` in the far spans; later ones in `later`.
+    reach: i64,
+    /// Near bucket `t % NEAR_MS`: first and last node of its list in `nodes`.
+    ends: [[u32; 2]; NEAR_MS as usize],
+    /// One bit per near bucket: set when the bucket holds anything.
+    near_occupied: [u64; NEAR_MS as usize / 64],
     nodes: Vec<Node<T>>,
     free: Vec<u32>,
-    /// Items due at or after `base + RING_MS`.
+    near_len: usize,
+    /// Far span `(t / SPAN_MS) % FAR_SPANS`: its items in push order.
+    far: Vec<Vec<(i64, T)>>,
+    /// One bit per far span: set when the span holds anything.
+    far_occupied: Vec<u64>,
+    far_len: usize,
+    /// Items due at or after `reach + FAR_MS`.
     later: EventQueue<T>,
     len: usize,
     /// The earliest time held, when known (kept by push and pop, found by `peek_time`).
@@ -42,13 +60,18 @@ struct Node<T> {
 impl<T> CalendarQueue<T> {
     /// An empty queue whose first item may be due no earlier than `start`.
     pub fn new(start: Ts) -> Self {
+        let base = start.as_ms();
         CalendarQueue {
-            base: start.as_ms(),
-            ends: vec![[NONE; 2]; RING_MS],
-            occupied: vec![0; RING_MS / 64],
-            summary: vec![0; RING_MS / 64 / 64],
+            base,
+            reach: span_start(base),
+            ends: [[NONE; 2]; NEAR_MS as usize],
+            near_occupied: [0; NEAR_MS as usize / 64],
             nodes: Vec::new(),
             free: Vec::new(),
+            near_len: 0,
+            far: (0..FAR_SPANS).map(|_| Vec::new()).collect(),
+            far_occupied: vec![0; FAR_SPANS / 64],
+            far_len: 0,
             later: EventQueue::new(),
             len: 0,
             first: None,
@@ -78,14 +101,16 @@ impl<T> CalendarQueue<T> {
         } else if let Some(first) = self.first {
             self.first = Some(first.min(t));
         }
-        if t - self.base >= RING_MS as i64 {
-            self.later.push(Ts(t), item);
+        if t < self.reach {
+            self.push_near(t, item);
+        } else if t < self.reach + FAR_MS {
+            self.push_far(t, item);
         } else {
-            self.push_ring(t, item);
+            self.later.push(Ts(t), item);
         }
     }
 
-    fn push_ring(&mut self, t: i64, item: T) {
+    fn push_near(&mut self, t: i64, item: T) {
         let node = Node {
             item: Some(item),
             next: NONE,
@@ -100,15 +125,22 @@ impl<T> CalendarQueue<T> {
                 (self.nodes.len() - 1) as u32
             }
         };
-        let bucket = t as usize % RING_MS;
+        let bucket = t.rem_euclid(NEAR_MS) as usize;
         let ends = &mut self.ends[bucket];
         match ends[1] {
             NONE => ends[0] = index,
             tail => self.nodes[tail as usize].next = index,
         }
         ends[1] = index;
-        self.occupied[bucket / 64] |= 1 << (bucket % 64);
-        self.summary[bucket / 64 / 64] |= 1 << (bucket / 64 % 64);
+        self.near_occupied[bucket / 64] |= 1 << (bucket % 64);
+        self.near_len += 1;
+    }
+
+    fn push_far(&mut self, t: i64, item: T) {
+        let span = far_span(t);
+        self.far[span].push((t, item));
+        self.far_occupied[span / 64] |= 1 << (span % 64);
+        self.far_len += 1;
     }
 
     /// The time of the earliest item, if any.
@@ -118,77 +150,132 @@ impl<T> CalendarQueue<T> {
         }
         let t = match self.first {
             Some(t) => t,
-            None => self
-                .first_occupied()
-                .unwrap_or_else(|| self.later.peek_time().expect("items are somewhere").as_ms()),
+            None => self.find_first(),
         };
         self.first = Some(t);
         Some(Ts(t))
+    }
+
+    /// The earliest time held, looked for tier by tier (every near item is before every far
+    /// one, every far one before every later one).
+    fn find_first(&self) -> i64 {
+        if self.near_len > 0 {
+            return self.first_near();
+        }
+        if self.far_len > 0 {
+            let span = self.first_far_span();
+            return self.far[span]
+                .iter()
+                .map(|&(t, _)| t)
+                .min()
+                .expect("occupied");
+        }
+        self.later.peek_time().expect("items are somewhere").as_ms()
     }
 
     /// Removes and returns the earliest item with its time.
     pub fn pop(&mut self) -> Option<(Ts, T)> {
         let t = self.peek_time()?.as_ms();
         self.advance_to(t);
-        let bucket = t as usize % RING_MS;
+        let bucket = t.rem_euclid(NEAR_MS) as usize;
         let index = self.ends[bucket][0];
         let node = &mut self.nodes[index as usize];
         let item = node.item.take().expect("a listed node holds an item");
         self.ends[bucket][0] = node.next;
         if node.next == NONE {
             self.ends[bucket][1] = NONE;
-            self.occupied[bucket / 64] &= !(1 << (bucket % 64));
-            if self.occupied[bucket / 64] == 0 {
-                self.summary[bucket / 64 / 64] &= !(1 << (bucket / 64 % 64));
-            }
+            self.near_occupied[bucket / 64] &= !(1 << (bucket % 64));
             self.first = None;
         }
         self.free.push(index);
+        self.near_len -= 1;
         self.len -= 1;
         Some((Ts(t), item))
     }
 
-    /// The time of the first occupied ring bucket at or after `base`, going round the ring.
-    fn first_occupied(&self) -> Option<i64> {
-        let start = self.base as usize % RING_MS;
-        let bucket = self
-            .first_occupied_from(start)
-            .or_else(|| self.first_occupied_from(0))?;
-        let distance = (bucket + RING_MS - start) % RING_MS;
-        Some(self.base + distance as i64)
+    /// The time of the first occupied near bucket, going round from `base`.
+    fn first_near(&self) -> i64 {
+        let start = self.base.rem_euclid(NEAR_MS) as usize;
+        let bucket = first_set(&self.near_occupied, start)
+            .or_else(|| first_set(&self.near_occupied, 0))
+            .expect("a near item is held");
+        let distance = (bucket + NEAR_MS as usize - start) % NEAR_MS as usize;
+        self.base + distance as i64
     }
 
-    /// The first occupied bucket at or after `from`, without going round.
-    fn first_occupied_from(&self, from: usize) -> Option<usize> {
-        let word_index = from / 64;
-        let word = self.occupied[word_index] & (!0u64 << (from % 64));
-        if word != 0 {
-            return Some(word_index * 64 + word.trailing_zeros() as usize);
-        }
-        let next_word = word_index + 1;
-        let mut group = next_word / 64;
-        let mut words = self.summary.get(group)? & (!0u64 << (next_word % 64));
-        loop {
-            if words != 0 {
-                let w = group * 64 + words.trailing_zeros() as usize;
-                return Some(w * 64 + self.occupied[w].trailing_zeros() as usize);
-            }
-            group += 1;
-            words = *self.summary.get(group)?;
-        }
+    /// The first occupied far span, going round from `reach`'s.
+    fn first_far_span(&self) -> usize {
+        let start = far_span(self.reach);
+        first_set(&self.far_occupied, start)
+            .or_else(|| first_set(&self.far_occupied, 0))
+            .expect("a far item is held")
     }
 
-    /// Moves `base` to `t` and brings the items that came within the ring's reach into it,
-    /// before anything else is pushed, so equal times keep their push order.
+    /// Moves `base` to `t`, the earliest time held, and the near buckets' reach as far as
+    /// they cover, spreading each far span in as it comes near and taking from the heap what
+    /// comes within the far spans' reach, before anything else is pushed.
     fn advance_to(&mut self, t: i64) {
         self.base = t;
-        while let Some(due) = self.later.peek_time() {
-            if due.as_ms() - self.base >= RING_MS as i64 {
-                break;
-            }
-            let (due, item) = self.later.pop().expect("peeked");
-            self.push_ring(due.as_ms(), item);
+        if self.near_len == 0 && self.far_len == 0 && span_start(t) > self.reach {
+            // Nothing between: jump over the quiet stretch.
+            self.reach = span_start(t);
+            self.take_from_later();
         }
+        while self.reach + SPAN_MS <= self.base + NEAR_MS {
+            self.spread_span();
+            self.reach += SPAN_MS;
+            self.take_from_later();
+        }
+    }
+
+    /// Moves the heap's items due before the far spans' end into their spans.
+    fn take_from_later(&mut self) {
+        let end = self.reach + FAR_MS;
+        while let Some(due) = self.later.peek_time()
+            && due.as_ms() < end
+        {
+            let (due, item) = self.later.pop().expect("peeked");
+            self.push_far(due.as_ms(), item);
+        }
+    }
+
+    /// Spreads the far span starting at `reach` into the near buckets, in push order.
+    fn spread_span(&mut self) {
+        let span = far_span(self.reach);
+        if self.far[span].is_empty() {
+            return;
+        }
+        let mut items = std::mem::take(&mut self.far[span]);
+        self.far_len -= items.len();
+        self.far_occupied[span / 64] &= !(1 << (span % 64));
+        for (t, item) in items.drain(..) {
+            self.push_near(t, item);
+        }
+        // The emptied list keeps its memory for the span that will next use this slot.
+        self.far[span] = items;
+    }
+}
+
+/// The start of the far span holding `t`.
+fn span_start(t: i64) -> i64 {
+    t - t.rem_euclid(SPAN_MS)
+}
+
+/// The slot of the far span holding `t`.
+fn far_span(t: i64) -> usize {
+    t.div_euclid(SPAN_MS).rem_euclid(FAR_SPANS as i64) as usize
+}
+
+/// The first set bit at or after `from` in `words`, without going round.
+fn first_set(words: &[u64], from: usize) -> Option<usize> {
+    let mut index = from / 64;
+    let mut word = *words.get(index)? & (!0u64 << (from % 64));
+    loop {
+        if word != 0 {
+            return Some(index * 64 + word.trailing_zeros() as usize);
+        }
+        index += 1;
+        word = *words.get(index)?;
     }
 }
 
@@ -201,10 +288,13 @@ mod tests {
         /// Whatever the mix of near and far times, the calendar queue pops exactly what the
         /// reference heap pops, in the same order, equal times in push order.
         #[test]
-        fn pops_like_the_event_queue(ops in proptest::collection::vec((0i64..200_000, any::<bool>()), 1..400)) {
-            let mut calendar = CalendarQueue::new(Ts(0));
+        fn pops_like_the_event_queue(
+            start in -5_000i64..5_000,
+            ops in proptest::collection::vec((0i64..4_000_000, any::<bool>()), 1..400),
+        ) {
+            let mut calendar = CalendarQueue::new(Ts(start));
             let mut reference = EventQueue::new();
-            let mut now = 0i64;
+            let mut now = start;
             for (i, (delay, pop)) in ops.into_iter().enumerate() {
                 if pop {
                     prop_assert_eq!(calendar.peek_time(), reference.peek_time());
@@ -213,8 +303,13 @@ mod tests {
                     prop_assert_eq!(&a, &b);
                     if let Some((t, _)) = a { now = t.as_ms(); }
                 } else {
-                    // Mostly near, sometimes beyond the ring, sometimes equal to now.
-                    let t = now + if delay % 3 == 0 { 0 } else { delay };
+                    // Equal to now, in the near buckets, in the far spans, or in the heap.
+                    let t = now + match delay % 4 {
+                        0 => 0,
+                        1 => delay % 600,
+                        2 => delay % 300_000,
+                        _ => delay,
+                    };
                     calendar.push(Ts(t), i);
                     reference.push(Ts(t), i);
                 }
