@@ -245,7 +245,9 @@ impl Running {
         keys: &KeyTable,
     ) -> (Vec<(Metric, Option<f64>)>, Outcome) {
         let name = self.name;
-        let closed = self.close(truth, arrivals, scenario, keys);
+        let mut closed = self.close(truth, arrivals, scenario, keys);
+        closed.stats.event_latency_ms.settle();
+        closed.stats.arrival_latency_ms.settle();
         let faulted = (closed.extra.iter()).any(|(m, _)| m.is_fault_figure());
         let named = figures(&closed.stats, truth, arrivals, closed.cost, faulted)
             .into_iter()

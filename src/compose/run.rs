@@ -103,7 +103,8 @@ pub fn run_scenario_unless_cancelled(
     let Some(Consumer::Truth(truth)) = consumers.next() else {
         unreachable!("the truth comes first");
     };
-    let (stats, oracle) = *truth;
+    let (mut stats, oracle) = *truth;
+    stats.delay_ms.settle();
     let models: Vec<Running> = consumers
         .map(|c| match c {
             Consumer::Model(m) => *m,

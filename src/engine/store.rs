@@ -128,13 +128,19 @@ impl WindowStore {
 
     /// Every cell, ordered by window, then key.
     pub fn cells(&self) -> Vec<(Window, KeyId, Accumulator)> {
-        let mut cells: Vec<_> = self
-            .fixed
-            .iter()
+        self.cells_where(|_| true)
+    }
+
+    /// The cells of the windows `keep` picks, ordered by window, then key (windows left out
+    /// cost nothing: an append-mode batch lists only the few windows that closed).
+    pub fn cells_where(&self, keep: impl Fn(&Window) -> bool) -> Vec<(Window, KeyId, Accumulator)> {
+        let mut cells: Vec<_> = (self.fixed.iter())
+            .filter(|(w, _)| keep(w))
             .flat_map(|(w, by_key)| by_key.iter().map(|(k, acc)| (*w, k, acc)))
             .collect();
         for (k, set) in self.sessions.iter().enumerate() {
-            cells.extend(set.iter().map(|(w, &acc)| (w, KeyId(k as u32), acc)));
+            let of_key = set.iter().filter(|(w, _)| keep(w));
+            cells.extend(of_key.map(|(w, &acc)| (w, KeyId(k as u32), acc)));
         }
         cells.sort_unstable_by_key(|&(w, k, _)| (w, k));
         cells

@@ -158,17 +158,6 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             ui.vertical(|ui| {
                 ui.set_width(half);
                 ui.strong("Ended windows served correctly, over processing time");
-                let truth = &output.truth;
-                let from = truth
-                    .iter()
-                    .map(|c| c.window.end)
-                    .filter(|t| t.as_ms() < i64::MAX)
-                    .min();
-                let to = output
-                    .models
-                    .iter()
-                    .flat_map(|m| m.stats.table.cells().filter_map(|(_, h)| h.settled_at()))
-                    .max();
                 Plot::new("correctness")
                     .allow_scroll(false)
                     .height(220.0)
@@ -183,20 +172,10 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .link_axis(egui::Id::unique("processing time"), [true, false])
                     .show(ui, |plot| {
                         draw_timeline(plot, &marks, output, 1.0);
-                        let (Some(from), Some(to)) = (from, to.max(from)) else {
-                            return;
-                        };
-                        for m in &shown {
-                            let points: PlotPoints = (0..=80)
-                                .filter_map(|i| {
-                                    let t = Ts(from.as_ms() + (to.as_ms() - from.as_ms()) * i / 80);
-                                    m.stats
-                                        .table
-                                        .correct_share_at(truth, t)
-                                        .map(|s| [hours(t, output), s])
-                                })
-                                .collect();
-                            plot.line(model_line(m.name, points));
+                        for (m, points) in output.models.iter().zip(&finished.correctness) {
+                            if shown.iter().any(|s| s.name == m.name) {
+                                plot.line(model_line(m.name, PlotPoints::from(points.clone())));
+                            }
                         }
                     });
             });
@@ -490,6 +469,33 @@ fn draw_timeline(
             .color(Color32::from_gray(200)),
         );
     }
+}
+
+/// Each model's share of ended windows served correctly at 81 moments from the first
+/// window's end to the last change readers saw: computed once per run (one pass per model),
+/// not on every frame.
+pub fn correctness_points(output: &crate::compose::run::RunOutput) -> Vec<Vec<[f64; 2]>> {
+    let truth = &output.truth;
+    let from = (truth.iter().map(|c| c.window.end))
+        .filter(|t| t.as_ms() < i64::MAX)
+        .min();
+    let to = (output.models.iter())
+        .flat_map(|m| m.stats.table.cells().filter_map(|(_, h)| h.settled_at()))
+        .max();
+    let (Some(from), Some(to)) = (from, to.max(from)) else {
+        return vec![Vec::new(); output.models.len()];
+    };
+    let times: Vec<Ts> = (0..=80)
+        .map(|i| Ts(from.as_ms() + (to.as_ms() - from.as_ms()) * i / 80))
+        .collect();
+    (output.models.iter())
+        .map(|m| {
+            let shares = m.stats.table.correct_shares_at(truth, &times);
+            (times.iter().zip(shares))
+                .filter_map(|(&t, share)| share.map(|s| [hours(t, output), s]))
+                .collect()
+        })
+        .collect()
 }
 
 /// Hours since the start of the workload.

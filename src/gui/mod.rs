@@ -120,6 +120,9 @@ pub struct Finished {
     pub scenario: Scenario,
     /// How long it took, in milliseconds.
     pub took_ms: u128,
+    /// Per model (in `output.models` order), the share of ended windows served correctly
+    /// over processing time, as plotted: hours, share.
+    pub correctness: Vec<Vec<[f64; 2]>>,
 }
 
 /// One of the lab's own settings (watermark delay, allowed lateness): as typed and as read.
@@ -781,6 +784,7 @@ impl TidemarkApp {
                     }
                     self.figures_stale = false;
                     self.finished = Some(Arc::new(Finished {
+                        correctness: compare::correctness_points(&output),
                         output: *output,
                         scenario: *scenario,
                         took_ms: took.as_millis(),

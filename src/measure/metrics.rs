@@ -75,6 +75,16 @@ impl SignedHistogram {
         self.below_zero.len() + self.at_or_above_zero.len() + self.small_len
     }
 
+    /// Folds the exact small counts into the HDR histogram, so that quantiles read it as it
+    /// is (the app asks for a hundred of them on every frame).
+    pub fn settle(&mut self) {
+        if self.small_len > 0 {
+            self.at_or_above_zero = self.at_or_above_zero().into_owned();
+            self.small = Vec::new();
+            self.small_len = 0;
+        }
+    }
+
     /// The values at or above zero in one HDR histogram, the exact small counts added.
     fn at_or_above_zero(&self) -> std::borrow::Cow<'_, Histogram<u64>> {
         if self.small_len == 0 {

@@ -344,18 +344,15 @@ where
         return Ok(());
     };
     let hours = |t: Ts| (t.as_ms() - from.as_ms()) as f64 / 3_600_000.0;
+    let times: Vec<Ts> = (0..=120)
+        .map(|i| Ts(from.as_ms() + ((to.as_ms() - from.as_ms()) as f64 * i as f64 / 120.0) as i64))
+        .collect();
     let series = models
         .iter()
         .map(|m| {
-            let points = (0..=120)
-                .filter_map(|i| {
-                    let t = Ts(from.as_ms()
-                        + ((to.as_ms() - from.as_ms()) as f64 * i as f64 / 120.0) as i64);
-                    m.stats
-                        .table
-                        .correct_share_at(truth, t)
-                        .map(|share| (hours(t), share))
-                })
+            let shares = m.stats.table.correct_shares_at(truth, &times);
+            let points = (times.iter().zip(shares))
+                .filter_map(|(&t, share)| share.map(|share| (hours(t), share)))
                 .collect();
             (m.name, points)
         })

@@ -33,7 +33,7 @@ pub struct CalendarQueue<T> {
     /// near buckets; items in `[reach, reach + FAR_MS)` in the far spans; later ones in `later`.
     reach: i64,
     /// Near bucket `t % NEAR_MS`: first and last node of its list in `nodes`.
-    ends: [[u32; 2]; NEAR_MS as usize],
+    ends: Vec<[u32; 2]>,
     /// One bit per near bucket: set when the bucket holds anything.
     near_occupied: [u64; NEAR_MS as usize / 64],
     nodes: Vec<Node<T>>,
@@ -64,7 +64,7 @@ impl<T> CalendarQueue<T> {
         CalendarQueue {
             base,
             reach: span_start(base),
-            ends: [[NONE; 2]; NEAR_MS as usize],
+            ends: vec![[NONE; 2]; NEAR_MS as usize],
             near_occupied: [0; NEAR_MS as usize / 64],
             nodes: Vec::new(),
             free: Vec::new(),

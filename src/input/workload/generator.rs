@@ -44,6 +44,17 @@ pub struct Generator {
     next_id: u64,
     last_popped_ms: i64,
     keys: KeyTable,
+    /// The source whose next event happens first: kept each time a source draws its next
+    /// event, so that each step of the arrival loop compares two integers.
+    next_due: Option<Due>,
+}
+
+/// The next event to generate: its source, its offset from the start and its true time.
+#[derive(Clone, Copy, Debug)]
+struct Due {
+    index: usize,
+    offset_ms: f64,
+    at_ms: i64,
 }
 
 struct SourceState {
@@ -112,6 +123,7 @@ impl Generator {
             next_id: 0,
             last_popped_ms: spec.start.as_ms(),
             keys,
+            next_due: None,
         };
         for index in 0..generator.sources.len() {
             generator.schedule_next(index, 0.0);
@@ -140,6 +152,11 @@ impl Generator {
         let (start, horizon_ms) = (self.start, self.horizon_ms);
         let source = &mut self.sources[index];
         source.next_offset_ms = source.next_offset(&mut self.rng, start, horizon_ms, from_ms);
+        self.next_due = self.next_source().map(|(index, offset_ms)| Due {
+            index,
+            offset_ms,
+            at_ms: (start + Dur(offset_ms as i64)).as_ms(),
+        });
     }
 
     /// The source whose next event happens first (lowest index on ties).
@@ -194,23 +211,18 @@ impl Iterator for Generator {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            let next = self.next_source();
-            let arrival = self.in_flight.peek_time();
-            match (arrival, next) {
-                // Every event still to be generated happens, so arrives, at or after its
-                // true time: an arrival no later than that is final.
-                (Some(a), Some((_, offset))) if a <= self.start + Dur(offset as i64) => {}
-                (Some(_), None) => {}
-                (_, Some((index, offset))) => {
-                    self.last_popped_ms = (self.start + Dur(offset as i64)).as_ms();
-                    self.generate_one(index, offset);
-                    continue;
-                }
-                (None, None) => return None,
+            // Every event still to be generated happens, so arrives, at or after its true
+            // time: an arrival no later than that is final.
+            if let Some(arrival) = self.in_flight.peek_time()
+                && self.next_due.is_none_or(|due| arrival.as_ms() <= due.at_ms)
+            {
+                let (time, event) = self.in_flight.pop()?;
+                self.last_popped_ms = time.as_ms();
+                return Some(event);
             }
-            let (time, event) = self.in_flight.pop()?;
-            self.last_popped_ms = time.as_ms();
-            return Some(event);
+            let due = self.next_due?;
+            self.last_popped_ms = due.at_ms;
+            self.generate_one(due.index, due.offset_ms);
         }
     }
 }
@@ -382,8 +394,8 @@ impl SourceState {
 /// of the generator's time: truncation through `i64` is exact below 2^52, where the
 /// fraction `x - t` is exact too; from 2^52 up every f64 is already whole.
 fn round(x: f64) -> f64 {
-    if !(x.abs() < 4_503_599_627_370_496.0) {
-        return x; // whole, infinite or NaN
+    if x.is_nan() || x.abs() >= 4_503_599_627_370_496.0 {
+        return x; // NaN, whole or infinite
     }
     let t = ((x as i64) as f64).copysign(x);
     match x - t {
