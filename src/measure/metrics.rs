@@ -28,9 +28,9 @@ pub struct SignedHistogram {
     max: i64,
 }
 
-/// Values below this many milliseconds (about 33 s) are counted exactly before they reach
+/// Values below this many milliseconds (about 4 s) are counted exactly before they reach
 /// the HDR histogram.
-const SMALL: usize = 1 << 15;
+const SMALL: usize = 1 << 12;
 
 impl Default for SignedHistogram {
     fn default() -> Self {

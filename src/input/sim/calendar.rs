@@ -221,11 +221,33 @@ impl<T> CalendarQueue<T> {
             self.reach = span_start(t);
             self.take_from_later();
         }
-        while self.reach + SPAN_MS <= self.base + NEAR_MS {
-            self.spread_span();
-            self.reach += SPAN_MS;
+        let target = span_start(self.base + NEAR_MS);
+        while self.reach < target {
+            // Empty spans are passed in one step, up to the next one holding anything or
+            // the reach at which the heap's first item comes into the far spans.
+            let next = (target.min(self.next_occupied_span())).min(self.later_comes_in_at());
+            if next > self.reach {
+                self.reach = next;
+            } else {
+                self.spread_span();
+                self.reach += SPAN_MS;
+            }
             self.take_from_later();
         }
+    }
+
+    /// The start of the first far span at or after `reach` that holds anything.
+    fn next_occupied_span(&self) -> i64 {
+        if self.far_len == 0 {
+            return i64::MAX;
+        }
+        let distance = (self.first_far_span() + FAR_SPANS - far_span(self.reach)) % FAR_SPANS;
+        self.reach + distance as i64 * SPAN_MS
+    }
+
+    /// The reach at which the heap's first item falls within the far spans.
+    fn later_comes_in_at(&self) -> i64 {
+        (self.later.peek_time()).map_or(i64::MAX, |due| span_start(due.as_ms() - FAR_MS) + SPAN_MS)
     }
 
     /// Moves the heap's items due before the far spans' end into their spans.
