@@ -1,7 +1,7 @@
 //! A calendar queue for times that only move forward: O(1) pushes and pops. Items due within
 //! half a second wait in one-millisecond buckets; those due later wait, unsorted, in the
 //! quarter-second span they fall in and are spread into the buckets when it comes near; the
-//! rare ones more than 17 minutes ahead wait in a heap.
+//! rare ones more than a minute ahead wait in a heap.
 
 use super::EventQueue;
 use crate::input::time::Ts;
@@ -11,8 +11,8 @@ const SPAN_MS: i64 = 256;
 /// Milliseconds covered by the near buckets: two spans, so that one span can be spread in
 /// while the one before it is still being popped.
 const NEAR_MS: i64 = 2 * SPAN_MS;
-/// Far spans held before the heap takes over (about 17.5 minutes).
-const FAR_SPANS: usize = 4096;
+/// Far spans held before the heap takes over (about a minute).
+const FAR_SPANS: usize = 256;
 const FAR_MS: i64 = FAR_SPANS as i64 * SPAN_MS;
 const NONE: u32 = u32::MAX;
 
