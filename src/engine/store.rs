@@ -183,6 +183,8 @@ enum KeyCells {
 
 /// A window's keys stay in a hash map below this many.
 const DENSE_FROM: usize = 64;
+/// A vector holds at most this many ids per cell it holds (a quarter of them used).
+const IDS_PER_CELL: usize = 4;
 
 impl Default for KeyCells {
     fn default() -> Self {
@@ -195,7 +197,7 @@ impl KeyCells {
     fn add(&mut self, key: KeyId, value: f64) -> bool {
         let k = key.0 as usize;
         match self {
-            KeyCells::Dense { cells, len } if k < cells.len() || k < 4 * *len => {
+            KeyCells::Dense { cells, len } if k < cells.len() || k < IDS_PER_CELL * *len => {
                 if k >= cells.len() {
                     cells.resize(k + 1, Accumulator::default());
                 }
@@ -231,7 +233,7 @@ impl KeyCells {
             return;
         };
         let ids = map.keys().map(|k| k.0 as usize).max().unwrap_or(0) + 1;
-        if ids <= 4 * map.len() {
+        if ids <= IDS_PER_CELL * map.len() {
             let mut cells = vec![Accumulator::default(); ids];
             for (k, acc) in map.iter() {
                 cells[k.0 as usize] = *acc;

@@ -471,26 +471,17 @@ fn draw_timeline(
     }
 }
 
-/// Each model's share of ended windows served correctly at 81 moments from the first
-/// window's end to the last change readers saw: computed once per run (one pass per model),
-/// not on every frame.
+/// Each model's share of ended windows served correctly over processing time, as plotted
+/// (hours, share): computed once per run, not on every frame.
 pub fn correctness_points(output: &crate::compose::run::RunOutput) -> Vec<Vec<[f64; 2]>> {
-    let truth = &output.truth;
-    let from = (truth.iter().map(|c| c.window.end))
-        .filter(|t| t.as_ms() < i64::MAX)
-        .min();
-    let to = (output.models.iter())
-        .flat_map(|m| m.stats.table.cells().filter_map(|(_, h)| h.settled_at()))
-        .max();
-    let (Some(from), Some(to)) = (from, to.max(from)) else {
+    use crate::render::charts::{CorrectnessSeries, correctness_series};
+    let Some(CorrectnessSeries { times, shares }) =
+        correctness_series(&output.models, &output.truth, 80)
+    else {
         return vec![Vec::new(); output.models.len()];
     };
-    let times: Vec<Ts> = (0..=80)
-        .map(|i| Ts(from.as_ms() + (to.as_ms() - from.as_ms()) * i / 80))
-        .collect();
-    (output.models.iter())
-        .map(|m| {
-            let shares = m.stats.table.correct_shares_at(truth, &times);
+    (shares.into_iter())
+        .map(|shares| {
             (times.iter().zip(shares))
                 .filter_map(|(&t, share)| share.map(|s| [hours(t, output), s]))
                 .collect()

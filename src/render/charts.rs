@@ -322,6 +322,42 @@ where
     line_chart(root, &frame, series)
 }
 
+/// Shares of ended windows served correctly, sampled over processing time.
+pub struct CorrectnessSeries {
+    /// The moments sampled, ascending.
+    pub times: Vec<Ts>,
+    /// Per model, the share at each moment (`None` before any window ended).
+    pub shares: Vec<Vec<Option<f64>>>,
+}
+
+/// Each model's share of ended windows served correctly at `steps + 1` even moments from the
+/// first window's end to the last change readers saw, one pass per model; `None` when no
+/// window ended.
+pub fn correctness_series(
+    models: &[Outcome],
+    truth: &[TruthCell],
+    steps: u32,
+) -> Option<CorrectnessSeries> {
+    let first_end = (truth.iter().map(|c| c.window.end))
+        .filter(|e| e.as_ms() < i64::MAX)
+        .min();
+    let last_visible = (models.iter())
+        .flat_map(|m| m.stats.table.cells().filter_map(|(_, h)| h.settled_at()))
+        .filter(|t| t.as_ms() < i64::MAX)
+        .max();
+    let (Some(from), Some(to)) = (first_end, last_visible.max(first_end)) else {
+        return None;
+    };
+    let span = (to.as_ms() - from.as_ms()) as f64;
+    let times: Vec<Ts> = (0..=steps)
+        .map(|i| Ts(from.as_ms() + (span * f64::from(i) / f64::from(steps)) as i64))
+        .collect();
+    let shares = (models.iter())
+        .map(|m| m.stats.table.correct_shares_at(truth, &times))
+        .collect();
+    Some(CorrectnessSeries { times, shares })
+}
+
 fn correctness_over_time<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     models: &[Outcome],
@@ -330,27 +366,14 @@ fn correctness_over_time<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let first_end = truth
-        .iter()
-        .map(|c| c.window.end)
-        .filter(|e| e.as_ms() < i64::MAX)
-        .min();
-    let last_visible = models
-        .iter()
-        .flat_map(|m| m.stats.table.cells().filter_map(|(_, h)| h.settled_at()))
-        .filter(|t| t.as_ms() < i64::MAX)
-        .max();
-    let (Some(from), Some(to)) = (first_end, last_visible.max(first_end)) else {
+    let Some(CorrectnessSeries { times, shares }) = correctness_series(models, truth, 120) else {
         return Ok(());
     };
+    let from = times[0];
     let hours = |t: Ts| (t.as_ms() - from.as_ms()) as f64 / 3_600_000.0;
-    let times: Vec<Ts> = (0..=120)
-        .map(|i| Ts(from.as_ms() + ((to.as_ms() - from.as_ms()) as f64 * i as f64 / 120.0) as i64))
-        .collect();
-    let series = models
-        .iter()
-        .map(|m| {
-            let shares = m.stats.table.correct_shares_at(truth, &times);
+    let to = times[times.len() - 1];
+    let series = (models.iter().zip(shares))
+        .map(|(m, shares)| {
             let points = (times.iter().zip(shares))
                 .filter_map(|(&t, share)| share.map(|share| (hours(t), share)))
                 .collect();
