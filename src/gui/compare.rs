@@ -8,7 +8,6 @@ use super::TidemarkApp;
 use super::plots::*;
 use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::{Model, ModelMetric, Unit};
-use crate::measure::report::display_value;
 use crate::measure::report::human_duration;
 
 /// Figures shown in the summary table, with the app's shorter labels.
@@ -63,7 +62,7 @@ fn summary_value(metric: ModelMetric, value: Option<f64>) -> String {
         Some(ms) if early && ms < 0.0 => {
             format!("{} before the end", human_duration(Dur(-ms as i64)))
         }
-        _ => display_value(value, metric.unit()),
+        _ => app_value(value, metric.unit()),
     }
 }
 

@@ -397,7 +397,7 @@ fn jump_controls(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
         if app.lab_pending() {
             ui.spinner();
         } else if let Some(ms) = app.lab_took_ms {
-            ui.label(format!("lab in {ms} ms"));
+            ui.label(format!("lab in {}", super::views::took(ms)));
         }
         if let Some(error) = &app.lab_jump_error {
             ui.colored_label(ui.visuals().error_fg_color, error);

@@ -70,6 +70,15 @@ pub(super) fn round_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMar
         .collect()
 }
 
+/// A figure as the app shows it: as in the text report, but amounts grouped too
+/// (`3,007,280.69`; the report keeps `3007280.69`, byte for byte as it always was).
+pub(super) fn app_value(value: Option<f64>, unit: Unit) -> String {
+    match (value, unit) {
+        (Some(v), Unit::Value) => crate::measure::report::grouped_hundredths(v),
+        _ => display_value(value, unit),
+    }
+}
+
 /// A count on an axis: whole numbers with thousands separated, nothing between them.
 pub(super) fn whole(value: f64) -> String {
     if (value - value.round()).abs() > 1e-6 {
@@ -106,7 +115,7 @@ pub(super) fn label_bars(plot: &mut egui_plot::PlotUi<'_>, bars: &[Bar], unit: U
             egui_plot::Text::new(
                 format!("value {}", bar.argument),
                 at,
-                display_value(Some(bar.value), unit),
+                app_value(Some(bar.value), unit),
             )
             .anchor(egui::Align2::CENTER_BOTTOM),
         );

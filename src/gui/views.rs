@@ -9,6 +9,7 @@ use crate::explore::lessons::LESSONS;
 use crate::explore::sweep::Parameter;
 use crate::input::time::Dur;
 use crate::measure::catalogue::{Model, ModelMetric};
+use crate::measure::report::human_duration;
 
 /// Views, progress, export.
 pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
@@ -43,7 +44,7 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 app.edited_at = None;
             }
         } else if let Some(f) = &app.finished {
-            ui.label(format!("ran in {} ms", f.took_ms));
+            ui.label(format!("ran in {}", took(f.took_ms)));
         }
         ui.separator();
         let label = ui.label("export to");
@@ -131,6 +132,8 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         ui.label("(ringed: the knee, the first value within half a point of the best correctness)");
     });
     let half = (ui.available_width() / 2.0 - 8.0).max(200.0);
+    // As tall as the window allows (labels of lines that meet need the room), within reason.
+    let height = (ui.available_height() - 60.0).clamp(260.0, 440.0);
     ui.horizontal(|ui| {
         for (title, metric) in [
             ("correct at the end", ModelMetric::CorrectShare),
@@ -143,7 +146,7 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 ui.set_width(half);
                 ui.strong(format!("{title}, by {name}"));
                 let mut plot = Plot::new(format!("sweep {title}"))
-                    .height(260.0)
+                    .height(height)
                     .allow_scroll(false)
                     .x_axis_label(format!("{name} (minutes)"))
                     // Dropped shares are fractions of a percent: two decimals.
@@ -158,21 +161,33 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                 if metric == ModelMetric::CorrectShare {
                     plot = plot.include_y(0.0).include_y(1.0);
                 }
+                let lines: Vec<(Model, Vec<[f64; 2]>)> =
+                    models.iter().map(|&m| (m, series(m, metric))).collect();
+                // A label is about 16 points tall: in plot units, that share of the y span.
+                let ys = lines.iter().flat_map(|(_, l)| l.iter().map(|p| p[1]));
+                let (low, high) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+                    (a.min(y), b.max(y))
+                });
+                let span = if metric == ModelMetric::CorrectShare {
+                    high.max(1.0) - low.min(0.0)
+                } else {
+                    (high - low).max(f64::EPSILON)
+                };
+                let label_height = span * 16.0 / f64::from(height);
                 plot.show(ui, |plot| {
-                    for &m in &models {
-                        let line = series(m, metric);
-                        for &[x, y] in &line {
-                            plot.text(
-                                // Unnamed: value labels stay out of the legend.
-                                egui_plot::Text::new(
-                                    "",
-                                    egui_plot::PlotPoint::new(x, y),
-                                    share_text(metric, y),
-                                )
-                                .anchor(egui::Align2::CENTER_BOTTOM)
-                                .color(colour(m)),
-                            );
-                        }
+                    for (m, [x, y], anchor) in value_labels(&lines, label_height) {
+                        plot.text(
+                            // Unnamed: value labels stay out of the legend.
+                            egui_plot::Text::new(
+                                "",
+                                egui_plot::PlotPoint::new(x, y),
+                                share_text(metric, y),
+                            )
+                            .anchor(anchor)
+                            .color(colour(m)),
+                        );
+                    }
+                    for (m, line) in lines {
                         if metric == ModelMetric::CorrectShare
                             && let Some(knee) = knee(&line)
                         {
@@ -196,12 +211,53 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     });
 }
 
+/// How long a run took, in the unit people read it in (`850 ms`, `27.38 s`).
+pub(super) fn took(ms: u128) -> String {
+    human_duration(Dur(i64::try_from(ms).unwrap_or(i64::MAX)))
+}
+
 /// A share as the sweep shows it: whole percents for correctness, two decimals for drops.
 fn share_text(metric: ModelMetric, share: f64) -> String {
     match metric {
         ModelMetric::CorrectShare => percent(share),
         _ => format!("{:.2}%", share * 100.0),
     }
+}
+
+/// Where each point's value label goes so that labels of lines that meet do not overlap:
+/// at each x, from the highest value down, above its point if that clears the label
+/// before; else below it; else left out (its value is still on hover). A label is
+/// `height` tall in plot units.
+fn value_labels(
+    lines: &[(Model, Vec<[f64; 2]>)],
+    height: f64,
+) -> Vec<(Model, [f64; 2], egui::Align2)> {
+    let mut points: Vec<(Model, [f64; 2])> = lines
+        .iter()
+        .flat_map(|(m, line)| line.iter().map(move |&p| (*m, p)))
+        .collect();
+    // By x, then from the top down (stable: models keep their order on ties).
+    points.sort_by(|a, b| a.1[0].total_cmp(&b.1[0]).then(b.1[1].total_cmp(&a.1[1])));
+    let (above, below) = (egui::Align2::CENTER_BOTTOM, egui::Align2::CENTER_TOP);
+    let mut labels: Vec<(Model, [f64; 2], egui::Align2)> = Vec::new();
+    for (m, p) in points {
+        // The lowest edge of the last label at this x.
+        let floor = labels
+            .last()
+            .filter(|(_, q, _)| q[0] == p[0])
+            .map(|&(_, q, anchor)| if anchor == above { q[1] } else { q[1] - height });
+        let anchor = match floor {
+            Some(floor) if p[1] + height > floor => {
+                if p[1] > floor {
+                    continue;
+                }
+                below
+            }
+            _ => above,
+        };
+        labels.push((m, p, anchor));
+    }
+    labels
 }
 
 /// The first point whose share is within half a percentage point of the best.
@@ -211,4 +267,32 @@ fn knee(points: &[[f64; 2]]) -> Option<[f64; 2]> {
         .map(|p| p[1])
         .fold(f64::NEG_INFINITY, f64::max);
     points.iter().copied().find(|p| p[1] >= best - 0.005)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_labels_of_lines_that_meet_go_above_below_or_not_at_all() {
+        let (above, below) = (egui::Align2::CENTER_BOTTOM, egui::Align2::CENTER_TOP);
+        let lines = vec![
+            (Model::Batch, vec![[0.0, 1.0], [5.0, 1.0]]),
+            (Model::MicroBatch, vec![[0.0, 0.77]]),
+            (Model::Streaming, vec![[0.0, 0.76], [5.0, 0.5]]),
+            (Model::Lambda, vec![[0.0, 0.75]]),
+        ];
+        // Labels 0.06 tall: 0.77 clears 1.0's label; 0.76 does not, so goes below; 0.75
+        // would overlap both, so only its hover shows it.
+        assert_eq!(
+            value_labels(&lines, 0.06),
+            vec![
+                (Model::Batch, [0.0, 1.0], above),
+                (Model::MicroBatch, [0.0, 0.77], above),
+                (Model::Streaming, [0.0, 0.76], below),
+                (Model::Batch, [5.0, 1.0], above),
+                (Model::Streaming, [5.0, 0.5], above),
+            ]
+        );
+    }
 }

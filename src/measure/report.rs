@@ -347,15 +347,20 @@ pub fn display_value(value: Option<f64>, unit: Unit) -> String {
         Unit::Share => format!("{:.2}%", v * 100.0),
         Unit::Value => format!("{v:.2}"),
         Unit::Time => Ts(v as i64).to_string(),
-        Unit::Money => {
-            let cents = (v * 100.0).round() as i64;
-            format!(
-                "${}.{:02}",
-                group_thousands(cents / 100),
-                (cents % 100).abs()
-            )
-        }
+        Unit::Money => format!("${}", grouped_hundredths(v)),
     }
+}
+
+/// `-3007280.694` as `-3,007,280.69`.
+pub fn grouped_hundredths(v: f64) -> String {
+    let cents = (v * 100.0).round() as i64;
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!(
+        "{sign}{}.{:02}",
+        group_thousands((cents / 100) as i64),
+        cents % 100
+    )
 }
 
 /// `48675` as `48,675`.
@@ -399,6 +404,9 @@ mod tests {
         assert_eq!(display_value(Some(48_234.0), Unit::Count), "48,234");
         assert_eq!(display_value(Some(0.1234), Unit::Share), "12.34%");
         assert_eq!(display_value(Some(35_040.0), Unit::Money), "$35,040.00");
+        assert_eq!(display_value(Some(-1_234.5), Unit::Money), "$-1,234.50");
+        assert_eq!(display_value(Some(-0.5), Unit::Money), "$-0.50");
+        assert_eq!(grouped_hundredths(3_007_280.694), "3,007,280.69");
         assert_eq!(human_duration(Dur(850)), "850 ms");
         assert_eq!(human_duration(Dur(2_001)), "2.00 s");
         assert_eq!(human_duration(Dur(245_000)), "4m 05s");
