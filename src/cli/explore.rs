@@ -187,7 +187,7 @@ pub(super) fn bench(events: u64, only: &[Measure], child: bool) -> Result<(), Fa
                 reference = Some(rate);
                 String::new()
             }
-            (Measure::Engine | Measure::EndToEnd, Some(r)) => {
+            (Measure::Engine | Measure::EndToEnd | Measure::Generator, Some(r)) => {
                 format!("  {:.2}x reference", rate / r)
             }
             _ => String::new(),

@@ -122,7 +122,8 @@ enum Command {
         #[arg(long, default_value_t = 10_000_000, value_parser = parse_bench_events, allow_hyphen_values = true)]
         events: u64,
         /// Measure only this figure (repeat for several): reference, engine, end-to-end,
-        /// default-scenario, hourly-2h, hourly-8h, production-day, replay-csv.
+        /// generator, default-scenario, hourly-2h, hourly-8h, production-day,
+        /// production-day-generator, replay-csv, lesson-lab.
         #[arg(long, value_name = "NAME")]
         only: Vec<Measure>,
         /// Measure one figure here and print it as JSON (how `bench` runs each figure).

@@ -1,7 +1,8 @@
 //! The standard benchmark workloads, shared by `tidemark bench` and the criterion benches:
 //! a bare hash-map loop as the reference, the engine's hot path on events already in memory,
 //! the whole streaming simulation end to end, the default scenario, the
-//! production day and its memory at 2 and 8 hours, and the replay of a CSV trace.
+//! production day and its memory at 2 and 8 hours, the event streams of the end-to-end run
+//! and of the production day alone (their floor), and the replay of a CSV trace.
 
 use std::time::Instant;
 
@@ -169,6 +170,9 @@ pub enum Measure {
     /// The whole streaming simulation: the generator, the truth and the runner, each on a
     /// thread of its own.
     EndToEnd,
+    /// The end-to-end workload's events alone, drawn in arrival order and dropped: the
+    /// part of [`Measure::EndToEnd`] no consumer can take off its thread.
+    Generator,
     /// The default scenario, the whole run (the median of several).
     DefaultScenario,
     /// 1-hour windows at 1,000 events/s for 2 hours: memory against the 8-hour run.
@@ -177,6 +181,8 @@ pub enum Measure {
     HourlyWindows8h,
     /// The shipped production day: 86 million events through three models.
     ProductionDay,
+    /// The production day's events alone: one sequential stream, so its floor.
+    ProductionDayGenerator,
     /// Replay of a 1-million-row CSV trace, streaming runner, per-event watermarks.
     ReplayCsv,
     /// The watermark lab of the slowest built-in lesson, recomputed as after a slider move
@@ -186,14 +192,16 @@ pub enum Measure {
 
 impl Measure {
     /// Every figure, in the order printed.
-    pub const ALL: [Measure; 9] = [
+    pub const ALL: [Measure; 11] = [
         Measure::Reference,
         Measure::Engine,
         Measure::EndToEnd,
+        Measure::Generator,
         Measure::DefaultScenario,
         Measure::HourlyWindows2h,
         Measure::HourlyWindows8h,
         Measure::ProductionDay,
+        Measure::ProductionDayGenerator,
         Measure::ReplayCsv,
         Measure::LessonLab,
     ];
@@ -204,10 +212,12 @@ impl Measure {
             Measure::Reference => "reference",
             Measure::Engine => "engine",
             Measure::EndToEnd => "end-to-end",
+            Measure::Generator => "generator",
             Measure::DefaultScenario => "default-scenario",
             Measure::HourlyWindows2h => "hourly-2h",
             Measure::HourlyWindows8h => "hourly-8h",
             Measure::ProductionDay => "production-day",
+            Measure::ProductionDayGenerator => "production-day-generator",
             Measure::ReplayCsv => "replay-csv",
             Measure::LessonLab => "lesson-lab",
         }
@@ -219,10 +229,12 @@ impl Measure {
             Measure::Reference => "reference: bare hash-map tumbling loop",
             Measure::Engine => "engine hot path",
             Measure::EndToEnd => "streaming end to end (generator, truth, runner)",
+            Measure::Generator => "  of which the event stream alone",
             Measure::DefaultScenario => "default scenario, whole run (median of 9)",
             Measure::HourlyWindows2h => "1-hour windows, 1,000 events/s, 2 h",
             Measure::HourlyWindows8h => "1-hour windows, 1,000 events/s, 8 h",
             Measure::ProductionDay => "production day, batch + micro-batch + streaming",
+            Measure::ProductionDayGenerator => "  of which the event stream alone",
             Measure::ReplayCsv => "replay of a 1 M-row CSV, per-event watermarks",
             Measure::LessonLab => "watermark lab, slowest lesson (median of 9)",
         }
@@ -246,6 +258,7 @@ impl Measure {
                 })
             }
             Measure::EndToEnd => run_measured(&end_to_end_scenario(events)),
+            Measure::Generator => generated(&end_to_end_scenario(events)),
             Measure::DefaultScenario => {
                 let scenario = Scenario::default_scenario();
                 let mut runs: Vec<Figure> = (0..9).map(|_| run_measured(&scenario)).collect();
@@ -255,6 +268,7 @@ impl Measure {
             Measure::HourlyWindows2h => run_measured(&production_hours(Dur::from_hours(2))),
             Measure::HourlyWindows8h => run_measured(&production_hours(Dur::from_hours(8))),
             Measure::ProductionDay => run_measured(&production_day()),
+            Measure::ProductionDayGenerator => generated(&production_day()),
             Measure::ReplayCsv => replay_csv(1_000_000),
             Measure::LessonLab => slowest_lesson_lab(),
         };
@@ -324,6 +338,20 @@ fn run_measured(scenario: &Scenario) -> Figure {
             .get(Metric::Scenario(ScenarioMetric::Events))
             .unwrap_or(0.0) as u64,
         seconds,
+        peak_mib: peak_memory_mib(),
+    }
+}
+
+/// `scenario`'s events drawn, in arrival order, and dropped.
+fn generated(scenario: &Scenario) -> Figure {
+    reset_peak_memory();
+    let started = Instant::now();
+    let generator = Generator::new(&scenario.workload, scenario.seed);
+    let events = generator.map(std::hint::black_box).count() as u64;
+    Figure {
+        name: String::new(),
+        events,
+        seconds: started.elapsed().as_secs_f64(),
         peak_mib: peak_memory_mib(),
     }
 }
