@@ -114,8 +114,9 @@ enum Command {
     Metrics,
     /// Measure speed and peak memory beside a bare hash-map loop measured in the same run:
     /// the engine's hot path, the streaming simulation end to end, the default scenario, the
-    /// production day, memory at 2 and 8 hours, and the replay of a CSV trace. Each figure is
-    /// measured in a process of its own (about a minute in all).
+    /// production day, memory at 2 and 8 hours, the event streams alone (a run's floor), the
+    /// replay of a CSV trace and the watermark lab. Each figure is measured in a process of
+    /// its own (about a minute in all).
     Bench {
         /// Events for the reference, hot-path and end-to-end figures (the first two hold
         /// them all in memory first).

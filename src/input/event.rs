@@ -31,7 +31,7 @@ pub struct Event {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeyTable {
     names: Vec<String>,
-    ids: HashMap<String, KeyId>,
+    ids: HashMap<String, KeyId, foldhash::fast::RandomState>,
 }
 
 impl KeyTable {

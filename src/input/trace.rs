@@ -433,6 +433,20 @@ impl<'a> Cell<'a> {
     }
 }
 
+/// A field written as a plain integer — digits only, no sign, no leading zero, at most 18
+/// digits (so it fits an `i64`) — read straight from its bytes. It reads as its text would
+/// (`i64`, `u64` and `f64` parsing agree on it) and prints back exactly as written, so an
+/// error message quoting it is unchanged; anything else takes the text path.
+fn plain_integer(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() || bytes.len() > 18 || (bytes[0] == b'0' && bytes.len() > 1) {
+        return None;
+    }
+    bytes.iter().try_fold(0i64, |n, &b| {
+        let digit = b.wrapping_sub(b'0');
+        (digit <= 9).then_some(n * 10 + i64::from(digit))
+    })
+}
+
 fn row_error(file: &Path, line: u64, field: &str, message: String) -> TraceError {
     TraceError::Row {
         file: file.to_owned(),
@@ -493,10 +507,20 @@ impl Iterator for TraceReader {
                 for ((slot, field), column) in
                     slots.chain([((&mut source, "source"), *source_column)])
                 {
-                    match column.and_then(|c| record.get(c)).map(std::str::from_utf8) {
-                        None => {}
-                        Some(Ok(text)) => *slot = Some(Cell::Text(Cow::Borrowed(text))),
-                        Some(Err(_)) => {
+                    let Some(bytes) = column.and_then(|c| record.get(c)) else {
+                        continue;
+                    };
+                    // Numbers written plainly skip the text path (half the time of a row
+                    // of epoch milliseconds); a key is a name, taken as written, never one.
+                    if field != "key"
+                        && let Some(n) = plain_integer(bytes)
+                    {
+                        *slot = Some(Cell::Int(n));
+                        continue;
+                    }
+                    match std::str::from_utf8(bytes) {
+                        Ok(text) => *slot = Some(Cell::Text(Cow::Borrowed(text))),
+                        Err(_) => {
                             let message = "the field is not UTF-8 text".to_owned();
                             return Some(Err(row_error(&self.file, line, field, message)));
                         }
@@ -565,6 +589,26 @@ pub fn write_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A plainly written integer reads as its text does, for every field that can
+        /// hold one, and prints back as written.
+        #[test]
+        fn plain_integers_read_as_their_text(text in "[0-9]{0,20}|[0-9 +.-]{1,6}") {
+            if let Some(n) = plain_integer(text.as_bytes()) {
+                proptest::prop_assert_eq!(n.to_string(), text.clone());
+                proptest::prop_assert_eq!(text.parse::<u64>(), Ok(n as u64));
+                proptest::prop_assert_eq!(text.parse::<f64>(), Ok(n as f64));
+                proptest::prop_assert_eq!(Ts::parse(&text), Ok(Ts(n)));
+            } else {
+                proptest::prop_assert!(
+                    text.is_empty() || text.len() > 18 || text.starts_with('0') && text.len() > 1
+                        || !text.bytes().all(|b| b.is_ascii_digit()),
+                    "{} should read plainly", text
+                );
+            }
+        }
+    }
 
     fn temp(name: &str, body: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("tidemark-trace-{}", std::process::id()));
