@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::compose::scenario::Scenario;
 use crate::input::time::{Dur, Ts};
-use crate::input::trace::{TraceFormat, TraceReader};
+use crate::input::trace::{Epoch, TraceFormat, TraceReader};
 use crate::measure::expectation::Expectation;
 
 /// A scenario file: parsed, and when it parses, validated (which checks every limit).
@@ -19,13 +19,16 @@ pub fn scenario(data: &[u8]) {
     }
 }
 
-/// A trace, read as CSV and as JSON Lines to its end (bad rows are errors, never panics).
+/// A trace, read as CSV and as JSON Lines, its plain-number times as milliseconds and as
+/// seconds, to its end (bad rows are errors, never panics).
 pub fn trace(data: &[u8]) {
     for format in [TraceFormat::Csv, TraceFormat::Jsonl] {
-        let input = Box::new(Cursor::new(data.to_vec()));
-        if let Ok(reader) = TraceReader::from_reader(input, format, Path::new("fuzz")) {
-            for row in reader {
-                let _ = row;
+        for epoch in [None, Some(Epoch::Seconds)] {
+            let input = Box::new(Cursor::new(data.to_vec()));
+            if let Ok(reader) = TraceReader::from_reader(input, format, Path::new("fuzz")) {
+                for row in reader.with_epoch(epoch) {
+                    let _ = row;
+                }
             }
         }
     }

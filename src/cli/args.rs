@@ -8,6 +8,11 @@ pub(super) struct ReplayArgs {
     /// Trace to replay (CSV or JSON Lines), in arrival order.
     #[arg(long, value_name = "FILE")]
     pub(super) trace: PathBuf,
+    /// What times written as plain numbers count: ms or s (epoch seconds, fractions
+    /// allowed) [default: ms, a 10-digit time refused as probably seconds; or the
+    /// `--scenario`'s trace's `epoch`].
+    #[arg(long)]
+    pub(super) epoch: Option<Epoch>,
     /// Processing model.
     #[arg(long, value_enum, default_value_t = RunnerKind::Streaming)]
     pub(super) runner: RunnerKind,

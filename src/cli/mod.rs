@@ -26,7 +26,7 @@ use tidemark::explore::bench::Measure;
 use tidemark::explore::replay::{replay_micro_batch, replay_streaming};
 use tidemark::explore::sweep::{Vary, grid_csv, grid_table, run_grid};
 use tidemark::input::time::Dur;
-use tidemark::input::trace::{TimeFormat, TraceFormat, TraceWriter};
+use tidemark::input::trace::{Epoch, TimeFormat, TraceFormat, TraceWriter};
 use tidemark::input::validation::Problems;
 use tidemark::input::workload::Arrivals;
 use tidemark::measure::report::Format;

@@ -27,6 +27,10 @@ pub(super) fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     };
     let mut problems = Problems::default();
     query.validate("query", &mut problems);
+    let epoch = args.epoch.or_else(|| {
+        let trace = scenario.as_ref()?.workload.trace.as_ref()?;
+        trace.epoch
+    });
     let inputs: Vec<&Path> = std::iter::once(args.trace.as_path())
         .chain(args.scenario.as_deref())
         .collect();
@@ -56,7 +60,7 @@ pub(super) fn replay(args: &ReplayArgs) -> Result<(), Failure> {
                 );
             }
             out = create_output(&args.emit, &inputs)?;
-            replay_streaming(&args.trace, &query, &spec, out)
+            replay_streaming(&args.trace, epoch, &query, &spec, out)
         }
         RunnerKind::MicroBatch => {
             let streams = scenario.as_ref().map(|s| s.workload.sources.len());
@@ -72,7 +76,7 @@ pub(super) fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             spec.validate(&query, "micro_batch", &mut problems);
             refuse_replay(problems)?;
             out = create_output(&args.emit, &inputs)?;
-            replay_micro_batch(&args.trace, &query, &spec, streams, out)
+            replay_micro_batch(&args.trace, epoch, &query, &spec, streams, out)
         }
     }
     .map_err(|e| Failure::bad_input(error_lines(&e)))?;

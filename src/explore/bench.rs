@@ -444,7 +444,8 @@ fn replay_csv(rows: u64) -> Figure {
     };
     reset_peak_memory();
     let started = Instant::now();
-    let summary = crate::explore::replay::replay_streaming(&path, &query(), &spec, std::io::sink());
+    let summary =
+        crate::explore::replay::replay_streaming(&path, None, &query(), &spec, std::io::sink());
     let seconds = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&path);
     Figure {

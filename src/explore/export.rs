@@ -76,7 +76,7 @@ pub fn export_flink(scenario: &Scenario, dir: &Path) -> Result<ExportSummary, Ex
     let events = write_trace(scenario, &trace)?;
     let simulated = dir.join("simulated.jsonl");
     let out = fs::File::create(&simulated).map_err(failed_writing(&simulated))?;
-    let summary = replay_streaming(&trace, &scenario.query, &spec, out)
+    let summary = replay_streaming(&trace, None, &scenario.query, &spec, out)
         .map_err(|e| failed_writing(&simulated)(io::Error::other(e)))?;
     let (kind, size, slide, offset) = match scenario.query.window {
         WindowSpec::Tumbling { size, offset } => ("tumbling", size, Dur::ZERO, offset),

@@ -12,7 +12,7 @@ use crate::engine::query::QuerySpec;
 use crate::engine::window::Window;
 use crate::input::event::{Event, KeyTable};
 use crate::input::time::Ts;
-use crate::input::trace::{TraceError, TraceReader};
+use crate::input::trace::{Epoch, TraceError, TraceReader};
 use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec};
 use crate::runner::streaming::{StreamingRunner, StreamingSpec};
 
@@ -42,11 +42,12 @@ pub struct ReplaySummary {
 /// writes JSON Lines to `out`.
 pub fn replay_streaming(
     trace: &Path,
+    epoch: Option<Epoch>,
     query: &QuerySpec,
     spec: &StreamingSpec,
     out: impl Write,
 ) -> Result<ReplaySummary, ReplayError> {
-    let mut reader = TraceReader::open(trace)?;
+    let mut reader = TraceReader::open(trace)?.with_epoch(epoch);
     let mut runner = StreamingRunner::new(spec, query);
     let mut writer = JsonLines::new(out, &query.aggregations);
     let mut events = 0;
@@ -65,6 +66,7 @@ pub fn replay_streaming(
 /// query reads; none: as many as the trace's `source` column numbers (read once first).
 pub fn replay_micro_batch(
     trace: &Path,
+    epoch: Option<Epoch>,
     query: &QuerySpec,
     spec: &MicroBatchSpec,
     streams: Option<usize>,
@@ -74,9 +76,9 @@ pub fn replay_micro_batch(
     // nothing yet holds the watermark (min policy) from the start, not from its first row.
     let streams = match streams {
         Some(n) => n,
-        None => streams_in(trace)?,
+        None => streams_in(trace, epoch)?,
     };
-    let mut reader = TraceReader::open(trace)?;
+    let mut reader = TraceReader::open(trace)?.with_epoch(epoch);
     let mut runner = MicroBatchRunner::new(spec, query, streams);
     let mut writer = JsonLines::new(out, &query.aggregations);
     let mut events = 0;
@@ -90,9 +92,9 @@ pub fn replay_micro_batch(
 }
 
 /// Input streams in `trace`: one more than the largest `source` (one without the column).
-fn streams_in(trace: &Path) -> Result<usize, ReplayError> {
+fn streams_in(trace: &Path, epoch: Option<Epoch>) -> Result<usize, ReplayError> {
     let mut most = 1;
-    for event in TraceReader::open(trace)? {
+    for event in TraceReader::open(trace)?.with_epoch(epoch) {
         most = most.max(event?.source as usize + 1);
     }
     Ok(most)
@@ -269,7 +271,7 @@ mod tests {
             ..StreamingSpec::with_delay(Dur::from_mins(5))
         };
         let mut out = Vec::new();
-        let summary = replay_streaming(&trace, &query, &spec, &mut out).unwrap();
+        let summary = replay_streaming(&trace, None, &query, &spec, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         // Event 3 (16 min) moves the watermark to 10:59.999: [0, 10 min) fires with events 1

@@ -204,6 +204,9 @@ pub struct TidemarkApp {
     pub lab_pinned: Option<(u64, crate::input::time::Ts)>,
     /// How long the last lab recomputed on its own took (milliseconds).
     pub lab_took_ms: Option<u128>,
+    /// Plain-number times in the trace used next are epoch seconds (the panel's tick box,
+    /// which shows the trace in use's own setting when there is one).
+    pub trace_in_seconds: bool,
     /// The figures shown are not those of the settings shown (edited since, or the run was
     /// cancelled or could not start).
     pub figures_stale: bool,
@@ -353,6 +356,7 @@ impl TidemarkApp {
             lab_form: ["delivery-2358".into(), "23:58".into(), "00:03".into()],
             lab_form_error: None,
             lab_took_ms: None,
+            trace_in_seconds: false,
             figures_stale: false,
             hidden_models: Default::default(),
             lab_pinned: None,
@@ -605,6 +609,9 @@ impl TidemarkApp {
         scenario.workload = crate::input::workload::WorkloadSpec {
             trace: Some(crate::input::workload::recorded::RecordedTrace {
                 path: PathBuf::from(path),
+                epoch: self
+                    .trace_in_seconds
+                    .then_some(crate::input::trace::Epoch::Seconds),
                 found: None,
             }),
             ..Default::default()

@@ -8,6 +8,8 @@ use super::{BUILT_IN, FileAction, Parked, TidemarkApp, settings};
 use crate::compose::scenario::Scenario;
 use crate::engine::window::WindowSpec;
 use crate::input::time::Dur;
+use crate::input::trace::Epoch;
+use crate::input::workload::recorded::TraceOrigin;
 use crate::input::workload::spec::{DelayDist, RateProfile};
 use crate::measure::report::group_thousands;
 use crate::runner::micro_batch::Trigger;
@@ -107,13 +109,34 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
         });
         ui.label(format!("recorded trace {}{size}", trace.path.display()));
     }
-    if ui
-        .button("Use a trace...")
-        .on_hover_text("run every model on your own events: a CSV or JSON Lines file with id,key,value,event_time,arrival_time, in arrival order")
-        .clicked()
-    {
-        choose_trace = true;
-    }
+    let mut reread_trace = None;
+    ui.horizontal(|ui| {
+        if ui
+            .button("Use a trace...")
+            .on_hover_text("run every model on your own events: a CSV or JSON Lines file with id,key,value,event_time,arrival_time, in arrival order")
+            .clicked()
+        {
+            choose_trace = true;
+        }
+        // The trace in use says its own unit; the box shows it, and sets the next one's.
+        if let Some(trace) = &scenario.workload.trace {
+            app.trace_in_seconds = trace.epoch == Some(Epoch::Seconds);
+        }
+        if ui
+            .checkbox(&mut app.trace_in_seconds, "times in epoch seconds")
+            .on_hover_text("times written as plain numbers count seconds since 1970 (Unix time, fractions allowed), not milliseconds: `epoch: Seconds` on the trace")
+            .changed()
+        {
+            // Read again from where it was found (the path may be the scenario file's).
+            reread_trace = scenario.workload.trace.as_ref().map(|t| match &t.found {
+                Some(found) => match &found.origin {
+                    TraceOrigin::File(file) => file.display().to_string(),
+                    TraceOrigin::Shipped(name) => (*name).to_owned(),
+                },
+                None => t.path.display().to_string(),
+            });
+        }
+    });
     if let Some(source) = scenario.workload.sources.first_mut() {
         let rate = match &mut source.rate {
             RateProfile::Constant { per_minute } => per_minute,
@@ -268,6 +291,9 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
     edited |= super::advisor::requirement_section(app, ui);
     if choose_trace {
         app.choose_file(FileAction::Trace);
+    }
+    if let Some(path) = reread_trace {
+        app.use_trace(&path);
     }
     if !elsewhere.is_empty() {
         ui.separator();

@@ -732,6 +732,43 @@ fn the_scenario_is_restored_exactly_after_relaunch() {
 
 /// "Use a trace...": the user's own events become the workload of every model; a trace out
 /// of arrival order is refused with its line, the workload kept.
+/// A trace in epoch seconds: refused with the reason until "times in epoch seconds" is
+/// ticked, then read as seconds; unticking it reads the trace in use again.
+#[test]
+fn a_trace_in_epoch_seconds_is_read_once_the_box_is_ticked() {
+    let mut harness = harness("freshmart_compare_models.ron");
+    wait_for_run(&mut harness);
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("seconds.csv");
+    std::fs::write(
+        &trace,
+        "id,key,value,event_time,arrival_time\n1,a,1,1773705600,1773705601.5\n",
+    )
+    .unwrap();
+    let trace = trace.to_str().unwrap();
+    harness.state_mut().use_trace(trace);
+    assert!(harness.state().status.contains("look like epoch seconds"));
+    assert!(harness.state().scenario.workload.trace.is_none());
+    harness.get_by_label("times in epoch seconds").click();
+    harness.step();
+    harness.state_mut().use_trace(trace);
+    let used = harness.state().scenario.workload.trace.clone().unwrap();
+    assert_eq!(used.epoch, Some(crate::input::trace::Epoch::Seconds));
+    assert_eq!(
+        harness.state().scenario.workload.start,
+        crate::input::time::Ts::parse("2026-03-17T00:00:00Z").unwrap()
+    );
+    harness.step();
+    // Unticked, the trace in use is read again as milliseconds: refused, so it stays.
+    harness.get_by_label("times in epoch seconds").click();
+    harness.step();
+    assert!(harness.state().status.contains("look like epoch seconds"));
+    assert_eq!(
+        harness.state().scenario.workload.trace.as_ref().unwrap().epoch,
+        Some(crate::input::trace::Epoch::Seconds)
+    );
+}
+
 #[test]
 fn a_trace_becomes_the_workload() {
     let mut harness = harness("freshmart_compare_models.ron");

@@ -1,6 +1,7 @@
 //! Event traces on disk: CSV or JSON Lines with the fields
 //! `id,key,value,event_time,arrival_time` (and an optional `source`, the input stream, for
-//! workloads with several), times as RFC 3339 or epoch milliseconds.
+//! workloads with several), times as RFC 3339 or epoch milliseconds (epoch seconds when
+//! the trace says so: [`Epoch`]).
 //!
 //! Traces let users inspect a generated workload, replay it elsewhere, or replay a real log
 //! through tidemark. Rows are read and written one at a time, never the whole file at once.
@@ -67,6 +68,88 @@ impl std::str::FromStr for TimeFormat {
             _ => Err(format!("unknown time format \"{s}\": use rfc3339 or ms")),
         }
     }
+}
+
+/// What a time written as a plain number counts since 1970-01-01T00:00:00Z.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize)]
+pub enum Epoch {
+    /// Milliseconds (what tidemark writes, and Kafka's record timestamps).
+    Milliseconds,
+    /// Seconds, possibly with a fraction (`1773705600.25`): Unix time.
+    Seconds,
+}
+
+impl std::str::FromStr for Epoch {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ms" | "milliseconds" => Ok(Epoch::Milliseconds),
+            "s" | "seconds" => Ok(Epoch::Seconds),
+            _ => Err(format!("unknown epoch unit \"{s}\": use ms or s")),
+        }
+    }
+}
+
+/// Plain-number times of 10 digits read as milliseconds fall in January to April 1970:
+/// almost surely epoch seconds of 2001 to 2286, so refused unless the unit is said.
+const LOOKS_LIKE_SECONDS: std::ops::Range<i64> = 1_000_000_000..10_000_000_000;
+
+/// The time a cell holds, plain numbers counted in `epoch` (milliseconds when unsaid, and
+/// then a 10-digit number is refused as probably seconds).
+fn epoch_time(cell: &Cell, epoch: Option<Epoch>) -> Result<Ts, String> {
+    if epoch == Some(Epoch::Seconds) {
+        let seconds = match cell {
+            Cell::Int(n) => Some(*n as f64),
+            Cell::Float(x) => Some(*x),
+            Cell::Text(t) => t.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+        };
+        let Some(seconds) = seconds else {
+            return Ts::parse(&cell.text()); // RFC 3339 reads whatever the unit
+        };
+        let ms = (seconds * 1_000.0).round();
+        // Beyond about ±2^62 ms the years check could not even be computed.
+        return if ms.abs() < 4.6e18 {
+            Ok(Ts(ms as i64))
+        } else {
+            Err(format!("{seconds} seconds is too large for a time"))
+        };
+    }
+    let (t, plain) = match cell {
+        Cell::Int(ms) => (Ts(*ms), true),
+        other => {
+            let text = other.text();
+            match Ts::parse(&text) {
+                Ok(t) => (t, text.trim().parse::<i64>().is_ok()),
+                Err(_) if epoch.is_none() && seconds_with_a_fraction(&text) => {
+                    return Err(format!(
+                        "{} is not a whole number of milliseconds: if these are epoch \
+                         seconds, {SAY_SECONDS}",
+                        text.trim()
+                    ));
+                }
+                Err(message) => return Err(message),
+            }
+        }
+    };
+    if epoch.is_none() && plain && LOOKS_LIKE_SECONDS.contains(&t.as_ms()) {
+        return Err(format!(
+            "{} read as milliseconds since 1970 is {t}: these look like epoch seconds; \
+             {SAY_SECONDS}; if they really are milliseconds, `epoch: Milliseconds` \
+             (`--epoch ms`)",
+            t.as_ms()
+        ));
+    }
+    Ok(t)
+}
+
+/// How a trace says its plain-number times are seconds.
+const SAY_SECONDS: &str =
+    "say so: `trace: (path: ..., epoch: Seconds)` in the scenario, or `tidemark replay --epoch s`";
+
+/// A finite number written with a fraction, like `1773705600.25`.
+fn seconds_with_a_fraction(text: &str) -> bool {
+    let text = text.trim();
+    text.contains('.') && text.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 /// A trace that could not be read.
@@ -197,6 +280,8 @@ pub struct TraceReader {
     file: PathBuf,
     keys: KeyTable,
     rows: Rows,
+    /// What plain-number times count (none said: milliseconds, 10-digit ones refused).
+    epoch: Option<Epoch>,
 }
 
 enum Rows {
@@ -282,7 +367,14 @@ impl TraceReader {
             file: path.to_owned(),
             keys: KeyTable::new(),
             rows,
+            epoch: None,
         })
+    }
+
+    /// Reads plain-number times as counting `epoch` (see [`Epoch`]).
+    pub fn with_epoch(mut self, epoch: Option<Epoch>) -> Self {
+        self.epoch = epoch;
+        self
     }
 
     /// The file read (as named when opened).
@@ -311,6 +403,7 @@ impl TraceReader {
     fn parse<'a>(
         file: &Path,
         keys: &mut KeyTable,
+        epoch: Option<Epoch>,
         line: u64,
         cells: [Option<Cell<'a>>; 5],
         source: Option<Cell<'a>>,
@@ -365,16 +458,11 @@ impl TraceReader {
             return Err(row_error(file, line, "value", message));
         }
         let time = |cell: Cell, field: &str| {
-            let t = match cell {
-                Cell::Int(ms) => Ts(ms),
-                other => {
-                    let text = other.text();
-                    Ts::parse(&text).map_err(|m| {
-                        let message = if text.is_empty() { not_a(&text, "") } else { m };
-                        row_error(file, line, field, message)
-                    })?
-                }
-            };
+            let t = epoch_time(&cell, epoch).map_err(|m| {
+                let text = cell.text();
+                let message = if text.is_empty() { not_a(&text, "") } else { m };
+                row_error(file, line, field, message)
+            })?;
             if !crate::input::limits::in_years(t) {
                 let message = format!("{t} is outside the years 1900 to 2200");
                 return Err(row_error(file, line, field, message));
@@ -526,7 +614,14 @@ impl Iterator for TraceReader {
                         }
                     }
                 }
-                Some(Self::parse(&self.file, &mut self.keys, line, cells, source))
+                Some(Self::parse(
+                    &self.file,
+                    &mut self.keys,
+                    self.epoch,
+                    line,
+                    cells,
+                    source,
+                ))
             }
             Rows::Jsonl { lines, line } => loop {
                 *line += 1;
@@ -563,7 +658,14 @@ impl Iterator for TraceReader {
                     };
                 let cells = FIELDS.map(|f| object.get(f).and_then(Cell::from_json));
                 let source = object.get("source").and_then(Cell::from_json);
-                return Some(Self::parse(&self.file, &mut self.keys, n, cells, source));
+                return Some(Self::parse(
+                    &self.file,
+                    &mut self.keys,
+                    self.epoch,
+                    n,
+                    cells,
+                    source,
+                ));
             },
         }
     }
@@ -635,6 +737,67 @@ mod tests {
             events[0].arrival_time - events[0].event_time,
             crate::input::time::Dur::from_mins(5)
         );
+    }
+
+    #[test]
+    fn epoch_seconds_are_read_when_said_and_refused_when_not() {
+        let csv = temp(
+            "seconds.csv",
+            "id,key,value,event_time,arrival_time\n1,a,1,1773705600,1773705600.25\n",
+        );
+        let json = temp(
+            "seconds.jsonl",
+            "{\"id\":1,\"key\":\"a\",\"value\":1,\"event_time\":1773705600,\
+             \"arrival_time\":1773705600.5}\n",
+        );
+        let midnight = Ts::parse("2026-03-17T00:00:00Z").unwrap();
+        let with = |path: &Path, epoch| -> Result<Vec<Event>, TraceError> {
+            TraceReader::open(path)?.with_epoch(epoch).collect()
+        };
+        // 1773705600 s is 2026-03-17T00:00:00Z; the fraction is kept to the millisecond.
+        let events = with(&csv, Some(Epoch::Seconds)).unwrap();
+        assert_eq!(events[0].event_time, midnight);
+        assert_eq!(
+            events[0].arrival_time,
+            midnight + crate::input::time::Dur(250)
+        );
+        let events = with(&json, Some(Epoch::Seconds)).unwrap();
+        assert_eq!(
+            events[0].arrival_time,
+            midnight + crate::input::time::Dur(500)
+        );
+        // Unsaid, 1773705600 as milliseconds is 1970-01-21T12:41:45.600Z: refused, saying how.
+        let Err(TraceError::Row {
+            line,
+            field,
+            message,
+            ..
+        }) = with(&csv, None)
+        else {
+            panic!("a 10-digit time without a unit is refused");
+        };
+        assert_eq!((line, field.as_str()), (2, "event_time"));
+        assert!(message.contains("1970-01-21T12:41:45.600Z"), "{message}");
+        assert!(message.contains("epoch: Seconds"), "{message}");
+        // A fraction without a unit says the same.
+        let fraction = temp(
+            "fraction.csv",
+            "id,key,value,event_time,arrival_time\n1,a,1,1773705600000,1773705600.25\n",
+        );
+        let Err(TraceError::Row { field, message, .. }) = with(&fraction, None) else {
+            panic!("a fraction of a millisecond is refused");
+        };
+        assert_eq!(field, "arrival_time");
+        assert!(message.contains("epoch: Seconds"), "{message}");
+        // Said to be milliseconds, it is read as such; RFC 3339 reads whatever the unit.
+        let csv_ms = temp(
+            "ms.csv",
+            "id,key,value,event_time,arrival_time\n1,a,1,1773705600,2026-03-17T00:00:00Z\n",
+        );
+        let events = with(&csv_ms, Some(Epoch::Milliseconds)).unwrap();
+        assert_eq!(events[0].event_time, Ts(1_773_705_600));
+        let events = with(&csv_ms, Some(Epoch::Seconds)).unwrap();
+        assert_eq!(events[0].arrival_time, midnight);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use tidemark::compose::run::run_scenario;
 use tidemark::compose::scenario::{Scenario, ScenarioError};
 use tidemark::measure::catalogue::{Model, ModelMetric};
+use tidemark::measure::report::Format;
 
 use crate::{scenario_text, scenarios_dir, stderr, stdout, tidemark};
 
@@ -191,4 +192,78 @@ fn run_can_skip_bad_rows_and_says_how_many() {
         stderr(&lenient)
     );
     assert!(stdout(&lenient).contains("2,996"), "{}", stdout(&lenient));
+}
+
+/// A day written in epoch seconds (with milliseconds as a fraction) reads, once the trace says
+/// `epoch: Seconds`, exactly as the same day in epoch milliseconds; unsaid, it is refused
+/// with the line, the field and the setting to add. `replay --epoch s` likewise.
+#[test]
+fn a_trace_in_epoch_seconds_reads_as_the_same_day_once_the_unit_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = scenarios_dir().join("freshmart_compare_models.ron");
+    let in_ms = dir.path().join("ms.csv");
+    let out = tidemark(
+        dir.path(),
+        &[
+            "generate",
+            generated.to_str().unwrap(),
+            "--out",
+            in_ms.to_str().unwrap(),
+            "--times",
+            "ms",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // 1773705600123 ms is written 1773705600.123 s.
+    let seconds = |ms: &str| format!("{}.{}", &ms[..ms.len() - 3], &ms[ms.len() - 3..]);
+    let text = std::fs::read_to_string(&in_ms).unwrap();
+    let mut rows = text.lines();
+    let mut in_s = format!("{}\n", rows.next().unwrap());
+    for row in rows {
+        let cells: Vec<&str> = row.split(',').collect();
+        let (times, rest) = (&cells[3..5], &cells[..3]);
+        in_s += &format!(
+            "{},{},{}\n",
+            rest.join(","),
+            seconds(times[0]),
+            seconds(times[1])
+        );
+    }
+    std::fs::write(dir.path().join("s.csv"), in_s).unwrap();
+    let workload = |file: &str, epoch: &str| {
+        with_workload(
+            "freshmart_compare_models.ron",
+            &format!(
+                r#"(start: "2026-03-17T00:00:00Z", duration: "24h", trace: (path: "{file}"{epoch}))"#
+            ),
+        )
+    };
+    let run = |text: String| {
+        let file = dir.path().join("recorded.ron");
+        std::fs::write(&file, text).unwrap();
+        Scenario::from_file(&file)
+            .map(|s| run_scenario(&s, &mut |_| {}).report.render(Format::Json))
+    };
+    let said = run(workload("s.csv", ", epoch: Seconds")).unwrap();
+    assert_eq!(said, run(workload("ms.csv", "")).unwrap());
+    let Err(unsaid) = run(workload("s.csv", "")) else {
+        panic!("epoch seconds without the unit are refused");
+    };
+    let message = unsaid.to_string();
+    assert!(
+        message.contains("s.csv:2") && message.contains("epoch: Seconds"),
+        "{message}"
+    );
+
+    let replay = |trace: &str, extra: &[&str]| {
+        let mut args = vec!["replay", "--trace", trace, "--window", "tumbling:1h"];
+        args.extend(extra);
+        tidemark(dir.path(), &args)
+    };
+    let from_s = replay("s.csv", &["--epoch", "s"]);
+    assert_eq!(from_s.status.code(), Some(0), "{}", stderr(&from_s));
+    assert_eq!(stdout(&from_s), stdout(&replay("ms.csv", &[])));
+    let unsaid = replay("s.csv", &[]);
+    assert_ne!(unsaid.status.code(), Some(0));
+    assert!(stderr(&unsaid).contains("--epoch s"), "{}", stderr(&unsaid));
 }

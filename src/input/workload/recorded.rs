@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::input::event::{Event, KeyTable};
 use crate::input::time::{Dur, Ts};
-use crate::input::trace::{TraceError, TraceFormat, TraceReader};
+use crate::input::trace::{Epoch, TraceError, TraceFormat, TraceReader};
 
 /// Traces shipped with the built-in scenarios, readable wherever the app runs.
 const SHIPPED: &[(&str, &str)] = &[(
@@ -28,6 +28,11 @@ pub struct RecordedTrace {
     /// CSV or JSON Lines (`id,key,value,event_time,arrival_time`, optional `source`), as
     /// `tidemark generate` writes and `tidemark replay` reads; relative to the scenario file.
     pub path: PathBuf,
+    /// What times written as plain numbers count: `Seconds` or `Milliseconds`. Unsaid:
+    /// milliseconds, and a 10-digit one (January to April 1970) is refused as probably
+    /// seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Epoch>,
     /// What reading it found (not written to the file).
     #[serde(skip)]
     pub found: Option<TraceSummary>,
@@ -35,7 +40,7 @@ pub struct RecordedTrace {
 
 impl PartialEq for RecordedTrace {
     fn eq(&self, other: &Self) -> bool {
-        self.path == other.path
+        (&self.path, self.epoch) == (&other.path, other.epoch)
     }
 }
 
@@ -62,6 +67,8 @@ pub struct TraceSummary {
     /// Earliest and latest event time.
     pub first_event: Ts,
     pub last_event: Ts,
+    /// The unit its plain-number times were read in, for every later read.
+    pub epoch: Option<Epoch>,
 }
 
 impl RecordedTrace {
@@ -70,7 +77,7 @@ impl RecordedTrace {
     /// earlier than the row before.
     pub fn read(&mut self, dir: &Path, skip_bad_rows: bool) -> Result<&TraceSummary, TraceError> {
         let origin = origin(&self.path, dir);
-        let mut reader = open(&origin, &self.path)?;
+        let mut reader = open(&origin, &self.path)?.with_epoch(self.epoch);
         let (mut rows, mut first, mut last) = (0u64, Ts(i64::MAX), Ts(i64::MIN));
         let (mut skipped, mut first_skipped) = (0u64, None);
         let mut previous_arrival = Ts(i64::MIN);
@@ -116,6 +123,7 @@ impl RecordedTrace {
             keys: reader.into_keys(),
             first_event: first,
             last_event: last,
+            epoch: self.epoch,
         }))
     }
 }
@@ -131,7 +139,9 @@ impl TraceSummary {
 
     /// The events, in arrival order; the keys have the ids of [`keys`](Self::keys).
     pub fn events(&self, path: &Path) -> TraceEvents {
-        let reader = open(&self.origin, path).ok();
+        let reader = open(&self.origin, path)
+            .ok()
+            .map(|r| r.with_epoch(self.epoch));
         TraceEvents {
             reader,
             read: 0,
