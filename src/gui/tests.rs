@@ -764,7 +764,14 @@ fn a_trace_in_epoch_seconds_is_read_once_the_box_is_ticked() {
     harness.step();
     assert!(harness.state().status.contains("look like epoch seconds"));
     assert_eq!(
-        harness.state().scenario.workload.trace.as_ref().unwrap().epoch,
+        harness
+            .state()
+            .scenario
+            .workload
+            .trace
+            .as_ref()
+            .unwrap()
+            .epoch,
         Some(crate::input::trace::Epoch::Seconds)
     );
 }
