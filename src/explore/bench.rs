@@ -345,15 +345,12 @@ fn run_measured(scenario: &Scenario) -> Figure {
 /// `scenario`'s events drawn, in arrival order, and dropped.
 fn generated(scenario: &Scenario) -> Figure {
     reset_peak_memory();
-    let started = Instant::now();
-    let generator = Generator::new(&scenario.workload, scenario.seed);
-    let events = generator.map(std::hint::black_box).count() as u64;
-    Figure {
-        name: String::new(),
-        events,
-        seconds: started.elapsed().as_secs_f64(),
-        peak_mib: peak_memory_mib(),
-    }
+    let mut events = 0;
+    let figure = timed(0, || {
+        let generator = Generator::new(&scenario.workload, scenario.seed);
+        events = generator.map(std::hint::black_box).count() as u64;
+    });
+    Figure { events, ..figure }
 }
 
 /// Each lesson's lab computed 9 times; the figure of the lesson whose median is slowest

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::input::event::{Event, KeyTable};
 use crate::input::time::Ts;
@@ -71,7 +71,7 @@ impl std::str::FromStr for TimeFormat {
 }
 
 /// What a time written as a plain number counts since 1970-01-01T00:00:00Z.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub enum Epoch {
     /// Milliseconds (what tidemark writes, and Kafka's record timestamps).
     Milliseconds,

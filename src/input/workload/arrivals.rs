@@ -20,7 +20,7 @@ impl Arrivals {
             .and_then(|t| Some((t, t.found.as_ref()?)))
         {
             Some((trace, found)) => Arrivals::Recorded {
-                events: found.events(&trace.path),
+                events: found.events(&trace.path, trace.epoch),
                 keys: found.keys.clone(),
             },
             None => Arrivals::Generated(Generator::new(spec, seed)),

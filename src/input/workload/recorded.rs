@@ -67,8 +67,6 @@ pub struct TraceSummary {
     /// Earliest and latest event time.
     pub first_event: Ts,
     pub last_event: Ts,
-    /// The unit its plain-number times were read in, for every later read.
-    pub epoch: Option<Epoch>,
 }
 
 impl RecordedTrace {
@@ -123,7 +121,6 @@ impl RecordedTrace {
             keys: reader.into_keys(),
             first_event: first,
             last_event: last,
-            epoch: self.epoch,
         }))
     }
 }
@@ -137,11 +134,10 @@ impl TraceSummary {
         (start, Dur(end.as_ms() - start.as_ms()))
     }
 
-    /// The events, in arrival order; the keys have the ids of [`keys`](Self::keys).
-    pub fn events(&self, path: &Path) -> TraceEvents {
-        let reader = open(&self.origin, path)
-            .ok()
-            .map(|r| r.with_epoch(self.epoch));
+    /// The events, in arrival order, plain-number times read in `epoch` as the first read
+    /// did; the keys have the ids of [`keys`](Self::keys).
+    pub fn events(&self, path: &Path, epoch: Option<Epoch>) -> TraceEvents {
+        let reader = open(&self.origin, path).ok().map(|r| r.with_epoch(epoch));
         TraceEvents {
             reader,
             read: 0,
