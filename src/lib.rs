@@ -22,6 +22,7 @@
 // The layers, bottom to top: each uses only those above it in this list.
 pub mod compose;
 pub mod engine;
+pub mod experiment;
 pub mod explore;
 #[cfg(feature = "gui")]
 pub mod gui;

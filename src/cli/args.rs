@@ -119,6 +119,16 @@ pub(super) fn parse_seed(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("a seed is a whole number from 0 to {}", u64::MAX))
 }
 
+/// A number of replications, from 1 to [`MAX_REPLICATIONS`].
+pub(super) fn parse_replications(text: &str) -> Result<usize, String> {
+    use tidemark::input::limits::MAX_REPLICATIONS;
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=MAX_REPLICATIONS).contains(n))
+        .ok_or_else(|| format!("replications are a whole number from 1 to {MAX_REPLICATIONS}"))
+}
+
 /// A number of events, `10000000` or `1e7`, from 1 to [`MAX_BENCH_EVENTS`].
 pub(super) fn parse_bench_events(text: &str) -> Result<u64, String> {
     let rule = format!(
@@ -158,6 +168,11 @@ pub(super) struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     pub(super) seed: Option<u64>,
+    /// Run the workload this many times (independent seeds) and report each figure's mean,
+    /// 95% interval and range, and the models' paired differences [default: the scenario's
+    /// `replications`, 1 unless it says].
+    #[arg(long, value_parser = parse_replications, allow_hyphen_values = true)]
+    pub(super) replications: Option<usize>,
     /// Write the expectations as JUnit XML (one test case each) for CI dashboards.
     #[arg(long, value_name = "FILE")]
     pub(super) junit: Option<PathBuf>,
@@ -182,6 +197,10 @@ pub(super) struct SweepArgs {
     /// Override the scenario's seed.
     #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     pub(super) seed: Option<u64>,
+    /// Replications at every point: each figure with its 95% interval [default: the
+    /// scenario's `replications`].
+    #[arg(long, value_parser = parse_replications, allow_hyphen_values = true)]
+    pub(super) replications: Option<usize>,
 }
 
 pub(super) fn parse_vary(text: &str) -> Result<Vary, String> {

@@ -3,7 +3,8 @@
 use super::*;
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
-    let scenario = load(Some(&args.scenario), args.seed)?;
+    let mut scenario = load(Some(&args.scenario), args.seed)?;
+    replicate(&mut scenario, args.replications)?;
     let points = (args.vary.iter()).fold(1usize, |n, v| n.saturating_mul(v.values.len()));
     let progress = Mutex::new((Progress::new(&format!("sweeping {points} points")), 0usize));
     let done = || {
@@ -94,8 +95,13 @@ pub(super) fn compare(simulated: &Path, engine: &Path) -> Result<(), Failure> {
     })
 }
 
-pub(super) fn advise(path: &Path, seed: Option<u64>) -> Result<(), Failure> {
-    let scenario = load(Some(path), seed)?;
+pub(super) fn advise(
+    path: &Path,
+    seed: Option<u64>,
+    replications: Option<usize>,
+) -> Result<(), Failure> {
+    let mut scenario = load(Some(path), seed)?;
+    replicate(&mut scenario, replications)?;
     let progress = Mutex::new(Progress::new(&format!(
         "measuring candidates for {}",
         scenario.name

@@ -16,12 +16,13 @@ use std::sync::Mutex;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use tidemark::compose::run::{RunOutput, run_scenario};
+use tidemark::compose::run::RunOutput;
 use tidemark::compose::scenario::Scenario;
 use tidemark::engine::aggregate::Aggregation;
 use tidemark::engine::query::QuerySpec;
 use tidemark::engine::window::WindowSpec;
 use tidemark::engine::{WatermarkEmit, WatermarkFormula};
+use tidemark::experiment::run_replicated;
 use tidemark::explore::bench::Measure;
 use tidemark::explore::replay::{replay_micro_batch, replay_streaming};
 use tidemark::explore::sweep::{Vary, grid_csv, grid_table, run_grid};
@@ -29,7 +30,7 @@ use tidemark::input::time::Dur;
 use tidemark::input::trace::{Epoch, TimeFormat, TraceFormat, TraceWriter};
 use tidemark::input::validation::Problems;
 use tidemark::input::workload::Arrivals;
-use tidemark::measure::report::Format;
+use tidemark::measure::report::{Format, Report};
 use tidemark::runner::micro_batch::{MicroBatchSpec, OutputMode, Trigger};
 use tidemark::runner::streaming::StreamingSpec;
 
@@ -87,6 +88,10 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
+        /// Replications of every candidate: one is accepted only when the pessimistic end
+        /// of its 95% intervals meets the requirement [default: the scenario's].
+        #[arg(long, value_parser = parse_replications, allow_hyphen_values = true)]
+        replications: Option<usize>,
     },
     /// Write the scenario's job for a real engine, the workload it reads and what tidemark
     /// predicts it writes (run it with DIR/run.sh, then `tidemark compare`).
@@ -176,6 +181,7 @@ pub fn main() -> ExitCode {
         format: ReportFormat::Table,
         out: None,
         seed: None,
+        replications: None,
         junit: None,
         skip_bad_rows: false,
     }));
@@ -187,7 +193,11 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "gui")]
         Command::Gui { scenario } => open_app(scenario.as_deref()),
         Command::Sweep(args) => sweep(&args),
-        Command::Advise { scenario, seed } => advise(&scenario, seed),
+        Command::Advise {
+            scenario,
+            seed,
+            replications,
+        } => advise(&scenario, seed, replications),
         Command::Compare { simulated, engine } => compare(&simulated, &engine),
         Command::Export {
             scenario,
@@ -229,6 +239,22 @@ fn load(path: Option<&Path>, seed: Option<u64>) -> Result<Scenario, Failure> {
         scenario.seed = seed;
     }
     Ok(scenario)
+}
+
+/// `scenario` with `--replications`, if given, checked as the file's own would be (the
+/// events limit, a trace workload).
+fn replicate(scenario: &mut Scenario, replications: Option<usize>) -> Result<(), Failure> {
+    let Some(n) = replications else {
+        return Ok(());
+    };
+    scenario.replications = n;
+    let mut problems = Problems::default();
+    for p in scenario.problems() {
+        if p.path == "replications" || p.message.contains("replications") {
+            problems.push(&format!("--replications {n}"), p.message);
+        }
+    }
+    refuse(problems)
 }
 
 /// Bad input found before any work: every problem, exit code 2.

@@ -12,6 +12,7 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
+    replicate(&mut scenario, args.replications)?;
     let trace = scenario.workload.trace.as_ref();
     if let Some(found) = trace.and_then(|t| t.found.as_ref())
         && found.skipped > 0
@@ -23,12 +24,18 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
             found.first_skipped.as_deref().unwrap_or("")
         );
     }
-    let mut progress = Progress::new(&format!("running {}", scenario.name));
-    let output = run_scenario(&scenario, &mut |done| progress.set(done));
-    progress.finish();
-    print!("{}", output.report.render(args.format.into()));
+    let progress = Mutex::new(Progress::new(&format!("running {}", scenario.name)));
+    let replicated = run_replicated(&scenario, &|done| {
+        progress.lock().expect("no panic while drawing").set(done)
+    });
+    progress
+        .into_inner()
+        .expect("no panic while drawing")
+        .finish();
+    let report = &replicated.report;
+    print!("{}", report.render(args.format.into()));
     if let Some(dir) = &args.out {
-        write_outputs(dir, &output).map_err(|e| {
+        write_outputs(dir, report, &replicated.first).map_err(|e| {
             Failure::bad_input(format!("error: cannot write to {}: {e}", dir.display()))
         })?;
         eprintln!(
@@ -37,15 +44,14 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
     if let Some(file) = &args.junit {
-        fs::write(file, output.report.junit()).map_err(|e| {
+        fs::write(file, report.junit()).map_err(|e| {
             Failure::bad_input(format!("error: cannot write {}: {e}", file.display()))
         })?;
     }
-    if output.report.passed() {
+    if report.passed() {
         Ok(())
     } else {
-        let failed: Vec<String> = output
-            .report
+        let failed: Vec<String> = report
             .expectations
             .iter()
             .filter(|e| !e.passed)
@@ -64,14 +70,15 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     }
 }
 
-/// Writes `report.{txt,json,csv,md}`, `truth.csv` (the exact result per window and key), and
-/// the charts (latency, correctness, dropped, cost) as SVG and PNG.
-pub(super) fn write_outputs(dir: &Path, output: &RunOutput) -> io::Result<()> {
+/// Writes `report` as `report.{txt,json,csv,md}`, and of `output` (the first replication)
+/// `truth.csv` (the exact result per window and key) and the charts (latency, correctness,
+/// dropped, cost) as SVG and PNG.
+pub(super) fn write_outputs(dir: &Path, report: &Report, output: &RunOutput) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     for (format, extension) in Format::ALL {
         fs::write(
             dir.join(format!("report.{extension}")),
-            output.report.render(format),
+            report.render(format),
         )?;
     }
     let mut truth = csv::Writer::from_path(dir.join("truth.csv"))?;

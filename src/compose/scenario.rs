@@ -39,6 +39,10 @@ pub struct Scenario {
     /// Seed of the workload generator: same seed, same events.
     #[serde(default)]
     pub seed: u64,
+    /// Independent replications of the workload (replication i draws from a seed derived
+    /// from `seed`, see `experiment`): every figure gets its mean and 95 % interval.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub replications: usize,
     /// The events.
     pub workload: WorkloadSpec,
     /// What is computed over them.
@@ -73,6 +77,14 @@ pub struct Scenario {
     /// Checks on the report's metrics, e.g. `"workload.delay_p99 <= 10m"`.
     #[serde(default)]
     pub expect: Vec<Expectation>,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 /// A scenario that could not be loaded.
@@ -246,6 +258,7 @@ impl Scenario {
         }
         self.validate_architectures(&mut problems);
         self.check_limits(&mut problems);
+        self.check_replications(&mut problems);
         if let Some(requirement) = &self.requirement {
             requirement.validate("requirement", &mut problems);
         }
@@ -262,6 +275,14 @@ impl Scenario {
                 );
                 continue;
             };
+            if expectation.statistic.needs_replications() {
+                problems.check(self.replications > 1, &format!("expect[{i}]"), || {
+                    format!(
+                        "`{}` checks an end of the 95% interval, which one run does not have: run 2 or more replications (`replications: 20` in the scenario, or `--replications 20`)",
+                        expectation.text
+                    )
+                });
+            }
             if let Some(model) = metric.model() {
                 let running = self.models_run();
                 problems.check(running.contains(&model), &format!("expect[{i}]"), || {
@@ -293,6 +314,27 @@ impl Scenario {
                 .map_or(spec.sample_every, |tick| tick.min(spec.sample_every));
             crate::input::limits::check_job_steps(path, span_ms, step, problems);
         }
+    }
+
+    /// Replications: from 1 to the limit, all of them within the events limit, and of a
+    /// generated workload (a recorded trace is one realisation, the same in every replication).
+    fn check_replications(&self, problems: &mut Problems) {
+        use crate::input::limits::{MAX_EVENTS, MAX_REPLICATIONS};
+        let n = self.replications;
+        problems.check((1..=MAX_REPLICATIONS).contains(&n), "replications", || {
+            format!("replications {n} must be from 1 to {MAX_REPLICATIONS}")
+        });
+        let events = self.workload.expected_events() * n as f64;
+        problems.check(
+            n <= 1 || events <= MAX_EVENTS || !events.is_finite(),
+            "replications",
+            || format!("{n} replications of this workload generate about {events:.1e} events; the limit is {MAX_EVENTS:.0e}: fewer replications or a shorter duration"),
+        );
+        problems.check(
+            n <= 1 || self.workload.trace.is_none(),
+            "replications",
+            || "a recorded trace is the same events in every replication: replications need generated sources (keep `replications: 1`)".to_owned(),
+        );
     }
 
     /// The models and architectures a run of this scenario reports, in report order.

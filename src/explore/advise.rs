@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 
 use crate::compose::requirement::Requirement;
-use crate::compose::run::run_scenario;
 use crate::compose::scenario::Scenario;
+use crate::experiment::run_replicated;
 use crate::input::time::Dur;
-use crate::measure::catalogue::{Model, ModelMetric, Unit};
-use crate::measure::report::display_value;
+use crate::measure::catalogue::{Metric, Model, ModelMetric, Unit};
+use crate::measure::report::{Report, display_spread, display_value};
 use crate::runner::batch::BatchSpec;
 use crate::runner::micro_batch::{MicroBatchSpec, OutputMode};
 use crate::runner::streaming::{Hops, StreamingSpec};
@@ -23,14 +23,45 @@ pub struct Verdict {
     pub model: Model,
     /// Its settings, for people.
     pub settings: String,
-    /// The required latency metric.
-    pub latency_ms: Option<f64>,
+    /// The required latency metric (over replications: the mean).
+    pub latency: Figure,
     /// Share of results right at the end.
-    pub correct_share: Option<f64>,
+    pub correct_share: Figure,
     /// Cost a year ($).
-    pub cost_per_year: Option<f64>,
+    pub cost_per_year: Figure,
     /// Why it fails the requirement; empty when it meets it.
     pub failures: Vec<String>,
+}
+
+/// One figure of a candidate: its value (the mean over replications) and, when replicated,
+/// the end of its 95 % interval that a requirement is judged by — the pessimistic one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    /// The value, or the mean over replications.
+    pub value: Option<f64>,
+    /// The pessimistic end of the 95 % interval (upper for latency and cost, lower for
+    /// correctness); `None` from one run.
+    pub bound: Option<f64>,
+    /// The figure as people read it, `76.43% ± 0.91%`.
+    pub shown: String,
+}
+
+impl Figure {
+    /// `report`'s `metric` of `model`, judged by its upper (`upper`) or lower end.
+    fn of(report: &Report, model: Model, metric: ModelMetric, upper: bool) -> Figure {
+        let metric_of = Metric::Model(model, metric);
+        let spread = report.spread(metric_of);
+        Figure {
+            value: report.get(metric_of),
+            bound: spread.and_then(|s| if upper { s.upper() } else { s.lower() }),
+            shown: display_spread(report.get(metric_of), spread, metric.unit()),
+        }
+    }
+
+    /// What a requirement is judged by: the pessimistic bound, or the one value.
+    pub fn judged(&self) -> Option<f64> {
+        self.bound.or(self.value)
+    }
 }
 
 /// Simplicity order on equal cost: fewer moving parts first.
@@ -49,6 +80,8 @@ const SIMPLICITY: [Model; 7] = [
 pub struct Advice {
     /// The requirement checked.
     pub requirement: Requirement,
+    /// Replications of each candidate (1: one run, judged by its values).
+    pub replications: usize,
     /// Every candidate, those that meet the requirement first, each group cheapest first.
     pub verdicts: Vec<Verdict>,
 }
@@ -198,19 +231,21 @@ pub fn advise(
         .par_iter()
         .filter(|(_, s)| s.problems().is_empty())
         .filter_map(|(settings, s)| {
-            let report = run_scenario(s, &mut |_| {}).report;
+            let report = run_replicated(s, &|_| {}).report;
             progress(
                 done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                 total,
             );
             let model = *report.models().first()?;
-            let get = |m| report.model(model, m);
+            let latency = requirement
+                .latency_metric()
+                .unwrap_or(ModelMetric::EventLatencyP99);
             let mut verdict = Verdict {
                 model,
                 settings: settings.clone(),
-                latency_ms: requirement.latency_metric().and_then(get),
-                correct_share: get(ModelMetric::CorrectShare),
-                cost_per_year: get(ModelMetric::CostPerYear),
+                latency: Figure::of(&report, model, latency, true),
+                correct_share: Figure::of(&report, model, ModelMetric::CorrectShare, false),
+                cost_per_year: Figure::of(&report, model, ModelMetric::CostPerYear, true),
                 failures: Vec::new(),
             };
             verdict.failures = failures(&verdict, &requirement);
@@ -223,49 +258,68 @@ pub fn advise(
             .cmp(&!b.failures.is_empty())
             .then(
                 a.cost_per_year
+                    .judged()
                     .unwrap_or(f64::INFINITY)
-                    .total_cmp(&b.cost_per_year.unwrap_or(f64::INFINITY)),
+                    .total_cmp(&b.cost_per_year.judged().unwrap_or(f64::INFINITY)),
             )
             .then(simplicity(a.model).cmp(&simplicity(b.model)))
     });
     Ok(Advice {
         requirement,
+        replications: scenario.replications.max(1),
         verdicts,
     })
 }
 
-/// What keeps `v` from meeting `r`, in words.
+/// What keeps `v` from meeting `r`, in words; over replications each figure is judged by
+/// the pessimistic end of its 95 % interval.
 fn failures(v: &Verdict, r: &Requirement) -> Vec<String> {
     let mut out = Vec::new();
     let limit = r.max_latency.as_ms() as f64;
-    match v.latency_ms {
+    match v.latency.judged() {
         Some(l) if l <= limit => {}
         Some(l) => out.push(format!(
-            "misses the {} requirement at {} = {}",
+            "misses the {} requirement at {} = {}{}",
             r.max_latency,
             short(&r.latency),
-            display_value(Some(l), Unit::Ms)
+            v.latency.shown,
+            bound_words(&v.latency, "upper", Unit::Ms, l)
         )),
         None => out.push(format!("has no {} (no results)", r.latency)),
     }
-    match v.correct_share {
+    match v.correct_share.judged() {
         Some(c) if c >= r.min_correct_share => {}
         c => out.push(format!(
-            "is {} correct, below {}",
-            display_value(c, Unit::Share),
+            "is {} correct{}, below {}",
+            v.correct_share.shown,
+            c.map_or(String::new(), |c| bound_words(
+                &v.correct_share,
+                "lower",
+                Unit::Share,
+                c
+            )),
             display_value(Some(r.min_correct_share), Unit::Share)
         )),
     }
-    if let (Some(budget), Some(cost)) = (r.budget_per_year, v.cost_per_year)
+    if let (Some(budget), Some(cost)) = (r.budget_per_year, v.cost_per_year.judged())
         && cost > budget
     {
         out.push(format!(
-            "costs {} a year, over the {} budget",
-            display_value(Some(cost), Unit::Money),
+            "costs {} a year{}, over the {} budget",
+            v.cost_per_year.shown,
+            bound_words(&v.cost_per_year, "upper", Unit::Money, cost),
             display_value(Some(budget), Unit::Money)
         ));
     }
     out
+}
+
+/// `" (upper 95% bound 2.30 s)"` when `figure` was judged by a bound, else nothing.
+fn bound_words(figure: &Figure, end: &str, unit: Unit, judged: f64) -> String {
+    match figure.bound {
+        Some(_) => format!(" ({end} 95% bound {})", display_value(Some(judged), unit)),
+        None => String::new(),
+    }
 }
 
 /// `event_latency_p99` → `p99`, the way people say it.
@@ -283,7 +337,7 @@ impl Advice {
     pub fn render(&self) -> String {
         let r = &self.requirement;
         let mut out = format!(
-            "requirement: {} <= {}, correct >= {}{}\n\n",
+            "requirement: {} <= {}, correct >= {}{}\n",
             r.latency,
             r.max_latency,
             display_value(Some(r.min_correct_share), Unit::Share),
@@ -291,9 +345,21 @@ impl Advice {
                 .map(|b| format!(", budget {} a year", display_value(Some(b), Unit::Money)))
                 .unwrap_or_default()
         );
+        // Over replications the cells hold `mean ± half-width`, and a candidate is judged by
+        // its intervals' pessimistic ends.
+        let (wide, narrow) = if self.replications > 1 {
+            let _ = writeln!(
+                out,
+                "{} replications each: a candidate meets it only when the pessimistic end of each 95% interval does",
+                self.replications
+            );
+            (22, 18)
+        } else {
+            (12, 9)
+        };
         let _ = writeln!(
             out,
-            "{:<56} {:>12} {:>9} {:>12}  verdict",
+            "\n{:<56} {:>wide$} {:>narrow$} {:>wide$}  verdict",
             "candidate",
             short(&r.latency),
             "correct",
@@ -307,11 +373,8 @@ impl Advice {
             };
             let _ = writeln!(
                 out,
-                "{:<56} {:>12} {:>9} {:>12}  {verdict}",
-                v.settings,
-                display_value(v.latency_ms, Unit::Ms),
-                display_value(v.correct_share, Unit::Share),
-                display_value(v.cost_per_year, Unit::Money),
+                "{:<56} {:>wide$} {:>narrow$} {:>wide$}  {verdict}",
+                v.settings, v.latency.shown, v.correct_share.shown, v.cost_per_year.shown,
             );
         }
         let _ = writeln!(out, "\nrecommendation: {}", self.recommendation());
@@ -331,15 +394,29 @@ impl Advice {
             return format!("none — no candidate meets the requirement; {closest}");
         };
         let r = &self.requirement;
-        let mut why = format!(
-            "{} meets {} at {} = {} with {} correct for {} a year",
-            best.settings,
-            r.max_latency,
-            short(&r.latency),
-            display_value(best.latency_ms, Unit::Ms),
-            display_value(best.correct_share, Unit::Share),
-            display_value(best.cost_per_year, Unit::Money)
-        );
+        let mut why = match best.latency.bound {
+            Some(upper) => format!(
+                "{} meets {} at {} = {}, upper 95% bound {} <= {}, with {} correct for {} a year, in {} replications",
+                best.settings,
+                r.max_latency,
+                short(&r.latency),
+                display_value(best.latency.value, Unit::Ms),
+                display_value(Some(upper), Unit::Ms),
+                r.max_latency,
+                best.correct_share.shown,
+                best.cost_per_year.shown,
+                self.replications
+            ),
+            None => format!(
+                "{} meets {} at {} = {} with {} correct for {} a year",
+                best.settings,
+                r.max_latency,
+                short(&r.latency),
+                best.latency.shown,
+                best.correct_share.shown,
+                best.cost_per_year.shown
+            ),
+        };
         let mut seen = vec![best.model];
         for v in &self.verdicts {
             if seen.contains(&v.model) {
@@ -347,7 +424,7 @@ impl Advice {
             }
             seen.push(v.model);
             let reason = if v.failures.is_empty() {
-                match v.cost_per_year.zip(best.cost_per_year) {
+                match v.cost_per_year.judged().zip(best.cost_per_year.judged()) {
                     Some((c, b)) if b > 0.0 && c > b * 1.05 => {
                         format!("meets it too but costs {:.1}× as much", c / b)
                     }
@@ -369,4 +446,68 @@ impl Advice {
 /// The model's name in prose.
 fn display_model(model: Model) -> String {
     model.name().replace('_', "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(latency_ms: f64, upper_ms: Option<f64>) -> Verdict {
+        let figure = |value: f64, bound: Option<f64>, unit| Figure {
+            value: Some(value),
+            bound,
+            shown: display_value(Some(value), unit),
+        };
+        Verdict {
+            model: Model::Streaming,
+            settings: "streaming watermark 2s".to_owned(),
+            latency: figure(latency_ms, upper_ms, Unit::Ms),
+            correct_share: figure(0.995, upper_ms.map(|_| 0.992), Unit::Share),
+            cost_per_year: figure(35_040.0, upper_ms.map(|_| 35_040.0), Unit::Money),
+            failures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn over_replications_a_candidate_is_judged_by_the_pessimistic_end() {
+        let requirement = Requirement {
+            latency: "event_latency_p99".to_owned(),
+            max_latency: Dur::from_secs(2),
+            min_correct_share: 0.99,
+            budget_per_year: None,
+        };
+        // One run: 1.6 s meets 2 s.
+        assert!(failures(&verdict(1_600.0, None), &requirement).is_empty());
+        // Replicated: a mean of 1.6 s whose upper bound is 1.8 s meets it ...
+        assert!(failures(&verdict(1_600.0, Some(1_800.0)), &requirement).is_empty());
+        // ... and one whose upper bound is 2.3 s does not, and says why.
+        let failed = failures(&verdict(1_600.0, Some(2_300.0)), &requirement);
+        assert_eq!(
+            failed,
+            ["misses the 2s requirement at p99 = 1.60 s (upper 95% bound 2.30 s)"]
+        );
+        // Correctness is judged by its lower end: 99.5 % whose lower bound is 99.2 % meets
+        // 99 %, not 99.3 %.
+        let strict = Requirement {
+            min_correct_share: 0.993,
+            ..requirement.clone()
+        };
+        let failed = failures(&verdict(1_600.0, Some(1_800.0)), &strict);
+        assert_eq!(
+            failed,
+            ["is 99.50% correct (lower 95% bound 99.20%), below 99.30%"]
+        );
+        let advice = Advice {
+            requirement,
+            replications: 20,
+            verdicts: vec![verdict(1_600.0, Some(1_800.0))],
+        };
+        assert!(
+            advice.recommendation().starts_with(
+                "streaming — streaming watermark 2s meets 2s at p99 = 1.60 s, upper 95% bound 1.80 s <= 2s, with 99.50% correct for $35,040.00 a year, in 20 replications"
+            ),
+            "{}",
+            advice.recommendation()
+        );
+    }
 }

@@ -116,6 +116,7 @@ pub fn end_to_end_scenario(n: u64) -> Scenario {
             "1,000 keys, 5% of events up to 2 minutes late, tumbling 1-minute windows, 5 s bound"
                 .into(),
         seed: 1,
+        replications: 1,
         workload: WorkloadSpec {
             start: Ts::parse("2026-03-17T00:00:00Z").expect("valid"),
             duration: Dur((seconds * 1_000.0).ceil() as i64),

@@ -1,13 +1,13 @@
 //! Parameter sweeps, run in parallel with rayon. Each point is its own scenario run with the
-//! scenario's seed, and rayon's `collect` keeps input order, so the result is the same at any
-//! thread count.
+//! scenario's seed (over its replications, each figure with its interval), and rayon's
+//! `collect` keeps input order, so the result is the same at any thread count.
 
 use rayon::prelude::*;
 
-use crate::compose::run::run_scenario;
 use crate::compose::scenario::Scenario;
+use crate::experiment::run_replicated;
 use crate::input::time::Dur;
-use crate::measure::catalogue::ModelMetric;
+use crate::measure::catalogue::{Metric, ModelMetric};
 
 /// A setting a sweep varies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -227,7 +227,7 @@ pub fn run_grid(
     Ok(points
         .into_par_iter()
         .map(|(values, point)| {
-            let report = run_scenario(&point, &mut |_| {}).report;
+            let report = run_replicated(&point, &|_| {}).report;
             done();
             GridPoint { values, report }
         })
@@ -255,24 +255,36 @@ pub const SWEEP_METRICS: [ModelMetric; 8] = [
     ModelMetric::CostPerYear,
 ];
 
-/// The sweep as CSV: a row per point and model.
+/// True when the sweep's points are over several replications.
+fn replicated(points: &[GridPoint]) -> bool {
+    points.first().is_some_and(|p| p.report.replications > 1)
+}
+
+/// The sweep as CSV: a row per point and model; over replications each figure is the mean,
+/// followed by the half-width of its 95 % interval (`<metric>_ci95`).
 pub fn grid_csv(vary: &[Vary], points: &[GridPoint]) -> String {
+    let replicated = replicated(points);
     let mut out = vary
         .iter()
         .map(|v| format!("{}_ms", v.parameter.name()))
         .chain(["model".to_owned()])
-        .chain(SWEEP_METRICS.iter().map(|m| m.name().to_owned()))
+        .chain(SWEEP_METRICS.iter().flat_map(|m| {
+            let ci = replicated.then(|| format!("{}_ci95", m.name()));
+            std::iter::once(m.name().to_owned()).chain(ci)
+        }))
         .collect::<Vec<_>>()
         .join(",");
     out.push('\n');
+    let raw = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     for p in points {
         for model in p.report.models() {
             let mut row: Vec<String> = p.values.iter().map(|d| d.as_ms().to_string()).collect();
             row.push(model.name().to_owned());
-            row.extend(SWEEP_METRICS.iter().map(|&m| {
-                p.report
-                    .model(model, m)
-                    .map_or(String::new(), |v| v.to_string())
+            row.extend(SWEEP_METRICS.iter().flat_map(|&m| {
+                let metric = Metric::Model(model, m);
+                let ci =
+                    replicated.then(|| raw(p.report.spread(metric).and_then(|s| s.half_width)));
+                std::iter::once(raw(p.report.get(metric))).chain(ci)
             }));
             out.push_str(&row.join(","));
             out.push('\n');
@@ -283,20 +295,21 @@ pub fn grid_csv(vary: &[Vary], points: &[GridPoint]) -> String {
 
 /// The sweep as an aligned table for people.
 pub fn grid_table(vary: &[Vary], points: &[GridPoint]) -> String {
-    use crate::measure::report::display_value;
+    use crate::measure::report::display_spread;
+    // Over replications a cell holds `mean ± half-width`.
+    let width = if replicated(points) { 24 } else { 18 };
     let mut out = format!("{:<36} {:<18}", "point", "model");
     for m in SWEEP_METRICS {
-        out.push_str(&format!(" {:>18}", m.name()));
+        out.push_str(&format!(" {:>width$}", m.name()));
     }
     out.push('\n');
     for p in points {
         for model in p.report.models() {
             out.push_str(&format!("{:<36} {model:<18}", describe(vary, &p.values)));
             for m in SWEEP_METRICS {
-                out.push_str(&format!(
-                    " {:>18}",
-                    display_value(p.report.model(model, m), m.unit())
-                ));
+                let metric = Metric::Model(model, m);
+                let shown = display_spread(p.report.get(metric), p.report.spread(metric), m.unit());
+                out.push_str(&format!(" {shown:>width$}"));
             }
             out.push('\n');
         }

@@ -6,8 +6,7 @@ use eframe::egui::{self, Color32, RichText};
 use super::TidemarkApp;
 use crate::compose::requirement::Requirement;
 use crate::input::time::Dur;
-use crate::measure::catalogue::{ModelMetric, Unit};
-use crate::measure::report::display_value;
+use crate::measure::catalogue::ModelMetric;
 
 /// Latencies a requirement can name, with the words the panel shows.
 const LATENCIES: &[(ModelMetric, &str)] = &[
@@ -78,9 +77,9 @@ pub fn advisor(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                         let best = i == 0 && v.failures.is_empty();
                         let name = RichText::new(&v.settings);
                         ui.label(if best { name.strong() } else { name });
-                        ui.label(display_value(v.latency_ms, Unit::Ms));
-                        ui.label(display_value(v.correct_share, Unit::Share));
-                        ui.label(display_value(v.cost_per_year, Unit::Money));
+                        ui.label(&v.latency.shown);
+                        ui.label(&v.correct_share.shown);
+                        ui.label(&v.cost_per_year.shown);
                         let verdict = if v.failures.is_empty() {
                             "meets".to_owned()
                         } else {

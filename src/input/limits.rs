@@ -8,6 +8,8 @@ use crate::input::workload::spec::{DelayDist, SourceSpec, ValueDist};
 
 /// Events one run may generate: about half an hour at the production day's pace.
 pub const MAX_EVENTS: f64 = 1e10;
+/// Replications of one scenario (each a whole run); 20 to 50 resolve most differences.
+pub const MAX_REPLICATIONS: usize = 1_000;
 /// Keys one source may have (each is named and held in memory).
 pub const MAX_KEYS: u32 = 10_000_000;
 /// Windows one event may fall in (a sliding window's size over its slide), checked with

@@ -25,6 +25,16 @@ pub enum Unit {
     Money,
 }
 
+impl Unit {
+    /// The unit of a difference of two such values: an instant's is a duration.
+    pub fn of_difference(self) -> Unit {
+        match self {
+            Unit::Time => Unit::Ms,
+            unit => unit,
+        }
+    }
+}
+
 /// Declares a closed set of names: an enum whose variants carry a name, a unit and a one-line
 /// description, with `ALL` in declaration order (the report's order).
 macro_rules! metric_set {
@@ -152,6 +162,16 @@ impl ModelMetric {
     pub fn is_fault_figure(self) -> bool {
         self.name().starts_with("fault_")
     }
+
+    /// The figures a decision turns on: a replicated report gives their paired differences
+    /// between every two models.
+    pub const HEADLINE: [ModelMetric; 5] = [
+        ModelMetric::CorrectShare,
+        ModelMetric::DroppedLateShare,
+        ModelMetric::EventLatencyP99,
+        ModelMetric::ResultDelayP99,
+        ModelMetric::CostPerYear,
+    ];
 }
 
 /// The processing models and architectures a report can compare, in column order.
@@ -218,6 +238,12 @@ impl Model {
     /// The one named `name`.
     pub fn from_name(name: &str) -> Option<Model> {
         Model::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+impl Serialize for Model {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 

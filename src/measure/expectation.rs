@@ -4,12 +4,16 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::input::time::Dur;
+use crate::measure::interval::Spread;
 
-/// A check on one metric of the report: `metric op threshold`.
+/// A check on one metric of the report: `metric[.statistic] op threshold`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expectation {
-    /// Metric name, e.g. `workload.delay_p99`.
+    /// Metric name, e.g. `workload.delay_p99` (without the statistic).
     pub metric: String,
+    /// Which figure of the metric is checked: over replications, its mean unless a suffix
+    /// (`.upper95`, `.lower95`, `.min`, `.max`) names a bound.
+    pub statistic: Statistic,
     /// How the metric compares with the threshold.
     pub op: Comparison,
     /// The threshold, in the metric's unit (durations in milliseconds, shares 0..1).
@@ -33,6 +37,59 @@ pub enum Comparison {
     Eq,
     /// `!=`
     Ne,
+}
+
+/// Which figure of a metric an expectation checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    /// The value of one run, the mean over replications (`.mean`, or no suffix).
+    Mean,
+    /// The lower end of the 95 % interval over replications (`.lower95`).
+    Lower95,
+    /// The upper end of the 95 % interval over replications (`.upper95`).
+    Upper95,
+    /// The smallest value over replications (`.min`; one run's value).
+    Min,
+    /// The largest value over replications (`.max`; one run's value).
+    Max,
+}
+
+impl Statistic {
+    const SUFFIXES: [(&'static str, Statistic); 5] = [
+        (".mean", Statistic::Mean),
+        (".lower95", Statistic::Lower95),
+        (".upper95", Statistic::Upper95),
+        (".min", Statistic::Min),
+        (".max", Statistic::Max),
+    ];
+
+    /// `name` without its statistic suffix, and the statistic (the mean when none).
+    pub fn split(name: &str) -> (&str, Statistic) {
+        Statistic::SUFFIXES
+            .iter()
+            .find_map(|(suffix, statistic)| {
+                name.strip_suffix(suffix).map(|metric| (metric, *statistic))
+            })
+            .unwrap_or((name, Statistic::Mean))
+    }
+
+    /// True for the interval's ends, which only two or more replications have.
+    pub fn needs_replications(self) -> bool {
+        matches!(self, Statistic::Lower95 | Statistic::Upper95)
+    }
+
+    /// This figure of a metric whose value (the mean) is `value` and whose spread over
+    /// replications, if it was replicated, is `spread`.
+    pub fn of(self, value: Option<f64>, spread: Option<&Spread>) -> Option<f64> {
+        match (self, spread) {
+            (Statistic::Mean, _) => value,
+            (Statistic::Lower95, s) => s?.lower(),
+            (Statistic::Upper95, s) => s?.upper(),
+            (Statistic::Min, Some(s)) => Some(s.min),
+            (Statistic::Max, Some(s)) => Some(s.max),
+            (Statistic::Min | Statistic::Max, None) => value,
+        }
+    }
 }
 
 impl Comparison {
@@ -59,7 +116,8 @@ impl Comparison {
 }
 
 impl Expectation {
-    /// Parses `"workload.events >= 40000"`; thresholds may be numbers, durations (`"10m"`,
+    /// Parses `"workload.events >= 40000"` or `"streaming.event_latency_p99.upper95 <= 2s"`;
+    /// thresholds may be numbers, durations (`"10m"`,
     /// compared in milliseconds) or percentages (`"2%"`, compared as 0.02).
     pub fn parse(text: &str) -> Result<Expectation, String> {
         let hint = "write \"<metric> <op> <threshold>\", e.g. \"workload.delay_p99 <= 10m\" (op: < <= > >= == !=)";
@@ -80,7 +138,7 @@ impl Expectation {
                 &text[start..end]
             ));
         }
-        let metric = text[..index].trim();
+        let (metric, statistic) = Statistic::split(text[..index].trim());
         let value = text[index + symbol.len()..].trim();
         if metric.is_empty() || value.is_empty() {
             return Err(format!("expectation \"{text}\" is incomplete; {hint}"));
@@ -90,6 +148,7 @@ impl Expectation {
         })?;
         Ok(Expectation {
             metric: metric.to_owned(),
+            statistic,
             op,
             threshold,
             text: text.trim().to_owned(),
@@ -137,6 +196,25 @@ mod tests {
         assert_eq!(Expectation::parse("a < 5").unwrap().op, Comparison::Lt);
         assert!(Expectation::parse("a is 5").is_err());
         assert!(Expectation::parse("a <= soon").is_err());
+    }
+
+    #[test]
+    fn a_suffix_names_the_statistic_checked() {
+        let e = Expectation::parse("streaming.event_latency_p99.upper95 <= 2s").unwrap();
+        assert_eq!(
+            (e.metric.as_str(), e.statistic, e.threshold),
+            ("streaming.event_latency_p99", Statistic::Upper95, 2_000.0)
+        );
+        let e = Expectation::parse("workload.delay_max >= 1h").unwrap();
+        assert_eq!(
+            (e.metric.as_str(), e.statistic),
+            ("workload.delay_max", Statistic::Mean)
+        );
+        let spread = Spread::of(&[1.0, 3.0]).unwrap();
+        assert_eq!(Statistic::Max.of(Some(2.0), Some(&spread)), Some(3.0));
+        assert_eq!(Statistic::Max.of(Some(2.0), None), Some(2.0), "one run");
+        assert_eq!(Statistic::Upper95.of(Some(2.0), None), None, "no interval");
+        assert!(Statistic::Upper95.of(Some(2.0), Some(&spread)).unwrap() > 3.0);
     }
 
     #[test]

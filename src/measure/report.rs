@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::{Metric, Model, ModelMetric, Unit};
-use crate::measure::expectation::Expectation;
+use crate::measure::expectation::{Expectation, Statistic};
+use crate::measure::interval::{Difference, Spread};
 
 /// One measured metric.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -15,10 +16,13 @@ pub struct MetricValue {
     /// Which metric (written as its dotted name).
     #[serde(rename = "name")]
     pub metric: Metric,
-    /// The value, `None` when it does not exist (no events).
+    /// The value, `None` when it does not exist (no events); over replications, the mean.
     pub value: Option<f64>,
     /// Its unit.
     pub unit: Unit,
+    /// Over replications: the interval and range of the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spread: Option<Spread>,
 }
 
 /// One expectation and whether it held.
@@ -35,12 +39,13 @@ pub struct ExpectationResult {
 impl ExpectationResult {
     /// The actual value as people read it, in its metric's unit.
     pub fn display_actual(&self) -> String {
-        let metric = self
+        let written = self
             .expectation
             .split(['<', '>', '=', '!'])
             .next()
             .unwrap_or("")
             .trim();
+        let (metric, _) = Statistic::split(written);
         let unit = Metric::from_name(metric).map_or(Unit::Value, Metric::unit);
         display_value(self.actual, unit)
     }
@@ -53,10 +58,17 @@ pub struct Report {
     pub scenario: String,
     /// Scenario description.
     pub description: String,
-    /// Seed used.
+    /// Seed used (of the first replication; see `experiment` for the others').
     pub seed: u64,
+    /// Independent replications the figures are over (1: one run, no intervals).
+    #[serde(skip_serializing_if = "is_one")]
+    pub replications: usize,
     /// Metrics in catalogue order.
     pub metrics: Vec<MetricValue>,
+    /// Over replications: the paired differences of the headline metrics between every two
+    /// models, in column order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<Difference>,
     /// The scenario's expectations, checked.
     pub expectations: Vec<ExpectationResult>,
 }
@@ -102,15 +114,71 @@ impl Report {
                     .iter()
                     .find(|(m, _)| *m == metric)
                     .and_then(|(_, v)| *v),
+                spread: None,
             })
             .collect();
         let mut report = Report {
             scenario: name.to_owned(),
             description: description.to_owned(),
             seed,
+            replications: 1,
             metrics,
+            differences: Vec::new(),
             expectations: Vec::new(),
         };
+        report.expectations = expect.iter().map(|e| report.check(e)).collect();
+        report
+    }
+
+    /// The report of independent replications `runs` (the first's name, description and
+    /// seed): each metric's mean with its spread, the headline metrics' paired differences,
+    /// and `expect` checked against them. One run's report is returned as it is.
+    pub fn replicated(runs: &[Report], expect: &[Expectation]) -> Report {
+        let first = &runs[0];
+        if runs.len() == 1 {
+            return first.clone();
+        }
+        let values_of = |metric: Metric| -> Vec<Option<f64>> {
+            runs.iter().map(|run| run.get(metric)).collect()
+        };
+        let metrics = first
+            .metrics
+            .iter()
+            .map(|m| {
+                let values: Vec<f64> = values_of(m.metric).into_iter().flatten().collect();
+                let spread = Spread::of(&values);
+                MetricValue {
+                    metric: m.metric,
+                    value: spread.map(|s| s.mean),
+                    unit: m.unit,
+                    spread,
+                }
+            })
+            .collect();
+        let mut report = Report {
+            replications: runs.len(),
+            metrics,
+            expectations: Vec::new(),
+            ..first.clone()
+        };
+        let models = report.models();
+        report.differences = ModelMetric::HEADLINE
+            .iter()
+            .flat_map(|&metric| {
+                let models = &models;
+                models
+                    .iter()
+                    .enumerate()
+                    .flat_map(move |(i, &a)| models[i + 1..].iter().map(move |&b| (metric, a, b)))
+            })
+            .filter_map(|(metric, a, b)| {
+                Difference::of(
+                    (a, &values_of(Metric::Model(a, metric))),
+                    (b, &values_of(Metric::Model(b, metric))),
+                    metric,
+                )
+            })
+            .collect();
         report.expectations = expect.iter().map(|e| report.check(e)).collect();
         report
     }
@@ -123,13 +191,27 @@ impl Report {
             .and_then(|m| m.value)
     }
 
+    /// The spread of `metric` over replications, when the report has several.
+    pub fn spread(&self, metric: Metric) -> Option<&Spread> {
+        self.metrics
+            .iter()
+            .find(|m| m.metric == metric)
+            .and_then(|m| m.spread.as_ref())
+    }
+
     /// The value of `model`'s `metric`.
     pub fn model(&self, model: Model, metric: ModelMetric) -> Option<f64> {
         self.get(Metric::Model(model, metric))
     }
 
+    /// `metric` as people read it, with its interval when replicated.
+    fn shown(&self, metric: Metric) -> String {
+        display_spread(self.get(metric), self.spread(metric), metric.unit())
+    }
+
     fn check(&self, expectation: &Expectation) -> ExpectationResult {
-        let actual = Metric::from_name(&expectation.metric).and_then(|m| self.get(m));
+        let actual = Metric::from_name(&expectation.metric)
+            .and_then(|m| expectation.statistic.of(self.get(m), self.spread(m)));
         ExpectationResult {
             expectation: expectation.text.clone(),
             actual,
@@ -157,7 +239,7 @@ impl Report {
         self.metrics
             .iter()
             .filter(|m| m.value.is_some() && m.metric.model().is_none())
-            .map(|m| (m.metric, display_value(m.value, m.unit)))
+            .map(|m| (m.metric, self.shown(m.metric)))
     }
 
     /// The models the scenario ran, in column order.
@@ -185,15 +267,32 @@ impl Report {
             .map(|&metric| {
                 let values = models
                     .iter()
-                    .map(|&model| display_value(self.model(model, metric), metric.unit()))
+                    .map(|&model| self.shown(Metric::Model(model, metric)))
                     .collect();
                 (metric.label(), metric.name(), values)
             })
             .collect()
     }
 
+    /// How the figures were made, for a report's first line.
+    fn provenance(&self) -> String {
+        match self.replications {
+            1 => format!("seed {}", self.seed),
+            n => format!(
+                "seed {}, {n} replications: mean ± 95% interval; a value alone was the same in each",
+                self.seed
+            ),
+        }
+    }
+
     fn table(&self) -> String {
-        let mut out = format!("scenario {} (seed {})\n", self.scenario, self.seed);
+        let mut out = format!("scenario {} ({})\n", self.scenario, self.provenance());
+        // Over replications a cell holds `mean ± half-width`.
+        let (swidth, width) = if self.replications > 1 {
+            (30, 24)
+        } else {
+            (26, 18)
+        };
         if !self.description.is_empty() {
             let _ = writeln!(out, "  {}", self.description);
         }
@@ -205,22 +304,25 @@ impl Report {
                 section = prefix.to_owned();
                 let _ = writeln!(out, "\n{section}");
             }
-            let _ = writeln!(out, "  {:<40} {:>26}   {name}", metric.label(), value);
+            let _ = writeln!(out, "  {:<40} {value:>swidth$}   {name}", metric.label());
         }
         let models = self.models();
         if !models.is_empty() {
             let _ = write!(out, "\n{:<42}", "models");
             for model in &models {
-                let _ = write!(out, " {model:>18}");
+                let _ = write!(out, " {:>width$}", model.name());
             }
             let _ = writeln!(out);
             for (label, metric, values) in self.model_rows(&models) {
                 let _ = write!(out, "  {label:<40}");
                 for value in values {
-                    let _ = write!(out, " {value:>18}");
+                    let _ = write!(out, " {value:>width$}");
                 }
                 let _ = writeln!(out, "   {metric}");
             }
+        }
+        for line in self.replication_notes() {
+            let _ = writeln!(out, "{line}");
         }
         if !self.expectations.is_empty() {
             let _ = writeln!(out, "\nexpectations");
@@ -238,15 +340,82 @@ impl Report {
     }
 
     fn csv(&self) -> String {
-        let mut out = String::from("metric,value,unit\n");
-        for m in &self.metrics {
-            let unit = serde_json::to_value(m.unit)
+        let unit_name = |unit: Unit| {
+            serde_json::to_value(unit)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let _ = writeln!(out, "{},{},{}", m.metric, raw_value(m.value), unit);
+                .unwrap_or_default()
+        };
+        if self.replications == 1 {
+            let mut out = String::from("metric,value,unit\n");
+            for m in &self.metrics {
+                let _ = writeln!(
+                    out,
+                    "{},{},{}",
+                    m.metric,
+                    raw_value(m.value),
+                    unit_name(m.unit)
+                );
+            }
+            return out;
+        }
+        // Replicated: the mean with its interval and range; then each paired difference as
+        // a row `difference.<first>-<second>.<metric>`.
+        let mut out = String::from("metric,value,unit,ci95_half_width,min,max,replications\n");
+        let mut row = |name: String, spread: Option<&Spread>, unit: Unit| {
+            let _ = writeln!(
+                out,
+                "{name},{},{},{},{},{},{}",
+                raw_value(spread.map(|s| s.mean)),
+                unit_name(unit),
+                raw_value(spread.and_then(|s| s.half_width)),
+                raw_value(spread.map(|s| s.min)),
+                raw_value(spread.map(|s| s.max)),
+                spread.map_or(0, |s| s.replications)
+            );
+        };
+        for m in &self.metrics {
+            row(m.metric.to_string(), m.spread.as_ref(), m.unit);
+        }
+        for d in &self.differences {
+            let name = format!("difference.{}-{}.{}", d.first, d.second, d.metric.name());
+            row(name, Some(&d.spread), d.metric.unit().of_difference());
         }
         out
+    }
+
+    /// Over replications: the metrics that had a value in fewer of them, and each paired
+    /// difference with what it says.
+    fn replication_notes(&self) -> Vec<String> {
+        if self.replications == 1 {
+            return Vec::new();
+        }
+        let mut lines = Vec::new();
+        let fewer: Vec<String> = self
+            .metrics
+            .iter()
+            .filter_map(|m| {
+                let s = m.spread.as_ref()?;
+                (s.replications < self.replications)
+                    .then(|| format!("{} ({} of {})", m.metric, s.replications, self.replications))
+            })
+            .collect();
+        if !fewer.is_empty() {
+            lines.push(format!(
+                "\nover fewer replications (no value in the others): {}",
+                fewer.join(", ")
+            ));
+        }
+        if !self.differences.is_empty() {
+            lines.push(
+                "\npaired differences (every model read the same events in each replication)"
+                    .to_owned(),
+            );
+            for d in &self.differences {
+                lines.push(format!("  {}", difference_line(d)));
+            }
+        }
+        lines
     }
 
     fn markdown(&self) -> String {
@@ -254,10 +423,11 @@ impl Report {
         if !self.description.is_empty() {
             let _ = writeln!(out, "{}\n", self.description);
         }
+        let mut provenance = self.provenance();
+        provenance[..1].make_ascii_uppercase();
         let _ = writeln!(
             out,
-            "Seed {}.\n\n| metric | value | name |\n| --- | ---: | --- |",
-            self.seed
+            "{provenance}.\n\n| metric | value | name |\n| --- | ---: | --- |"
         );
         for (metric, value) in self.scenario_rows() {
             let _ = writeln!(out, "| {} | {} | `{metric}` |", metric.label(), value);
@@ -273,6 +443,15 @@ impl Report {
                     "| {label} | {} | `<model>.{metric}` |",
                     values.join(" | ")
                 );
+            }
+        }
+        if !self.differences.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nPaired differences (every model read the same events in each replication):\n"
+            );
+            for d in &self.differences {
+                let _ = writeln!(out, "- {}", difference_line(d));
             }
         }
         if !self.expectations.is_empty() {
@@ -330,6 +509,45 @@ fn xml_escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&apos;")
+}
+
+/// `micro_batch − streaming, correct_share: +0.21% ± 0.30%: not distinguishable here`.
+pub fn difference_line(d: &Difference) -> String {
+    let unit = d.metric.unit().of_difference();
+    let sign = if d.spread.mean < 0.0 { "" } else { "+" };
+    format!(
+        "{} − {}, {}: {sign}{}: {}",
+        d.first,
+        d.second,
+        d.metric.name(),
+        display_spread(Some(d.spread.mean), Some(&d.spread), unit),
+        d.verdict_words()
+    )
+}
+
+/// A value as people read it, with its 95 % interval when replicated: `76.43% ± 0.91%`.
+pub fn display_spread(value: Option<f64>, spread: Option<&Spread>, unit: Unit) -> String {
+    // A figure the same in every replication is shown alone, without a `± 0`.
+    let Some(h) = spread.filter(|s| s.varied()).and_then(|s| s.half_width) else {
+        return display_value(value, unit);
+    };
+    match unit {
+        // A count's interval is often under one: rounding it away would claim certainty.
+        Unit::Count if h < 10.0 => format!("{} ± {h:.1}", display_value(value, unit)),
+        // So is a share's under a hundredth of a percent.
+        Unit::Share if h < 1e-4 => {
+            format!("{:.4}% ± {:.4}%", value.unwrap_or(0.0) * 100.0, h * 100.0)
+        }
+        _ => format!(
+            "{} ± {}",
+            display_value(value, unit),
+            display_value(Some(h), unit.of_difference())
+        ),
+    }
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 fn raw_value(value: Option<f64>) -> String {

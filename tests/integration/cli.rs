@@ -329,3 +329,65 @@ fn the_readme_lists_the_metric_catalogue_as_the_code_declares_it() {
         "regenerate the README's section with `tidemark metrics`"
     );
 }
+
+#[test]
+fn twenty_replications_give_intervals_and_paired_differences_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str, format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tidemark"))
+            .args(["run", "--replications", "20", "--format", format])
+            .current_dir(dir.path())
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let table = run("2", "table");
+    assert!(table.contains("(seed 17, 20 replications: mean ± 95% interval"));
+    let correct = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("results equal to the truth"))
+        .unwrap();
+    assert_eq!(
+        correct.matches(" ± ").count(),
+        2,
+        "micro-batch and streaming: {correct}"
+    );
+    let paired = table
+        .lines()
+        .find(|l| l.contains("micro_batch − streaming, correct_share: "))
+        .unwrap_or_else(|| panic!("no paired difference in\n{table}"));
+    assert!(
+        paired.ends_with("micro_batch higher")
+            || paired.ends_with("micro_batch lower")
+            || paired.ends_with("not distinguishable here"),
+        "{paired}"
+    );
+    let json = run("1", "json");
+    assert_eq!(
+        json,
+        run("2", "json"),
+        "the same report at any thread count"
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["replications"], 20);
+    let correct = report["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "streaming.correct_share")
+        .unwrap();
+    let spread = &correct["spread"];
+    assert_eq!(spread["replications"], 20);
+    let (mean, min, max) = (
+        spread["mean"].as_f64().unwrap(),
+        spread["min"].as_f64().unwrap(),
+        spread["max"].as_f64().unwrap(),
+    );
+    assert!(min < mean && mean < max, "{spread}");
+    assert!(spread["half_width"].as_f64().unwrap() < max - min);
+    assert!(!report["differences"].as_array().unwrap().is_empty());
+}

@@ -3,8 +3,16 @@
 use std::path::Path;
 
 /// Bottom to top; a module may use its own layer and those before it.
-const LAYERS: [&str; 8] = [
-    "input", "engine", "measure", "runner", "compose", "explore", "render", "gui",
+const LAYERS: [&str; 9] = [
+    "input",
+    "engine",
+    "measure",
+    "runner",
+    "compose",
+    "experiment",
+    "explore",
+    "render",
+    "gui",
 ];
 
 fn layer_of(path: &str) -> Option<usize> {
