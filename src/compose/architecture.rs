@@ -100,7 +100,13 @@ impl KappaSpec {
                 format!("reprocess_at {at} must not be negative")
             });
         }
-        crate::runner::check_capacity(self.replay_capacity_per_second, path, problems);
+        if let Some(c) = self.replay_capacity_per_second {
+            problems.check(
+                c > 0.0 && c.is_finite(),
+                &format!("{path}.replay_capacity_per_second"),
+                || format!("replay_capacity_per_second {c} must be positive (records per second)"),
+            );
+        }
         if let Some(before) = &self.before {
             before.validate(&format!("{path}.before"), problems);
         }

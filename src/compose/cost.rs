@@ -69,6 +69,35 @@ impl CostSpec {
         problems.check(self.nodes >= 1, &format!("{path}.nodes"), || {
             "nodes must be at least 1".to_owned()
         });
+        // Every cost is a multiple of these prices: bound them so none overflows.
+        let limit = crate::input::limits::MAX_COST_PER_YEAR;
+        let year = self.always_on_per_year();
+        problems.check(
+            !self.price_per_node_hour.is_finite() || year <= limit,
+            &format!("{path}.price_per_node_hour"),
+            || {
+                format!(
+                    "{} nodes at {:.1e} dollars an hour cost {year:.1e} dollars a year always on; the limit is {limit:.0e}: lower the price or the nodes",
+                    self.nodes, self.price_per_node_hour
+                )
+            },
+        );
+        for (field, value) in [
+            ("orchestration_per_run", self.orchestration_per_run),
+            ("storage_per_gb_month", self.storage_per_gb_month),
+        ] {
+            // A run a minute for a year, or a petabyte for a year, stays within the limit.
+            problems.check(
+                !value.is_finite() || value <= limit / 1e6,
+                &format!("{path}.{field}"),
+                || {
+                    format!(
+                        "{field} {value} is more than the limit, {:.0e} dollars",
+                        limit / 1e6
+                    )
+                },
+            );
+        }
     }
 
     /// The billed length of one cluster run of `length`.

@@ -176,6 +176,8 @@ impl Scenario {
             let (start, duration) = trace.read(dir, skip_bad_rows)?.span();
             if workload.duration == Dur::ZERO {
                 (workload.start, workload.duration) = (start, duration);
+            } else if workload.start == crate::input::workload::spec::UNSET_START {
+                workload.start = start;
             }
         }
         Ok(())
@@ -301,18 +303,33 @@ impl Scenario {
     /// Records every limit of [`crate::input::limits`] this scenario goes past.
     pub(crate) fn check_limits(&self, problems: &mut Problems) {
         crate::input::limits::check_workload(&self.workload, problems);
+        // A job runs until its backlog is gone (the horizon, or longer when a small capacity
+        // leaves a backlog), stepping at every watermark tick and state sample.
         let events = self.workload.expected_events();
+        let check_job =
+            |path: &str, spec: &StreamingSpec, capacity: Option<f64>, problems: &mut Problems| {
+                let capacity =
+                    capacity.unwrap_or(f64::INFINITY) * f64::from(spec.parallelism.max(1));
+                let span_ms = (self.workload.duration.as_ms() as f64).max(events / capacity * 1e3);
+                let step = spec
+                    .watermark_emit
+                    .interval()
+                    .map_or(spec.sample_every, |tick| tick.min(spec.sample_every));
+                crate::input::limits::check_job_steps(path, span_ms, step, problems);
+            };
         for (path, spec) in self.streaming_jobs() {
-            // The job runs until its backlog is gone (the horizon, or longer when a small
-            // capacity leaves a backlog), stepping at every watermark tick and state sample.
-            let capacity = spec.capacity_per_second.unwrap_or(f64::INFINITY)
-                * f64::from(spec.parallelism.max(1));
-            let span_ms = (self.workload.duration.as_ms() as f64).max(events / capacity * 1e3);
-            let step = spec
-                .watermark_emit
-                .interval()
-                .map_or(spec.sample_every, |tick| tick.min(spec.sample_every));
-            crate::input::limits::check_job_steps(path, span_ms, step, problems);
+            check_job(path, spec, spec.capacity_per_second, problems);
+        }
+        // Kappa's new pipeline replays the retained log (at most every event) at its replay
+        // capacity.
+        if let Some(kappa) = &self.kappa
+            && kappa.reprocess_at.is_some()
+            && let Some(spec) = self.streaming_layer(&kappa.streaming)
+        {
+            let capacity = kappa
+                .replay_capacity_per_second
+                .or(spec.capacity_per_second);
+            check_job("kappa.replay_capacity_per_second", spec, capacity, problems);
         }
     }
 

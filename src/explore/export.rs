@@ -466,7 +466,18 @@ const FLINK_RUN_SH: &str = r#"#!/bin/sh
 # then `tidemark compare simulated.jsonl engine.jsonl` says whether Flink agrees.
 set -e
 cd "$(dirname "$0")"
-lib=${FLINK_LIB:-$("${PYTHON:-python3}" -c 'import os, pyflink; print(os.path.join(list(pyflink.__path__)[0], "lib"))')}
+python=${PYTHON:-python3}
+for tool in java javac; do
+    command -v "$tool" >/dev/null || { echo "run.sh: no $tool on PATH: install Java 17 (a JDK)" >&2; exit 2; }
+done
+if [ -z "${FLINK_LIB:-}" ] && ! "$python" -c 'import pyflink' 2>/dev/null; then
+    echo "run.sh: $python cannot import pyflink, whose jars the job runs on. Install it (README.md):" >&2
+    echo "  python3 -m venv venv && venv/bin/pip install apache-flink" >&2
+    echo "  PYTHON=venv/bin/python ./run.sh" >&2
+    echo "or point FLINK_LIB at your Flink's lib folder." >&2
+    exit 2
+fi
+lib=${FLINK_LIB:-$("$python" -c 'import os, pyflink; print(os.path.join(list(pyflink.__path__)[0], "lib"))')}
 javac -nowarn -cp "$lib/*" TidemarkFlinkJob.java
 java --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED \
     -cp "$lib/*:." TidemarkFlinkJob trace.csv engine.jsonl {ARGUMENTS}
@@ -514,7 +525,15 @@ const RUN_SH: &str = r#"#!/bin/sh
 # then `tidemark compare simulated.jsonl engine.jsonl` says whether Spark agrees.
 set -e
 cd "$(dirname "$0")"
-"${PYTHON:-python3}" job.py
+python=${PYTHON:-python3}
+command -v java >/dev/null || { echo "run.sh: no java on PATH: Spark needs Java 17" >&2; exit 2; }
+if ! "$python" -c 'import pyspark' 2>/dev/null; then
+    echo "run.sh: $python cannot import pyspark. Install it (README.md):" >&2
+    echo "  python3 -m venv venv && venv/bin/pip install pyspark" >&2
+    echo "  PYTHON=venv/bin/python ./run.sh" >&2
+    exit 2
+fi
+"$python" job.py
 "#;
 
 const JOB_PY: &str = r#"# Scenario {SCENARIO} as a PySpark Structured Streaming job, written by `tidemark export`.

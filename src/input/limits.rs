@@ -8,6 +8,9 @@ use crate::input::workload::spec::{DelayDist, SourceSpec, ValueDist};
 
 /// Events one run may generate: about half an hour at the production day's pace.
 pub const MAX_EVENTS: f64 = 1e10;
+/// The most a year of a scenario's always-on nodes may cost ($): beyond any budget, and far
+/// inside the range where f64 keeps cents exact (9·10¹³ dollars).
+pub const MAX_COST_PER_YEAR: f64 = 1e12;
 /// Replications of one scenario (each a whole run); 20 to 50 resolve most differences.
 pub const MAX_REPLICATIONS: usize = 1_000;
 /// Keys one source may have (each is named and held in memory).

@@ -326,6 +326,7 @@ impl TraceReader {
         let input: Box<dyn Read> = Box::new(LineLimit {
             inner: input,
             since_newline: 0,
+            newlines: 0,
         });
         let rows = match format {
             TraceFormat::Jsonl => Rows::Jsonl {
@@ -550,20 +551,43 @@ fn row_error(file: &Path, line: u64, field: &str, message: String) -> TraceError
 struct LineLimit {
     inner: Box<dyn Read>,
     since_newline: usize,
+    /// Line breaks passed so far: the line being read is one more.
+    newlines: u64,
+}
+
+/// A line past [`crate::input::limits::MAX_TRACE_LINE`] bytes, at its 1-based number.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "line {line} is longer than {} bytes: is this a trace (one row per line)?",
+    crate::input::limits::MAX_TRACE_LINE
+)]
+struct LineTooLong {
+    line: u64,
+}
+
+impl LineTooLong {
+    /// The line of `error`, when it is this one.
+    fn line_of(error: &io::Error) -> Option<u64> {
+        error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<LineTooLong>())
+            .map(|e| e.line)
+    }
 }
 
 impl Read for LineLimit {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let breaks = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
         self.since_newline = match buf[..n].iter().rposition(|&b| b == b'\n') {
             Some(at) => n - at - 1,
             None => self.since_newline + n,
         };
+        self.newlines += breaks;
         if self.since_newline > crate::input::limits::MAX_TRACE_LINE {
-            return Err(io::Error::other(format!(
-                "a line longer than {} bytes: is this a trace (one row per line)?",
-                crate::input::limits::MAX_TRACE_LINE
-            )));
+            return Err(io::Error::other(LineTooLong {
+                line: self.newlines + 1,
+            }));
         }
         Ok(n)
     }
@@ -584,6 +608,11 @@ impl Iterator for TraceReader {
                     Ok(true) => {}
                     Ok(false) => return None,
                     Err(e) => {
+                        if let csv::ErrorKind::Io(io) = e.kind()
+                            && let Some(line) = LineTooLong::line_of(io)
+                        {
+                            return Some(Err(row_error(&self.file, line, "row", io.to_string())));
+                        }
                         let line = e.position().map_or(0, |p| p.line());
                         return Some(Err(row_error(&self.file, line, "row", e.to_string())));
                     }
@@ -628,6 +657,9 @@ impl Iterator for TraceReader {
                 let n = *line;
                 let text = match lines.next()? {
                     Ok(t) => t,
+                    Err(source) if let Some(line) = LineTooLong::line_of(&source) => {
+                        return Some(Err(row_error(&self.file, line, "row", source.to_string())));
+                    }
                     Err(source) => {
                         return Some(Err(TraceError::Io {
                             file: self.file.clone(),
@@ -722,6 +754,39 @@ mod tests {
 
     fn read(path: &Path) -> Result<Vec<Event>, TraceError> {
         TraceReader::open(path)?.collect()
+    }
+
+    #[test]
+    fn a_line_past_the_limit_is_named_by_its_number() {
+        let row = |id: u32, key: &str| {
+            format!("{id},{key},1.0,2026-03-17T08:00:00Z,2026-03-17T08:00:01Z\n")
+        };
+        // Past the limit by more than a read buffer: the limit is checked between reads.
+        let long = "k".repeat(crate::input::limits::MAX_TRACE_LINE + 100_000);
+        let csv = format!(
+            "id,key,value,event_time,arrival_time\n{}{}",
+            row(1, "a"),
+            row(2, &long)
+        );
+        let object = |id: u32, key: &str| {
+            format!(
+                "{{\"id\":{id},\"key\":\"{key}\",\"value\":1,\"event_time\":0,\"arrival_time\":1}}\n"
+            )
+        };
+        // Unterminated, as a truncated file ends.
+        let jsonl = format!(
+            "{}{}{}",
+            object(1, "a"),
+            object(2, "a"),
+            &object(3, &long)[..long.len()]
+        );
+        for (name, body) in [("long.csv", csv), ("long.jsonl", jsonl)] {
+            let err = read(&temp(name, &body)).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{name}:3: field `row`: line 3 is longer than")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -569,8 +569,12 @@ pub fn display_value(value: Option<f64>, unit: Unit) -> String {
     }
 }
 
-/// `-3007280.694` as `-3,007,280.69`.
+/// `-3007280.694` as `-3,007,280.69`; an amount beyond what cents can count exactly
+/// (9·10¹³) in scientific notation, never a saturated figure.
 pub fn grouped_hundredths(v: f64) -> String {
+    if !(v.abs() < 9e13) {
+        return format!("{v:.3e}");
+    }
     let cents = (v * 100.0).round() as i64;
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
@@ -625,6 +629,7 @@ mod tests {
         assert_eq!(display_value(Some(-1_234.5), Unit::Money), "$-1,234.50");
         assert_eq!(display_value(Some(-0.5), Unit::Money), "$-0.50");
         assert_eq!(grouped_hundredths(3_007_280.694), "3,007,280.69");
+        assert_eq!(grouped_hundredths(1.5e17), "1.500e17", "not saturated");
         assert_eq!(human_duration(Dur(850)), "850 ms");
         assert_eq!(human_duration(Dur(2_001)), "2.00 s");
         assert_eq!(human_duration(Dur(245_000)), "4m 05s");

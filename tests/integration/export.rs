@@ -148,3 +148,27 @@ fn a_flink_export_holds_the_java_job_and_the_replay_it_must_match() {
     assert_eq!(predicted.matches("\"type\":\"result\"").count(), 286);
     assert_eq!(predicted.matches("\"type\":\"dropped\"").count(), 55);
 }
+
+#[test]
+fn an_exported_job_without_its_engine_says_what_to_install() {
+    for (engine, package) in [
+        ("spark", "pip install pyspark"),
+        ("flink", "pip install apache-flink"),
+    ] {
+        let (dir, _) = export_own_trace(engine);
+        // `false` stands for a Python without the engine: the import check fails.
+        let out = std::process::Command::new("sh")
+            .arg(dir.path().join("job/run.sh"))
+            .env("PYTHON", "false")
+            .env_remove("FLINK_LIB")
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{engine}: {err}");
+        assert!(
+            err.contains(package) && err.contains("PYTHON=venv/bin/python ./run.sh"),
+            "{engine}: {err}"
+        );
+        assert!(!err.contains("Traceback"), "{err}");
+    }
+}

@@ -9,8 +9,9 @@ use crate::input::validation::Problems;
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
-    /// First instant of the horizon (event time); a trace's: the hour of its first event.
-    #[serde(default)]
+    /// First instant of the horizon (event time), which generated sources must state; a
+    /// trace's: the hour of its first event.
+    #[serde(default = "unset_start")]
     pub start: Ts,
     /// Length of the horizon: events happen in `[start, start + duration)`; a trace's: to
     /// the hour after its last event.
@@ -22,6 +23,14 @@ pub struct WorkloadSpec {
     /// A recorded trace instead of generated sources: the user's own events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<super::recorded::RecordedTrace>,
+}
+
+/// The start of a workload read without one: refused for generated sources (a start nobody
+/// chose would silently be 1970), taken from the trace for a recorded one.
+pub const UNSET_START: Ts = Ts::from_ms(i64::MIN);
+
+fn unset_start() -> Ts {
+    UNSET_START
 }
 
 /// One source of events: its rate, keys, values and how late its events arrive.
@@ -245,6 +254,9 @@ impl WorkloadSpec {
 
     /// Checks every field, recording problems under `path`.
     pub fn validate(&self, path: &str, problems: &mut Problems) {
+        problems.check(self.start != UNSET_START, &format!("{path}.start"), || {
+            "the workload has no `start`: add the first instant of its horizon, e.g. `start: \"2026-03-17T00:00:00Z\"` (UTC)".to_owned()
+        });
         problems.check(
             self.duration > Dur::ZERO,
             &format!("{path}.duration"),
