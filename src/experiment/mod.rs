@@ -6,11 +6,11 @@
 //! replications run in parallel with rayon, and their reports are combined in replication
 //! order, so the result is the same at any thread count.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::compose::run::{RunOutput, run_scenario};
+use crate::compose::run::{RunOutput, run_scenario_unless_cancelled};
 use crate::compose::scenario::Scenario;
 use crate::measure::report::Report;
 
@@ -35,37 +35,71 @@ pub struct Replicated {
     pub report: Report,
     /// The first replication whole (its truth, models and series, for charts and views).
     pub first: RunOutput,
+    /// The other replications whole, when [`Keep::All`] asked for them (the app's bands).
+    pub others: Vec<RunOutput>,
+}
+
+/// Which replications a run keeps whole, beside every one's report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The first only: the others' models would hold n times the memory.
+    First,
+    /// All of them, for plots of their spread.
+    All,
 }
 
 /// Runs `scenario` over its `replications` (at least one); `progress` hears the share done.
 pub fn run_replicated(scenario: &Scenario, progress: &(dyn Fn(f64) + Sync)) -> Replicated {
+    run_replicated_unless_cancelled(scenario, Keep::First, &|done| {
+        progress(done);
+        true
+    })
+    .expect("never cancelled")
+}
+
+/// Like [`run_replicated`], keeping `keep`; stops (returning `None`) once `progress`
+/// returns false.
+pub fn run_replicated_unless_cancelled(
+    scenario: &Scenario,
+    keep: Keep,
+    progress: &(dyn Fn(f64) -> bool + Sync),
+) -> Option<Replicated> {
     let n = scenario.replications.max(1);
     if n == 1 {
-        let first = run_scenario(scenario, &mut |done| progress(done));
-        return Replicated {
+        let first = run_scenario_unless_cancelled(scenario, &mut |done| progress(done))?;
+        return Some(Replicated {
             report: first.report.clone(),
             first,
-        };
+            others: Vec::new(),
+        });
     }
     let done = AtomicUsize::new(0);
-    let mut runs: Vec<(Report, Option<RunOutput>)> = (0..n)
+    // Once cancelled, the replications running stop too.
+    let cancelled = AtomicBool::new(false);
+    let runs: Vec<(Report, Option<RunOutput>)> = (0..n)
         .into_par_iter()
         .map(|i| {
             let mut replication = scenario.clone();
             replication.seed = replication_seed(scenario.seed, i as u64);
-            let output = run_scenario(&replication, &mut |_| {});
-            progress((done.fetch_add(1, Ordering::Relaxed) + 1) as f64 / n as f64);
-            // Only the first is kept whole: the others' models would hold n times the memory.
+            let output = run_scenario_unless_cancelled(&replication, &mut |_| {
+                !cancelled.load(Ordering::Relaxed)
+            })?;
+            let share = (done.fetch_add(1, Ordering::Relaxed) + 1) as f64 / n as f64;
+            if !progress(share) {
+                cancelled.store(true, Ordering::Relaxed);
+                return None;
+            }
             let report = output.report.clone();
-            (report, (i == 0).then_some(output))
+            Some((report, (i == 0 || keep == Keep::All).then_some(output)))
         })
-        .collect();
-    let first = runs[0].1.take().expect("replication 0 is kept");
-    let reports: Vec<Report> = runs.into_iter().map(|(report, _)| report).collect();
-    Replicated {
+        .collect::<Option<_>>()?;
+    let (reports, mut kept): (Vec<Report>, Vec<Option<RunOutput>>) = runs.into_iter().unzip();
+    let first = kept[0].take().expect("replication 0 is kept");
+    Some(Replicated {
         report: Report::replicated(&reports, &scenario.expect),
         first,
-    }
+        others: kept.into_iter().flatten().collect(),
+    })
 }
 
 #[cfg(test)]
@@ -105,6 +139,7 @@ mod tests {
 
     #[test]
     fn one_replication_is_the_plain_run() {
+        use crate::compose::run::run_scenario;
         let scenario = Scenario::default_scenario();
         let plain = run_scenario(&scenario, &mut |_| {}).report;
         assert_eq!(run_replicated(&scenario, &|_| {}).report, plain);

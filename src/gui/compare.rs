@@ -2,12 +2,14 @@
 //! plots with what happened when.
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{Bar, BarChart, Legend, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, FilledArea, Legend, Plot, PlotPoints};
 
 use super::TidemarkApp;
 use super::plots::*;
+use crate::compose::run::RunOutput;
 use crate::input::time::{Dur, Ts};
-use crate::measure::catalogue::{Model, ModelMetric, Unit};
+use crate::measure::catalogue::{Metric, Model, ModelMetric};
+use crate::measure::interval::Spread;
 use crate::measure::report::human_duration;
 
 /// Figures shown in the summary table, with the app's shorter labels.
@@ -53,16 +55,25 @@ const SUMMARY: &[(&str, ModelMetric)] = &[
 
 /// A summary figure as shown: a result that came before its window ended (update mode emits
 /// as rows change) reads as early, not as a negative delay.
-fn summary_value(metric: ModelMetric, value: Option<f64>) -> String {
+/// Over replications the value is their mean, followed by `± half-width` of its 95 %
+/// interval when it varied.
+fn summary_value(metric: ModelMetric, value: Option<f64>, spread: Option<&Spread>) -> String {
     let early = matches!(
         metric,
         ModelMetric::ResultDelayP50 | ModelMetric::ResultDelayP99 | ModelMetric::ResultDelayMax
     );
-    match value {
+    let shown = match value {
         Some(ms) if early && ms < 0.0 => {
             format!("{} before the end", human_duration(Dur(-ms as i64)))
         }
         _ => app_value(value, metric.unit()),
+    };
+    match spread.filter(|s| s.varied()).and_then(|s| s.half_width) {
+        Some(h) => format!(
+            "{shown} ± {}",
+            app_value(Some(h), metric.unit().of_difference())
+        ),
+        None => shown,
     }
 }
 
@@ -74,6 +85,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     };
     let output = &finished.output;
     let models: Vec<Model> = output.models.iter().map(|m| m.name).collect();
+    let replications = output.report.replications;
     if let Some(reason) = app.stale_reason() {
         egui::Frame::group(ui.style())
             .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
@@ -82,6 +94,12 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             });
     }
     egui::ScrollArea::vertical().show(ui, |ui| {
+        if replications > 1 {
+            ui.label(format!(
+                "{replications} replications: each figure their mean ± its 95% interval (alone: the same in each); the bands span them"
+            ))
+            .on_hover_text("independent runs of the workload on seeds derived from the scenario's; `replications` in the panel");
+        }
         egui::Grid::new("summary").striped(true).show(ui, |ui| {
             ui.strong("");
             for m in &models {
@@ -102,8 +120,9 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     metric.label(),
                     metric.name()
                 ));
-                for value in values {
-                    ui.label(summary_value(metric, value));
+                for (&m, value) in models.iter().zip(values) {
+                    let spread = output.report.spread(Metric::Model(m, metric));
+                    ui.label(summary_value(metric, value, spread));
                 }
                 ui.end_row();
             }
@@ -127,8 +146,12 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .allow_scroll(false)
                     .height(220.0)
                     .x_axis_label("event time -> visible")
-                    .x_grid_spacer(marks_at(LOG_DURATIONS, 1.0))
-                    .x_axis_formatter(move |mark, _| duration_at(mark.value))
+                    // The marks stand about a unit apart; egui_plot fades the labels of marks
+                    // whose step looks narrow (a range from 1 ms to a day), so say 2.
+                    .x_grid_spacer(marks_at(LOG_DURATIONS, 2.0))
+                    .x_axis_formatter(|mark, range| {
+                        log_duration_name(mark.value, range.end() - range.start()).to_owned()
+                    })
                     .y_grid_spacer(marks_at(QUARTERS, 0.25))
                     .y_axis_formatter(|mark, _| percent(mark.value))
                     .include_y(0.0)
@@ -141,6 +164,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                         )
                     }))
                     .show(ui, |plot| {
+                        draw_bands(plot, &finished.bands.latency, output, &shown);
                         for m in &shown {
                             let h = &m.stats.event_latency_ms;
                             // Visible before it happened (a clock ahead): drawn at 1 ms.
@@ -171,6 +195,7 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                     .link_axis(egui::Id::unique("processing time"), [true, false])
                     .show(ui, |plot| {
                         draw_timeline(plot, &marks, output, 1.0);
+                        draw_bands(plot, &finished.bands.correctness, output, &shown);
                         for (m, points) in output.models.iter().zip(&finished.correctness) {
                             if shown.iter().any(|s| s.name == m.name) {
                                 plot.line(model_line(m.name, PlotPoints::from(points.clone())));
@@ -210,11 +235,9 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             ui.vertical(|ui| {
                 ui.set_width(half);
                 ui.strong("Dropped late, and cost a year ($)");
-                model_bars(ui, "dropped late", output, Unit::Count, |m| {
-                    Some(m.stats.dropped as f64)
-                });
+                model_bars(ui, "dropped late", output, ModelMetric::DroppedLate);
                 // Each bar's value over it: $166 beside $35,040 still reads.
-                if !model_bars(ui, "cost a year", output, Unit::Money, |m| m.cost_per_year) {
+                if !model_bars(ui, "cost a year", output, ModelMetric::CostPerYear) {
                     ui.label("cost: this scenario has no prices");
                 }
             });
@@ -222,21 +245,33 @@ pub fn compare(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     });
 }
 
-/// One bar per model that has a `value`, in the model's slot and colour, its name under it and
-/// its value over it; false (nothing drawn) when no model has one.
-fn model_bars(
-    ui: &mut egui::Ui,
-    title: &str,
-    output: &crate::compose::run::RunOutput,
-    unit: Unit,
-    value: impl Fn(&crate::compose::models::Outcome) -> Option<f64>,
-) -> bool {
+/// One bar per model that has `metric` (over replications: its mean, with its 95 % interval
+/// as an error bar), in the model's slot and colour, its name under it and its value over
+/// it; false (nothing drawn) when no model has one.
+fn model_bars(ui: &mut egui::Ui, title: &str, output: &RunOutput, metric: ModelMetric) -> bool {
+    let unit = metric.unit();
+    let report = &output.report;
+    let ink = ui.visuals().text_color();
     let bars: Vec<Bar> = (output.models.iter().enumerate())
         .filter_map(|(i, m)| {
-            let bar = Bar::new(i as f64, value(m)?);
+            let bar = Bar::new(i as f64, report.model(m.name, metric)?);
             Some(bar.name(m.name.name()).fill(colour(m.name)))
         })
         .collect();
+    let errors: Vec<(f64, f64, f64)> = (output.models.iter().enumerate())
+        .filter_map(|(i, m)| {
+            let spread = report.spread(Metric::Model(m.name, metric))?;
+            Some((i as f64, spread.lower()?, spread.upper()?))
+        })
+        .filter(|(_, low, high)| high > low)
+        .collect();
+    let tops: Vec<f64> = (bars.iter())
+        .map(|bar| {
+            let error = errors.iter().find(|(x, _, _)| *x == bar.argument);
+            error.map_or(bar.value, |&(_, _, high)| high.max(bar.value))
+        })
+        .collect();
+    let tallest = tops.iter().copied().fold(0.0, f64::max);
     if bars.is_empty() {
         return false;
     }
@@ -249,13 +284,163 @@ fn model_bars(
         .include_x(slots - 0.25)
         // Values over the bars, names under them: no axes to squeeze.
         .show_axes([false, false])
-        .include_y(-tallest(&bars) * 0.5)
-        .include_y(tallest(&bars) * 1.4)
+        .include_y(-tallest * 0.5)
+        .include_y(tallest * 1.4)
         .show(ui, |plot| {
-            label_bars(plot, &bars, unit);
+            label_bars(plot, &bars, &tops, unit);
             plot.bar_chart(BarChart::new(title, bars));
+            for (x, low, high) in errors {
+                // The interval, with short caps at its ends.
+                let segments = [
+                    [[x, low], [x, high]],
+                    [[x - 0.08, low], [x + 0.08, low]],
+                    [[x - 0.08, high], [x + 0.08, high]],
+                ];
+                for points in segments {
+                    let line = egui_plot::Line::new(
+                        format!("{title} 95% interval"),
+                        PlotPoints::from(points.to_vec()),
+                    );
+                    plot.line(line.color(ink).width(1.5).allow_hover(false));
+                }
+            }
         });
     true
+}
+
+/// Per model, the band a plotted curve spans over the replications: its lowest and highest
+/// value at each x.
+#[derive(Clone, Debug, Default)]
+pub struct Band {
+    /// Where the band is measured.
+    pub xs: Vec<f64>,
+    /// The lowest replication's value at each x.
+    pub low: Vec<f64>,
+    /// The highest replication's value at each x.
+    pub high: Vec<f64>,
+}
+
+/// The bands of the compare view's curves, per model in `output.models` order; none from
+/// one replication.
+#[derive(Clone, Debug, Default)]
+pub struct Bands {
+    /// The latency distribution: x log10 of milliseconds, y the share of events visible.
+    pub latency: Vec<Band>,
+    /// Ended windows served correctly: x hours, y the share.
+    pub correctness: Vec<Band>,
+}
+
+impl Bands {
+    /// The bands `first` and `others` (replications of one scenario) span, computed once per
+    /// run.
+    pub fn of(first: &RunOutput, others: &[RunOutput]) -> Bands {
+        if others.is_empty() {
+            return Bands::default();
+        }
+        let runs: Vec<&RunOutput> = std::iter::once(first).chain(others).collect();
+        let latency = (0..first.models.len())
+            .map(|i| latency_band(runs.iter().map(|r| &r.models[i].stats.event_latency_ms)))
+            .collect();
+        let correctness =
+            match crate::render::charts::correctness_series(&first.models, &first.truth, 80) {
+                Some(series) => (0..first.models.len())
+                    .map(|i| {
+                        let shares: Vec<Vec<Option<f64>>> = (runs.iter())
+                            .map(|r| {
+                                r.models[i]
+                                    .stats
+                                    .table
+                                    .correct_shares_at(&r.truth, &series.times)
+                            })
+                            .collect();
+                        let mut band = Band::default();
+                        for (j, &t) in series.times.iter().enumerate() {
+                            let at_t = shares.iter().filter_map(|s| s[j]);
+                            let (low, high) = at_t
+                                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                                    (l.min(v), h.max(v))
+                                });
+                            if low <= high {
+                                band.xs.push(hours(t, first));
+                                band.low.push(low);
+                                band.high.push(high);
+                            }
+                        }
+                        band
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+        Bands {
+            latency,
+            correctness,
+        }
+    }
+}
+
+/// The band the replications' latency distributions span: at each of 80 latencies (log10 ms,
+/// from the shortest to the longest any had) the least and the most share of events visible
+/// within it.
+fn latency_band<'a>(
+    histograms: impl Iterator<Item = &'a crate::measure::metrics::SignedHistogram>,
+) -> Band {
+    // Each distribution as the plotted curve: (log10 ms, share) at every hundredth.
+    let curves: Vec<Vec<(f64, f64)>> = histograms
+        .map(|h| {
+            (0..=100)
+                .filter_map(|i| {
+                    let q = f64::from(i) / 100.0;
+                    h.quantile(q).map(|ms| ((ms.max(1) as f64).log10(), q))
+                })
+                .collect()
+        })
+        .collect();
+    let all = curves.iter().flatten().map(|&(x, _)| x);
+    let (from, to) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+        (l.min(x), h.max(x))
+    });
+    let mut band = Band::default();
+    if !(from < to) {
+        return band;
+    }
+    for i in 0..=80 {
+        let x = from + (to - from) * f64::from(i) / 80.0;
+        // A curve's share at x: the largest share whose latency is within x.
+        let shares = curves.iter().map(|c| {
+            c.iter()
+                .take_while(|&&(cx, _)| cx <= x)
+                .last()
+                .map_or(0.0, |&(_, q)| q)
+        });
+        let (low, high) = shares.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+        band.xs.push(x);
+        band.low.push(low);
+        band.high.push(high);
+    }
+    band
+}
+
+/// The bands of the models shown, under their lines, in each model's colour made faint.
+fn draw_bands(
+    plot: &mut egui_plot::PlotUi<'_>,
+    bands: &[Band],
+    output: &RunOutput,
+    shown: &[&crate::compose::models::Outcome],
+) {
+    for (m, band) in output.models.iter().zip(bands) {
+        if band.xs.is_empty() || !shown.iter().any(|s| s.name == m.name) {
+            continue;
+        }
+        let area = FilledArea::new(
+            format!("{} band", m.name.name()),
+            &band.xs,
+            &band.low,
+            &band.high,
+        );
+        plot.add(area.fill_color(colour(m.name).gamma_multiply(0.25)));
+    }
 }
 
 /// The models shown in the plots: each name toggles its model (a click isolates what is left).
@@ -472,7 +657,7 @@ fn draw_timeline(
 
 /// Each model's share of ended windows served correctly over processing time, as plotted
 /// (hours, share): computed once per run, not on every frame.
-pub fn correctness_points(output: &crate::compose::run::RunOutput) -> Vec<Vec<[f64; 2]>> {
+pub fn correctness_points(output: &RunOutput) -> Vec<Vec<[f64; 2]>> {
     use crate::render::charts::{CorrectnessSeries, correctness_series};
     let Some(CorrectnessSeries { times, shares }) =
         correctness_series(&output.models, &output.truth, 80)
@@ -489,7 +674,7 @@ pub fn correctness_points(output: &crate::compose::run::RunOutput) -> Vec<Vec<[f
 }
 
 /// Hours since the start of the workload.
-fn hours(t: Ts, output: &crate::compose::run::RunOutput) -> f64 {
+fn hours(t: Ts, output: &RunOutput) -> f64 {
     let start = output.truth.first().map_or(t, |c| c.window.start);
     (t.as_ms() - start.as_ms()) as f64 / 3_600_000.0
 }

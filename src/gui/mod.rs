@@ -112,9 +112,29 @@ pub struct Persisted {
     pub lab_span: Option<Dur>,
 }
 
+/// Events the app's replications of a scenario may generate in all: the default day
+/// (48,675 events) gets 5 replications, re-plotted within about 150 ms on two cores.
+pub const APP_REPLICATION_EVENTS: f64 = 250_000.0;
+
+/// The most replications the app runs unless the scenario says.
+pub const APP_MAX_REPLICATIONS: usize = 10;
+
+/// A scenario that does not say how many replications (one) runs as many in the app as fit
+/// [`APP_REPLICATION_EVENTS`], up to [`APP_MAX_REPLICATIONS`]: its figures carry intervals
+/// while an edit still re-plots at once. A recorded trace is the same every time: one.
+pub fn with_app_replications(scenario: &mut Scenario) {
+    if scenario.replications > 1 || scenario.workload.trace.is_some() {
+        return;
+    }
+    let events = scenario.workload.expected_events().max(1.0);
+    scenario.replications =
+        ((APP_REPLICATION_EVENTS / events) as usize).clamp(1, APP_MAX_REPLICATIONS);
+}
+
 /// The last finished run.
 pub struct Finished {
-    /// Everything the run produced.
+    /// Everything the first replication produced, with the report of them all (means and
+    /// intervals).
     pub output: RunOutput,
     /// The scenario it ran: what the figures belong to.
     pub scenario: Scenario,
@@ -123,6 +143,8 @@ pub struct Finished {
     /// Per model (in `output.models` order), the share of ended windows served correctly
     /// over processing time, as plotted: hours, share.
     pub correctness: Vec<Vec<[f64; 2]>>,
+    /// Per model, the band the replications' curves span (empty from one replication).
+    pub bands: compare::Bands,
 }
 
 /// One of the lab's own settings (watermark delay, allowed lateness): as typed and as read.
@@ -301,7 +323,7 @@ impl TidemarkApp {
             .unwrap_or_else(|| (DEFAULT_SCENARIO.0.to_owned(), DEFAULT_SCENARIO.1.to_owned()));
         // What is shown is what runs: a text that no longer reads falls back to the default
         // scenario under its own name.
-        let (name, text, scenario) = match Scenario::from_ron(&text, &name) {
+        let (name, text, mut scenario) = match Scenario::from_ron(&text, &name) {
             Ok(scenario) => (name, text, scenario),
             Err(_) => (
                 DEFAULT_SCENARIO.0.to_owned(),
@@ -309,6 +331,7 @@ impl TidemarkApp {
                 Scenario::default_scenario(),
             ),
         };
+        with_app_replications(&mut scenario);
         if name != persisted.scenario_name {
             // The lab's moment, hand-added events and lesson belonged to another scenario.
             persisted.lab_added.clear();
@@ -511,7 +534,8 @@ impl TidemarkApp {
     /// events by hand, or else the middle of the new workload and none.
     fn load_as(&mut self, name: &str, text: &str, lesson: Option<usize>) {
         match Scenario::from_ron(text, name) {
-            Ok(scenario) => {
+            Ok(mut scenario) => {
+                with_app_replications(&mut scenario);
                 self.figures_stale = true;
                 let taught = lesson.and_then(|i| LESSONS.get(i));
                 self.persisted.modified = false;
@@ -616,6 +640,8 @@ impl TidemarkApp {
             }),
             ..Default::default()
         };
+        // A recorded trace is the same events in every replication: one run.
+        scenario.replications = 1;
         match scenario.read_trace(std::path::Path::new("")) {
             Ok(()) => {
                 self.scenario = scenario;
@@ -778,6 +804,7 @@ impl TidemarkApp {
                 Done::Run {
                     generation,
                     output,
+                    others,
                     scenario,
                     lab,
                     took,
@@ -792,6 +819,7 @@ impl TidemarkApp {
                     self.figures_stale = false;
                     self.finished = Some(Arc::new(Finished {
                         correctness: compare::correctness_points(&output),
+                        bands: compare::Bands::of(&output, &others),
                         output: *output,
                         scenario: *scenario,
                         took_ms: took.as_millis(),

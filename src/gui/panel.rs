@@ -98,6 +98,24 @@ pub fn scenario_panel(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
     let mut form = Form::new(&mut app.typed, &app.problems);
     let scenario = &mut app.scenario;
 
+    let mut replications = u32::try_from(scenario.replications).unwrap_or(u32::MAX);
+    let hint = format!(
+        "independent runs of the workload on seeds derived from the scenario's: each figure their mean ± its 95% interval, each plot's band their range. Unless the scenario says, the app runs as many as fit {} events, at most {} (the default day: 5)",
+        group_thousands(super::APP_REPLICATION_EVENTS as i64),
+        super::APP_MAX_REPLICATIONS
+    );
+    let most = crate::input::limits::MAX_REPLICATIONS as u32;
+    form.count(
+        ui,
+        "replications",
+        &hint,
+        "replications",
+        &mut replications,
+        1..=most,
+    );
+    scenario.replications = replications as usize;
+    ui.separator();
+
     ui.strong("Workload");
     if let Some(trace) = &scenario.workload.trace {
         let size = trace.found.as_ref().map_or(String::new(), |found| {

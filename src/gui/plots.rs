@@ -102,15 +102,11 @@ pub(super) fn near_a_line<'a>(
     }
 }
 
-/// The tallest of `bars`.
-pub(super) fn tallest(bars: &[Bar]) -> f64 {
-    bars.iter().map(|b| b.value).fold(0.0, f64::max)
-}
-
-/// Writes each bar's value just above it and its name just under it.
-pub(super) fn label_bars(plot: &mut egui_plot::PlotUi<'_>, bars: &[Bar], unit: Unit) {
-    for bar in bars {
-        let at = egui_plot::PlotPoint::new(bar.argument, bar.value);
+/// Writes each bar's value just above its top (the bar's, or its error bar's, in `tops`)
+/// and its name just under it.
+pub(super) fn label_bars(plot: &mut egui_plot::PlotUi<'_>, bars: &[Bar], tops: &[f64], unit: Unit) {
+    for (bar, &top) in bars.iter().zip(tops) {
+        let at = egui_plot::PlotPoint::new(bar.argument, top);
         plot.text(
             egui_plot::Text::new(
                 format!("value {}", bar.argument),
@@ -142,6 +138,19 @@ pub(super) const QUARTERS: &[f64] = &[0.0, 0.25, 0.5, 0.75, 1.0];
 pub(super) const LOG_DURATIONS: &[f64] = &[
     3.0, 4.0, 4.778_151, 5.778_151, 6.556_303, 7.334_454, 7.936_514, 8.781_612,
 ];
+
+/// The names of [`LOG_DURATIONS`] on an axis: short, so that a day's range still reads.
+const LOG_DURATION_NAMES: &[&str] = &["1 s", "10 s", "1 min", "10 min", "1 h", "6 h", "1 d", "1 w"];
+
+/// An axis mark of [`LOG_DURATIONS`] by its short name, on an axis spanning `span` log
+/// units: past 4.5 of them (milliseconds to days) every other name is left out, so that
+/// none overprints its neighbour at half a 1024-pixel window.
+pub(super) fn log_duration_name(x: f64, span: f64) -> &'static str {
+    (LOG_DURATIONS.iter().zip(LOG_DURATION_NAMES).enumerate())
+        .find(|(_, (v, _))| (**v - x).abs() < 1e-6)
+        .filter(|(i, _)| span <= 4.5 || i % 2 == 0)
+        .map_or("", |(_, (_, name))| name)
+}
 
 /// A value that changes at points, as a staircase: flat until the next change, then up. Equal
 /// values and repeated times add no point (zero-length segments draw as wide smears).

@@ -7,14 +7,16 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use crate::compose::run::{RunOutput, run_scenario_unless_cancelled};
+use crate::compose::run::RunOutput;
 use crate::compose::scenario::Scenario;
+use crate::experiment::{Keep, run_replicated_unless_cancelled};
 use crate::explore::lab::{LabData, LabRequest};
 use crate::explore::sweep::{GridPoint, Vary, run_grid};
 
 /// Work for the worker.
 pub enum Job {
-    /// Run the scenario (every model) and the lab on it, with the lab's own settings.
+    /// Run the scenario (every model, over its replications) and the lab on it, with the
+    /// lab's own settings.
     Run {
         /// The scenario.
         scenario: Box<Scenario>,
@@ -40,8 +42,10 @@ pub enum Done {
     Run {
         /// The job's generation.
         generation: u64,
-        /// Everything the run produced.
+        /// Everything the first replication produced, with the report of them all.
         output: Box<RunOutput>,
+        /// The other replications, for the plots' bands.
+        others: Vec<RunOutput>,
         /// The scenario run (the panel's may have changed since).
         scenario: Box<Scenario>,
         /// The lab on the same scenario, with the lab's settings.
@@ -103,19 +107,26 @@ impl Worker {
                     let finished = match job {
                         Job::Run { scenario, lab } => {
                             let started = Instant::now();
-                            let output = run_scenario_unless_cancelled(&scenario, &mut |done| {
-                                shared_progress.store((done * 1000.0) as u32, Ordering::Relaxed);
-                                !stale()
-                            });
-                            let lab = output.as_ref().and_then(|_| {
+                            let replicated =
+                                run_replicated_unless_cancelled(&scenario, Keep::All, &|done| {
+                                    shared_progress
+                                        .store((done * 1000.0) as u32, Ordering::Relaxed);
+                                    !stale()
+                                });
+                            let lab = replicated.as_ref().and_then(|_| {
                                 LabData::compute_around(&scenario, &lab, &mut || !stale())
                             });
-                            output.zip(lab).map(|(output, lab)| Done::Run {
-                                generation,
-                                lab,
-                                output: Box::new(output),
-                                scenario,
-                                took: started.elapsed(),
+                            replicated.zip(lab).map(|(replicated, lab)| {
+                                let mut output = replicated.first;
+                                output.report = replicated.report;
+                                Done::Run {
+                                    generation,
+                                    lab,
+                                    output: Box::new(output),
+                                    others: replicated.others,
+                                    scenario,
+                                    took: started.elapsed(),
+                                }
                             })
                         }
                         Job::Lab { scenario, request } => {
