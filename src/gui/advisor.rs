@@ -65,9 +65,41 @@ pub fn advisor(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                 RichText::new(format!("recommendation: {}", advice.recommendation())).strong(),
             );
             // Long verdicts wrap in their column rather than leave the window.
-            // What the first four columns leave (they take about 480 points).
-            let verdict_width = (ui.available_width() - 490.0).max(220.0);
+            // What the first four columns leave (they take about 480 points, 600 with the
+            // intervals of replications).
+            let taken = if advice.replications > 1 {
+                610.0
+            } else {
+                490.0
+            };
+            let verdict_width = ui.available_width() - taken;
+            let verdict_of = |v: &crate::explore::advise::Verdict| {
+                if v.failures.is_empty() {
+                    "meets".to_owned()
+                } else {
+                    v.failures.join("; ")
+                }
+            };
             egui::ScrollArea::vertical().show(ui, |ui| {
+                if verdict_width < 260.0 {
+                    // Too narrow for a verdict column: each candidate on a line, its verdict
+                    // wrapped under it.
+                    for (i, v) in advice.verdicts.iter().enumerate() {
+                        let best = i == 0 && v.failures.is_empty();
+                        let name = RichText::new(&v.settings);
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(if best { name.strong() } else { name });
+                            ui.label(format!(
+                                "latency {}, {} correct, {} a year",
+                                v.latency.shown, v.correct_share.shown, v.cost_per_year.shown
+                            ));
+                        });
+                        ui.indent(("verdict", i), |ui| {
+                            ui.add(egui::Label::new(RichText::new(verdict_of(v)).weak()).wrap());
+                        });
+                    }
+                    return;
+                }
                 egui::Grid::new("verdicts").striped(true).show(ui, |ui| {
                     for h in ["candidate", "latency", "correct", "cost a year", "verdict"] {
                         ui.strong(h);
@@ -80,14 +112,9 @@ pub fn advisor(app: &mut TidemarkApp, ui: &mut egui::Ui) -> bool {
                         ui.label(&v.latency.shown);
                         ui.label(&v.correct_share.shown);
                         ui.label(&v.cost_per_year.shown);
-                        let verdict = if v.failures.is_empty() {
-                            "meets".to_owned()
-                        } else {
-                            v.failures.join("; ")
-                        };
                         ui.vertical(|ui| {
                             ui.set_width(verdict_width);
-                            ui.add(egui::Label::new(verdict).wrap());
+                            ui.add(egui::Label::new(verdict_of(v)).wrap());
                         });
                         ui.end_row();
                     }
