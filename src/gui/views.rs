@@ -1,14 +1,14 @@
 //! The top bar and the sweep view.
 
 use eframe::egui;
-use egui_plot::Plot;
+use egui_plot::{Plot, PlotPoints};
 
 use super::plots::*;
 use super::{TidemarkApp, View};
 use crate::explore::lessons::LESSONS;
 use crate::explore::sweep::Parameter;
 use crate::input::time::Dur;
-use crate::measure::catalogue::{Model, ModelMetric};
+use crate::measure::catalogue::{Metric, Model, ModelMetric};
 use crate::measure::report::human_duration;
 
 /// Views, progress, export.
@@ -59,8 +59,9 @@ pub fn top_bar(app: &mut TidemarkApp, ui: &mut egui::Ui) {
 
 /// A sweep worth showing a class: one setting over a range (the five `tidemark sweep` varies),
 /// every model the scenario runs, correctness and dropped share each on its own axis, every
-/// point marked with its value, and the knee — the first value within half a point of a
-/// model's best correctness — ringed.
+/// point marked with its value (over replications: their mean, with its 95 % interval as an
+/// error bar), and the knee — the first value whose correctness, at the low end of its
+/// interval, is within half a point of the model's best — ringed.
 pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("vary");
@@ -125,11 +126,27 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
             .filter_map(|p| Some([minutes(p.values[0]), p.report.model(m, metric)?]))
             .collect()
     };
+    // Each point's 95 % interval (x, low, high); none from one replication.
+    let intervals = |m: Model, metric: ModelMetric| -> Vec<[f64; 3]> {
+        (points.iter())
+            .filter_map(|p| {
+                let s = p.report.spread(Metric::Model(m, metric))?;
+                Some([minutes(p.values[0]), s.lower()?, s.upper()?])
+            })
+            .collect()
+    };
+    let replications = points.first().map_or(1, |p| p.report.replications);
     ui.horizontal_wrapped(|ui| {
         for &m in &models {
             ui.label(egui::RichText::new(m.name()).color(colour(m)).strong());
         }
-        ui.label("(ringed: the knee, the first value within half a point of the best correctness)");
+        if replications > 1 {
+            ui.label(format!(
+                "({replications} replications at each value: their mean, with its 95% interval; ringed: the knee, the first value whose correctness at the low end of its interval is within half a point of the best)"
+            ));
+        } else {
+            ui.label("(ringed: the knee, the first value within half a point of the best correctness)");
+        }
     });
     let half = (ui.available_width() / 2.0 - 8.0).max(200.0);
     // As tall as the window allows (labels of lines that meet need the room), within reason.
@@ -188,8 +205,18 @@ pub fn sweep(app: &mut TidemarkApp, ui: &mut egui::Ui) {
                         );
                     }
                     for (m, line) in lines {
+                        let errors = intervals(m, metric);
+                        for &[x, low, high] in &errors {
+                            let bar = vec![[x, low], [x, high]];
+                            plot.line(
+                                egui_plot::Line::new("", PlotPoints::from(bar))
+                                    .color(colour(m).gamma_multiply(0.7))
+                                    .width(1.5)
+                                    .allow_hover(false),
+                            );
+                        }
                         if metric == ModelMetric::CorrectShare
-                            && let Some(knee) = knee(&line)
+                            && let Some(knee) = knee(&line, &errors)
                         {
                             plot.points(
                                 egui_plot::Points::new("", vec![knee])
@@ -260,18 +287,34 @@ fn value_labels(
     labels
 }
 
-/// The first point whose share is within half a percentage point of the best.
-fn knee(points: &[[f64; 2]]) -> Option<[f64; 2]> {
+/// The first point whose share is within half a percentage point of the best; over
+/// replications (`intervals`: x, low, high) its share at the low end of its interval.
+fn knee(points: &[[f64; 2]], intervals: &[[f64; 3]]) -> Option<[f64; 2]> {
     let best = points
         .iter()
         .map(|p| p[1])
         .fold(f64::NEG_INFINITY, f64::max);
-    points.iter().copied().find(|p| p[1] >= best - 0.005)
+    let low_end = |p: &[f64; 2]| {
+        (intervals.iter())
+            .find(|i| i[0] == p[0])
+            .map_or(p[1], |i| i[1])
+    };
+    points.iter().copied().find(|p| low_end(p) >= best - 0.005)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_knee_over_replications_is_judged_at_the_low_end_of_its_interval() {
+        let line = [[0.0, 0.90], [5.0, 0.978], [10.0, 0.98]];
+        // One run: 97.8 % is within half a point of 98 %.
+        assert_eq!(knee(&line, &[]), Some([5.0, 0.978]));
+        // Its interval reaches down to 96 %: the knee is the next value.
+        let intervals = [[5.0, 0.96, 0.996], [10.0, 0.977, 0.983]];
+        assert_eq!(knee(&line, &intervals), Some([10.0, 0.98]));
+    }
 
     #[test]
     fn value_labels_of_lines_that_meet_go_above_below_or_not_at_all() {
