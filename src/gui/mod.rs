@@ -113,7 +113,7 @@ pub struct Persisted {
 }
 
 /// Events the app's replications of a scenario may generate in all: the default day
-/// (48,675 events) gets 5 replications, re-plotted within about 150 ms on two cores.
+/// (48,675 events) gets 5 replications, re-plotted within about 100 ms on two cores.
 pub const APP_REPLICATION_EVENTS: f64 = 250_000.0;
 
 /// The most replications the app runs unless the scenario says.
