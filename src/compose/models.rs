@@ -84,7 +84,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
                 spec,
                 &scenario.query,
             ))),
-            stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
+            stats: stats_for(SinkMode::Upsert, scenario, stride),
         });
     }
     if let Some(spec) = &scenario.micro_batch {
@@ -96,7 +96,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
                 &scenario.query,
                 streams,
             ))),
-            stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
+            stats: stats_for(SinkMode::Upsert, scenario, stride),
         });
     }
     if let Some(spec) = &scenario.streaming {
@@ -131,7 +131,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
                     batch: Box::new(Running::batch(Model::Batch, batch_spec, scenario, stride)),
                     lambda: name == Model::Lambda,
                 },
-                stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
+                stats: stats_for(SinkMode::Upsert, scenario, stride),
             });
         }
     }
@@ -146,7 +146,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
                 scenario.workload.start + at,
                 kappa.retention,
                 kappa.replay_capacity_per_second,
-                ModelStats::new(sink_of(spec), scenario.query.window, stride),
+                stats_for(sink_of(spec), scenario, stride),
             ))
         });
         models.push(Running {
@@ -161,12 +161,19 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
                 replay,
                 retention: kappa.retention,
             },
-            stats: ModelStats::new(SinkMode::Upsert, scenario.query.window, stride),
+            stats: stats_for(SinkMode::Upsert, scenario, stride),
         });
     }
     // The report's column order.
     models.sort_by_key(|m| m.name);
     models
+}
+
+/// A model's stats writing in `mode`; over a recorded trace, what its end alone fired is set
+/// apart.
+fn stats_for(mode: SinkMode, scenario: &Scenario, stride: u64) -> ModelStats {
+    ModelStats::new(mode, scenario.query.window, stride)
+        .counting_the_trace_end(scenario.workload.trace.is_some())
 }
 
 /// Discarding firings carry only what is new: the sink adds them up.
@@ -188,13 +195,13 @@ impl Running {
         Running {
             name,
             pipeline: Pipeline::Runner(Box::new(ScheduledRunner::batch(spec, &scenario.query))),
-            stats: ModelStats::new(spec.sink, scenario.query.window, stride),
+            stats: stats_for(spec.sink, scenario, stride),
         }
     }
 
     /// The streaming job of `spec`, with its faults when it has any.
     fn streaming(name: Model, spec: &StreamingSpec, scenario: &Scenario, stride: u64) -> Self {
-        let stats = ModelStats::new(sink_of(spec), scenario.query.window, stride);
+        let stats = stats_for(sink_of(spec), scenario, stride);
         let runner: Box<dyn Runner<ModelStats> + Send> = if spec.faults.is_empty() {
             Box::new(StreamingRunner::new(spec, &scenario.query))
         } else {
@@ -452,7 +459,10 @@ fn figures(
         if window.end.as_ms() == i64::MAX {
             continue;
         }
-        if let Some(first) = history.first_visible() {
+        // Only a trace's end fired it: how long it would have waited is not known.
+        let end_fired =
+            (stats.trace_end.as_ref()).is_some_and(|e| e.cells.contains(&(window, key)));
+        if !end_fired && let Some(first) = history.first_visible() {
             first_delay.record((first - window.end).as_ms());
         }
         let right = true_cell
@@ -461,13 +471,20 @@ fn figures(
         if let (Some(t), Some(v), false) = (true_cell, history.last(), right) {
             causes.record(t, &v, stats.dropped_in(window, key));
         }
-        if right && let Some(settled) = history.settled_at() {
+        if right
+            && !end_fired
+            && let Some(settled) = history.settled_at()
+        {
             final_delay.record((settled - window.end).as_ms());
         }
     }
     let q = |h: &SignedHistogram, x: f64| h.quantile(x).map(|v| v as f64);
     vec![
         (ModelMetric::Results, Some(stats.results() as f64)),
+        (
+            ModelMetric::EndFiredWindows,
+            (stats.trace_end.as_ref()).map(|e| e.windows.len() as f64),
+        ),
         (ModelMetric::Writes, Some(stats.table.writes() as f64)),
         (ModelMetric::LateFirings, Some(stats.late as f64)),
         (ModelMetric::EarlyFirings, Some(stats.early as f64)),

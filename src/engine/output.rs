@@ -48,6 +48,8 @@ pub trait StreamOutput {
     fn sample(&mut self, _sample: &Sample) {}
     /// A session of `key` merged into a larger one: a row written for it is now stale.
     fn merged_away(&mut self, _window: crate::engine::window::Window, _key: KeyId) {}
+    /// The input has ended: what follows is fired by the final watermark alone.
+    fn end_of_input(&mut self) {}
 }
 
 /// Everything a run produced, kept in memory (tests, small replays).

@@ -135,6 +135,7 @@ metric_set! {
         StateMean = ("state_mean", Count, "mean open (window, key) states"),
         StateBytesPeak = ("state_bytes_peak", Count, "peak state, estimated bytes"),
         BacklogPeak = ("backlog_peak", Count, "peak records waiting (consumer lag)"),
+        EndFiredWindows = ("end_fired_windows", Count, "windows fired only by the trace's end"),
         LagCatchUpTime = ("lag_catch_up_time", Ms, "longest lag, first wait -> drained"),
         CostPerYear = ("cost_per_year", Money, "cost a year"),
         CostPerRun = ("cost_per_run", Money, "cost per run"),

@@ -247,6 +247,22 @@ pub struct ModelStats {
     pending: FxHashMap<(Window, KeyId), Vec<Waiting>>,
     /// Events dropped from each (fixed) window and key: what a short result lacks.
     dropped_by_cell: FxHashMap<(Window, KeyId), u64>,
+    /// A recorded trace's end is no moment of the stream it was cut from: the results only
+    /// the final watermark fired are set apart (see [`ModelStats::counting_the_trace_end`]).
+    pub trace_end: Option<TraceEnd>,
+}
+
+/// What only a recorded trace's end fired: windows whose on-time result came from the final
+/// watermark, which the stream the trace was cut from would have fired when later events
+/// came. They are served and checked, but left out of the latency figures.
+#[derive(Clone, Debug, Default)]
+pub struct TraceEnd {
+    /// The input has ended.
+    ended: bool,
+    /// The (window, key) results fired on time by the end.
+    pub cells: rustc_hash::FxHashSet<(Window, KeyId)>,
+    /// Their windows.
+    pub windows: std::collections::BTreeSet<Window>,
 }
 
 /// The most samples a model keeps for plotting.
@@ -277,7 +293,14 @@ impl ModelStats {
             latency_mask: latency_stride.max(1).next_power_of_two() - 1,
             pending: FxHashMap::default(),
             dropped_by_cell: FxHashMap::default(),
+            trace_end: None,
         }
+    }
+
+    /// These stats, setting apart what a recorded trace's end alone fired (when `trace`).
+    pub fn counting_the_trace_end(mut self, trace: bool) -> Self {
+        self.trace_end = trace.then(TraceEnd::default);
+        self
     }
 
     /// Results emitted in all.
@@ -354,6 +377,16 @@ impl StreamOutput for ModelStats {
         }
         self.table
             .write(emission.visible_time, r.window, r.key, r.acc);
+        if let Some(end) = &mut self.trace_end
+            && end.ended
+            && r.kind == ResultKind::OnTime
+        {
+            // Its events would have become visible whenever the stream went on: unknown.
+            end.cells.insert((r.window, r.key));
+            end.windows.insert(r.window);
+            self.pending.remove(&(r.window, r.key));
+            return;
+        }
         // Everything the cell took in so far is in this version.
         if let Some(waiting) = self.pending.remove(&(r.window, r.key)) {
             let visible = emission.visible_time.as_ms();
@@ -384,6 +417,12 @@ impl StreamOutput for ModelStats {
 
     fn merged_away(&mut self, window: Window, key: KeyId) {
         self.table.supersede(window, key);
+    }
+
+    fn end_of_input(&mut self) {
+        if let Some(end) = &mut self.trace_end {
+            end.ended = true;
+        }
     }
 
     fn sample(&mut self, sample: &Sample) {
@@ -447,6 +486,63 @@ mod tests {
                 Some(plain.value_at_quantile(q_pos) as i64),
                 "q {q}"
             );
+        }
+    }
+
+    #[test]
+    fn what_only_a_traces_end_fired_is_left_out_of_latency() {
+        use crate::engine::WindowResult;
+        use crate::engine::aggregate::Accumulator;
+        let window = WindowSpec::Tumbling {
+            size: Dur::from_secs(10),
+            offset: Dur::ZERO,
+        };
+        let event = |id: u64, at_s: i64| Event {
+            id,
+            key: KeyId(0),
+            value: 1.0,
+            event_time: Ts(at_s * 1_000),
+            arrival_time: Ts(at_s * 1_000 + 500),
+            source: 0,
+        };
+        let fired = |start_s: i64, visible_s: i64| Emission {
+            emit_time: Ts(visible_s * 1_000),
+            visible_time: Ts(visible_s * 1_000),
+            after_event_id: None,
+            batch: None,
+            result: WindowResult {
+                window: Window {
+                    start: Ts(start_s * 1_000),
+                    end: Ts((start_s + 10) * 1_000),
+                },
+                key: KeyId(0),
+                kind: ResultKind::OnTime,
+                acc: Accumulator::default(),
+            },
+        };
+        for trace in [false, true] {
+            let mut stats =
+                ModelStats::new(SinkMode::Upsert, window, 1).counting_the_trace_end(trace);
+            // An event at 3 s in [0 s, 10 s), fired at 12 s by the next event's watermark;
+            // one at 14 s in [10 s, 20 s), fired at 15 s by the end of the input.
+            stats.input(&event(1, 3));
+            stats.input(&event(2, 14));
+            stats.result(&fired(0, 12));
+            stats.end_of_input();
+            stats.result(&fired(10, 15));
+            let latency = &stats.event_latency_ms;
+            if trace {
+                // 12 s − 3 s for the first; the second is set apart.
+                assert_eq!((latency.len(), latency.max()), (1, Some(9_000)));
+                let end = stats.trace_end.as_ref().unwrap();
+                assert_eq!(end.windows.len(), 1);
+                assert_eq!(end.windows.first().unwrap().start, Ts(10_000));
+            } else {
+                // A generated stream's end: both counted, 15 s − 14 s the second.
+                assert_eq!((latency.len(), latency.min()), (2, Some(1_000)));
+                assert!(stats.trace_end.is_none());
+            }
+            assert_eq!(stats.table.cells().count(), 2, "both served");
         }
     }
 

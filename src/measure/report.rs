@@ -321,6 +321,9 @@ impl Report {
                 let _ = writeln!(out, "   {metric}");
             }
         }
+        for note in self.trace_end_notes() {
+            let _ = writeln!(out, "\nnote: {note}");
+        }
         for line in self.replication_notes() {
             let _ = writeln!(out, "{line}");
         }
@@ -384,6 +387,23 @@ impl Report {
         out
     }
 
+    /// For each model over a recorded trace, the windows only the trace's end fired, and
+    /// that its latency figures leave them out.
+    fn trace_end_notes(&self) -> Vec<String> {
+        self.models()
+            .into_iter()
+            .filter_map(|model| {
+                let n = self.model(model, ModelMetric::EndFiredWindows)?;
+                (n > 0.0).then(|| {
+                    let windows = if n == 1.0 { "window" } else { "windows" };
+                    format!(
+                        "{model}: {n} {windows} fired only by the end of the trace (the final watermark, which the stream it was cut from would have sent later); served and checked, but left out of its latency figures"
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// Over replications: the metrics that had a value in fewer of them, and each paired
     /// difference with what it says.
     fn replication_notes(&self) -> Vec<String> {
@@ -444,6 +464,9 @@ impl Report {
                     values.join(" | ")
                 );
             }
+        }
+        for note in self.trace_end_notes() {
+            let _ = writeln!(out, "\nNote: {note}");
         }
         if !self.differences.is_empty() {
             let _ = writeln!(

@@ -399,6 +399,10 @@ impl StreamOutput for Guarded<'_> {
         self.stats.merged_away(window, key);
     }
 
+    fn end_of_input(&mut self) {
+        self.stats.end_of_input();
+    }
+
     fn sample(&mut self, sample: &Sample) {
         if self.last_sample.is_none_or(|t| sample.time > t) {
             *self.last_sample = Some(sample.time);

@@ -437,6 +437,7 @@ impl StreamingRunner {
     pub fn finish(&mut self, out: &mut impl StreamOutput) {
         let now = self.now.max(Ts(i64::MIN + 1));
         self.servers.last_event_id = None;
+        out.end_of_input();
         self.operator
             .on_finish(&mut self.servers.stamp(Timing::Watermark(now), out));
         let end = self.busy_until().max(now);
