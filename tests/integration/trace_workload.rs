@@ -60,15 +60,34 @@ fn a_generated_day_read_back_as_a_trace_gives_the_same_results() {
             ModelMetric::EventLatencyP99,
             ModelMetric::CostPerYear,
         ] {
-            assert_eq!(
+            let (read, made) = (
                 recorded.report.model(model, metric),
                 original.report.model(model, metric),
-                "{} {}",
-                model.name(),
-                metric.name()
             );
+            if model == Model::Streaming && metric.unit() == tidemark::measure::catalogue::Unit::Ms
+            {
+                // The trace's end is no moment of its stream: the windows only it fired are
+                // left out of the trace's latency figures, never added.
+                assert!(read <= made, "{} {read:?} {made:?}", metric.name());
+            } else {
+                assert_eq!(read, made, "{} {}", model.name(), metric.name());
+            }
         }
     }
+    let end_fired = recorded
+        .report
+        .model(Model::Streaming, ModelMetric::EndFiredWindows);
+    assert_eq!(
+        end_fired,
+        Some(1.0),
+        "the day's last hour waits for the end"
+    );
+    assert_eq!(
+        original
+            .report
+            .model(Model::Streaming, ModelMetric::EndFiredWindows),
+        None
+    );
 }
 
 /// The shipped trace scenario through `run`, `sweep` and `advise`, as users type them.
