@@ -4,6 +4,7 @@
 
 pub mod architecture;
 pub mod cost;
+pub mod measured;
 pub mod models;
 pub mod requirement;
 pub mod ron_locate;

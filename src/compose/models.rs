@@ -6,10 +6,11 @@ use crate::compose::cost::{CostSpec, per_year};
 use crate::compose::scenario::Scenario;
 use crate::engine::FiringMode;
 use crate::input::event::{Event, KeyTable};
-use crate::input::time::Dur;
+use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::{Metric, Model, ModelMetric};
 use crate::measure::metrics::{ModelStats, SignedHistogram};
 use crate::measure::oracle::TruthCell;
+use crate::measure::period::{Period, measured_time};
 use crate::measure::sink::ServingTable;
 use crate::measure::sink::SinkMode;
 use crate::runner::batch::{BatchSpec, ScheduledRunner};
@@ -72,7 +73,7 @@ struct Closed {
 
 /// The models and architectures `scenario` runs, in report column order.
 pub fn models_of(scenario: &Scenario) -> Vec<Running> {
-    let stride = latency_stride(scenario.workload.expected_events());
+    let stride = latency_stride(scenario.run_workload().expected_events());
     let mut models = Vec::new();
     if let Some(spec) = &scenario.batch {
         models.push(Running::batch(Model::Batch, spec, scenario, stride));
@@ -174,6 +175,7 @@ pub fn models_of(scenario: &Scenario) -> Vec<Running> {
 fn stats_for(mode: SinkMode, scenario: &Scenario, stride: u64) -> ModelStats {
     ModelStats::new(mode, scenario.query.window, stride)
         .counting_the_trace_end(scenario.workload.trace.is_some())
+        .measuring(scenario.run_span().map(|s| s.period))
 }
 
 /// Discarding firings carry only what is new: the sink adds them up.
@@ -295,7 +297,10 @@ impl Running {
                 extra = closing.figures;
                 match closing.billing {
                     Billing::PerRun(lengths) => {
-                        prices.map_or((None, None), |c| runs_cost(c, &lengths, horizon, arrivals))
+                        let period = scenario.run_span().map(|s| s.period);
+                        prices.map_or((None, None), |c| {
+                            runs_cost(c, &lengths, horizon, arrivals, period)
+                        })
                     }
                     Billing::AlwaysOn => always_on(&self.stats),
                 }
@@ -379,14 +384,20 @@ impl Running {
 }
 
 /// Cost a year and per run ($) of a job that pays for its runs (start-up included), and
-/// keeps a year of events in the lake, half of it on average over that year.
+/// keeps a year of events in the lake, half of it on average over that year. With a
+/// measured period, the runs started in it are what its `horizon` costs.
 fn runs_cost(
     cost: &CostSpec,
-    lengths: &[Dur],
+    runs: &[(Ts, Dur)],
     horizon: Dur,
     arrivals: u64,
+    period: Option<Period>,
 ) -> (Option<f64>, Option<f64>) {
     let stored_gb = per_year(arrivals as f64 * BYTES_PER_EVENT, horizon) / 2.0 / 1e9;
+    let lengths: Vec<Dur> = (runs.iter())
+        .filter(|(start, _)| measured_time(period, *start))
+        .map(|&(_, length)| length)
+        .collect();
     let total: f64 = lengths.iter().map(|&l| cost.run_cost(l)).sum();
     let per_run = (!lengths.is_empty()).then(|| total / lengths.len() as f64);
     (

@@ -85,12 +85,14 @@ pub fn run_scenario_unless_cancelled(
     scenario: &Scenario,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<RunOutput> {
-    let mut generator = Arrivals::new(&scenario.workload, scenario.seed);
+    // With a measured period, the workload runs before and after it too.
+    let mut generator = Arrivals::new(&scenario.run_workload(), scenario.seed);
     // Keys are all interned when the generator is made.
     let keys = generator.keys().clone();
+    let period = scenario.run_span().map(|s| s.period);
     let truth = Consumer::Truth(Box::new((
-        WorkloadStats::new(scenario.query.window.length()),
-        Oracle::new(&scenario.query.window),
+        WorkloadStats::new(scenario.query.window.length()).measuring(period),
+        Oracle::new(&scenario.query.window).measuring(period),
     )));
     let consumers = std::iter::once(truth)
         .chain(

@@ -45,6 +45,10 @@ pub struct Scenario {
     pub replications: usize,
     /// The events.
     pub workload: WorkloadSpec,
+    /// Measure `start` to `start + duration` inside traffic that runs before and after it
+    /// (see `measured`); none: the whole finite input is measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_period: Option<crate::compose::measured::MeasuredPeriod>,
     /// What is computed over them.
     pub query: QuerySpec,
     /// The record-at-a-time streaming model (Flink), if the scenario runs it.
@@ -261,6 +265,7 @@ impl Scenario {
         self.validate_architectures(&mut problems);
         self.check_limits(&mut problems);
         self.check_replications(&mut problems);
+        self.check_measured_period(&mut problems);
         if let Some(requirement) = &self.requirement {
             requirement.validate("requirement", &mut problems);
         }
@@ -303,14 +308,22 @@ impl Scenario {
     /// Records every limit of [`crate::input::limits`] this scenario goes past.
     pub(crate) fn check_limits(&self, problems: &mut Problems) {
         crate::input::limits::check_workload(&self.workload, problems);
+        // The workload as run: with its run-in and run-out, when they are sound.
+        let workload = if self.measured_period_is_sound() {
+            let run = self.run_workload();
+            self.check_run_around(&run, problems);
+            run
+        } else {
+            std::borrow::Cow::Borrowed(&self.workload)
+        };
         // A job runs until its backlog is gone (the horizon, or longer when a small capacity
         // leaves a backlog), stepping at every watermark tick and state sample.
-        let events = self.workload.expected_events();
+        let events = workload.expected_events();
         let check_job =
             |path: &str, spec: &StreamingSpec, capacity: Option<f64>, problems: &mut Problems| {
                 let capacity =
                     capacity.unwrap_or(f64::INFINITY) * f64::from(spec.parallelism.max(1));
-                let span_ms = (self.workload.duration.as_ms() as f64).max(events / capacity * 1e3);
+                let span_ms = (workload.duration.as_ms() as f64).max(events / capacity * 1e3);
                 let step = spec
                     .watermark_emit
                     .interval()
@@ -341,7 +354,7 @@ impl Scenario {
         problems.check((1..=MAX_REPLICATIONS).contains(&n), "replications", || {
             format!("replications {n} must be from 1 to {MAX_REPLICATIONS}")
         });
-        let events = self.workload.expected_events() * n as f64;
+        let events = self.run_workload().expected_events() * n as f64;
         problems.check(
             n <= 1 || events <= MAX_EVENTS || !events.is_finite(),
             "replications",

@@ -117,6 +117,7 @@ pub fn end_to_end_scenario(n: u64) -> Scenario {
                 .into(),
         seed: 1,
         replications: 1,
+        measured_period: None,
         workload: WorkloadSpec {
             start: Ts::parse("2026-03-17T00:00:00Z").expect("valid"),
             duration: Dur((seconds * 1_000.0).ceil() as i64),

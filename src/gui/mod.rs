@@ -41,6 +41,7 @@ macro_rules! built_in {
 pub const BUILT_IN: &[(&str, &str)] = &[
     DEFAULT_SCENARIO,
     built_in!("lesson_2358_delivery.ron"),
+    built_in!("lesson_measured_day.ron"),
     built_in!("cost_17_minutes_a_day.ron"),
     built_in!("freshmart_cancellation_dashboard.ron"),
     built_in!("freshmart_daily_orders.ron"),

@@ -9,6 +9,7 @@ use crate::engine::output::{Emission, Sample, StreamOutput};
 use crate::engine::window::{Window, WindowSpec};
 use crate::input::event::{Event, KeyId};
 use crate::input::time::{Dur, Ts};
+use crate::measure::period::{Period, measured_time, measured_window};
 use crate::measure::sink::ServingTable;
 use crate::measure::sink::SinkMode;
 
@@ -166,6 +167,8 @@ pub struct WorkloadStats {
     /// Latest arrival time.
     pub last_arrival: Option<Ts>,
     window_length: Option<Dur>,
+    /// Only events that happened in it are counted; none: every event.
+    period: Option<Period>,
 }
 
 impl WorkloadStats {
@@ -177,8 +180,17 @@ impl WorkloadStats {
         }
     }
 
+    /// These figures over the events of `period` only (by event time).
+    pub fn measuring(mut self, period: Option<Period>) -> Self {
+        self.period = period;
+        self
+    }
+
     /// Counts one arriving event.
     pub fn observe(&mut self, event: &Event) {
+        if !measured_time(self.period, event.event_time) {
+            return;
+        }
         self.events += 1;
         let delay = event.arrival_time - event.event_time;
         self.delay_ms.record(delay.as_ms());
@@ -250,6 +262,8 @@ pub struct ModelStats {
     /// A recorded trace's end is no moment of the stream it was cut from: the results only
     /// the final watermark fired are set apart (see [`ModelStats::counting_the_trace_end`]).
     pub trace_end: Option<TraceEnd>,
+    /// The measured period: only its events, windows and samples are counted (none: all).
+    period: Option<Period>,
 }
 
 /// What only a recorded trace's end fired: windows whose on-time result came from the final
@@ -294,7 +308,15 @@ impl ModelStats {
             pending: FxHashMap::default(),
             dropped_by_cell: FxHashMap::default(),
             trace_end: None,
+            period: None,
         }
+    }
+
+    /// These stats over `period` only: events by event time, results by their window's
+    /// end, samples by their time.
+    pub fn measuring(mut self, period: Option<Period>) -> Self {
+        self.period = period;
+        self
     }
 
     /// These stats, setting apart what a recorded trace's end alone fired (when `trace`).
@@ -329,7 +351,7 @@ impl ModelStats {
 
     /// An event is handed to the model: it waits to become visible.
     pub fn input(&mut self, event: &Event) {
-        if event.id & self.latency_mask != 0 {
+        if event.id & self.latency_mask != 0 || !measured_time(self.period, event.event_time) {
             return;
         }
         if let Some(cell) = self.tracked_cell(event) {
@@ -358,6 +380,19 @@ impl ModelStats {
         }
     }
 
+    /// Everything the emitted cell took in so far is in this version: its waiting events
+    /// became visible.
+    fn record_latency(&mut self, emission: &Emission) {
+        let r = &emission.result;
+        if let Some(waiting) = self.pending.remove(&(r.window, r.key)) {
+            let visible = emission.visible_time.as_ms();
+            for (_, event_ms, arrival_ms) in waiting {
+                self.event_latency_ms.record(visible - event_ms);
+                self.arrival_latency_ms.record(visible - arrival_ms);
+            }
+        }
+    }
+
     /// Events dropped (late, or never read) from `window` of `key`.
     pub fn dropped_in(&self, window: Window, key: KeyId) -> u64 {
         self.dropped_by_cell
@@ -370,6 +405,11 @@ impl ModelStats {
 impl StreamOutput for ModelStats {
     fn result(&mut self, emission: &Emission) {
         let r = &emission.result;
+        if !measured_window(self.period, r.window) {
+            // A window of the run-in or run-out: only its period events' latency counts.
+            self.record_latency(emission);
+            return;
+        }
         match r.kind {
             ResultKind::OnTime => self.on_time += 1,
             ResultKind::Late => self.late += 1,
@@ -387,17 +427,13 @@ impl StreamOutput for ModelStats {
             self.pending.remove(&(r.window, r.key));
             return;
         }
-        // Everything the cell took in so far is in this version.
-        if let Some(waiting) = self.pending.remove(&(r.window, r.key)) {
-            let visible = emission.visible_time.as_ms();
-            for (_, event_ms, arrival_ms) in waiting {
-                self.event_latency_ms.record(visible - event_ms);
-                self.arrival_latency_ms.record(visible - arrival_ms);
-            }
-        }
+        self.record_latency(emission);
     }
 
     fn dropped(&mut self, event: &Event, _at: Ts) {
+        if !measured_time(self.period, event.event_time) {
+            return;
+        }
         self.dropped += 1;
         self.dropped_value += event.value;
         self.forget(event, None);
@@ -411,6 +447,9 @@ impl StreamOutput for ModelStats {
     }
 
     fn dropped_from_window(&mut self, event: &Event, window: Window) {
+        if !measured_window(self.period, window) {
+            return;
+        }
         self.forget(event, Some(window));
         *self.dropped_by_cell.entry((window, event.key)).or_default() += 1;
     }
@@ -426,6 +465,9 @@ impl StreamOutput for ModelStats {
     }
 
     fn sample(&mut self, sample: &Sample) {
+        if !measured_time(self.period, sample.time) {
+            return;
+        }
         self.state_peak = self.state_peak.max(sample.state_cells);
         self.state_sum += sample.state_cells as u64;
         self.state_samples += 1;

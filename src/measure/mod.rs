@@ -7,5 +7,6 @@ pub mod expectation;
 pub mod interval;
 pub mod metrics;
 pub mod oracle;
+pub mod period;
 pub mod report;
 pub mod sink;

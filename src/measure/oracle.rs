@@ -6,6 +6,7 @@ use crate::engine::aggregate::Accumulator;
 use crate::engine::id_set::IdSet;
 use crate::engine::window::{Window, WindowSpec};
 use crate::input::event::{Event, KeyId};
+use crate::measure::period::Period;
 
 /// Accumulates the exact answer as events are observed, in any order.
 #[derive(Debug)]
@@ -17,6 +18,8 @@ pub struct Oracle {
     window: WindowSpec,
     /// Retried copies per (fixed) window and key: a model that counts them is over by that.
     retries: rustc_hash::FxHashMap<(Window, KeyId), u64>,
+    /// With a measured period: the distinct events and repeats that happened in it.
+    measured: Option<(Period, u64, u64)>,
 }
 
 /// One exact result.
@@ -41,12 +44,26 @@ impl Oracle {
             duplicates: 0,
             window: *window,
             retries: rustc_hash::FxHashMap::default(),
+            measured: None,
         }
+    }
+
+    /// Counts distinct and repeated events of `period` only (the truth itself takes every
+    /// event: a window ending in the period may have begun before it).
+    pub fn measuring(mut self, period: Option<Period>) -> Self {
+        self.measured = period.map(|p| (p, 0, 0));
+        self
     }
 
     /// Adds `event` to the truth; returns false (and adds nothing) for a repeated id.
     pub fn observe(&mut self, event: &Event) -> bool {
-        if !self.seen.insert(event.id) {
+        let fresh = self.seen.insert(event.id);
+        if let Some((period, unique, repeated)) = &mut self.measured
+            && period.holds_time(event.event_time)
+        {
+            *if fresh { unique } else { repeated } += 1;
+        }
+        if !fresh {
             self.duplicates += 1;
             // A retry's session cannot be told before merging: only fixed windows keep count.
             if !self.window.is_merging() {
@@ -63,19 +80,24 @@ impl Oracle {
 
     /// Repeated ids seen (retried duplicates).
     pub fn duplicates(&self) -> u64 {
-        self.duplicates
+        self.measured
+            .map_or(self.duplicates, |(_, _, repeated)| repeated)
     }
 
     /// Distinct business events counted.
     pub fn unique_events(&self) -> u64 {
-        self.seen.len()
+        self.measured
+            .map_or(self.seen.len(), |(_, unique, _)| unique)
     }
 
-    /// Every exact result, ordered by window then key.
+    /// Every exact result, ordered by window then key (with a measured period, the windows
+    /// ending in it).
     pub fn cells(&self) -> Vec<TruthCell> {
+        let period = self.measured.map(|(p, _, _)| p);
         self.cells
             .cells()
             .into_iter()
+            .filter(|&(window, _, _)| crate::measure::period::measured_window(period, window))
             .map(|(window, key, acc)| TruthCell {
                 window,
                 key,

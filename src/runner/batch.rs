@@ -247,7 +247,7 @@ pub struct ScheduledRunner {
     /// When the last run ended.
     last_run_end: Ts,
     /// How long each run took, start-up included (each is one cluster start).
-    run_lengths: Vec<Dur>,
+    run_lengths: Vec<(Ts, Dur)>,
     /// Processing time spent in runs (start-up included), for cost.
     busy: Dur,
 }
@@ -354,8 +354,8 @@ impl ScheduledRunner {
         self.busy
     }
 
-    /// How long each run took, start-up included.
-    pub fn run_lengths(&self) -> &[Dur] {
+    /// When each run started and how long it took, start-up included.
+    pub fn run_lengths(&self) -> &[(Ts, Dur)] {
         &self.run_lengths
     }
 
@@ -546,7 +546,7 @@ impl ScheduledRunner {
         self.busy = self.busy + duration;
         self.runs_done += 1;
         self.last_run_end = end;
-        self.run_lengths.push(duration);
+        self.run_lengths.push((run.start, duration));
         out.sample(&Sample {
             time: run.start,
             state_cells: 0,

@@ -186,7 +186,7 @@ pub struct MicroBatchRunner {
     no_data_batch_due: bool,
     cost_us: i64,
     batches: u64,
-    batch_lengths: Vec<Dur>,
+    batch_lengths: Vec<(Ts, Dur)>,
 }
 
 impl MicroBatchRunner {
@@ -214,7 +214,7 @@ impl MicroBatchRunner {
     }
 
     /// How long each batch took.
-    pub fn batch_lengths(&self) -> &[Dur] {
+    pub fn batch_lengths(&self) -> &[(Ts, Dur)] {
         &self.batch_lengths
     }
 
@@ -315,7 +315,7 @@ impl MicroBatchRunner {
             && self.watermark > evict_watermark;
         self.previous_batch_watermark = Some(evict_watermark);
         self.batches += 1;
-        self.batch_lengths.push(end - start);
+        self.batch_lengths.push((start, end - start));
         // ProcessingTimeExecutor: the next trigger is the next multiple of the interval; a
         // batch that overran it is followed at once.
         let next = match self.spec.trigger {

@@ -39,8 +39,8 @@ pub struct Closing {
 /// How a model is paid for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Billing {
-    /// A cluster started for each run, as long as the run took.
-    PerRun(Vec<Dur>),
+    /// A cluster started for each run (when, and as long as the run took).
+    PerRun(Vec<(Ts, Dur)>),
     /// A cluster that is always on.
     AlwaysOn,
 }

@@ -7,6 +7,7 @@ mod export;
 mod fuzz_corpus;
 mod golden;
 mod layers;
+mod measured;
 mod replay;
 mod scenarios;
 mod trace_workload;
