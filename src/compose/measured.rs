@@ -2,7 +2,8 @@
 //! period its figures count, and the workload also runs before it (the run-in: state,
 //! backlogs, watermarks and devices flushing late are as on any day) and after it (the
 //! run-out: until every window of the period has had its normal chance in every model).
-//! Without one, the whole finite input is measured, as it always was.
+//! Every generated workload is measured so unless its scenario says `measured_period: None`
+//! (the whole finite input measured); a recorded trace is always measured whole.
 
 use std::borrow::Cow;
 
@@ -29,6 +30,16 @@ pub struct MeasuredPeriod {
     pub run_out: Option<Dur>,
 }
 
+/// A scenario's measured period when it says nothing: run-in and run-out worked out.
+pub fn by_default() -> Option<MeasuredPeriod> {
+    Some(MeasuredPeriod::default())
+}
+
+/// True for the measured period a scenario need not write.
+pub fn is_by_default(measured: &Option<MeasuredPeriod>) -> bool {
+    *measured == by_default()
+}
+
 /// The longest default run-in.
 const MAX_DEFAULT_RUN_IN: Dur = Dur::from_hours(48);
 /// The longest default run-out.
@@ -46,9 +57,13 @@ pub struct RunSpan {
 }
 
 impl Scenario {
-    /// The measured period and the traffic around it; none: the whole input is measured.
+    /// The measured period and the traffic around it; none: the whole input is measured
+    /// (`measured_period: None`, or a trace: it is what it was recorded as).
     pub fn run_span(&self) -> Option<RunSpan> {
         let measured = self.measured_period.as_ref()?;
+        if self.workload.trace.is_some() {
+            return None;
+        }
         let start = self.workload.start;
         Some(RunSpan {
             period: Period {
@@ -146,16 +161,28 @@ impl Scenario {
     /// limits, refused at `measured_period` with the figures it implies.
     pub(crate) fn check_run_around(&self, run: &WorkloadSpec, problems: &mut Problems) {
         use crate::input::limits::{MAX_EVENTS, MAX_SPAN};
-        if self.measured_period.is_none() {
+        let Some(span) = self.run_span() else {
+            return;
+        };
+        // A workload past the limits on its own is refused for that alone.
+        let (own_events, events) = (self.workload.expected_events(), run.expected_events());
+        if own_events > MAX_EVENTS || self.workload.duration > MAX_SPAN {
             return;
         }
-        let events = run.expected_events();
+        let around = || {
+            format!(
+                "with its run-in ({}) and run-out ({})",
+                span.run_in, span.run_out
+            )
+        };
+        let remedy = "set shorter ones in `measured_period: (run_in: ..., run_out: ...)`, or `measured_period: None` to measure the input alone";
         problems.check(events <= MAX_EVENTS || !events.is_finite(), "measured_period", || {
-            format!("with its run-in and run-out this workload generates about {events:.1e} events; the limit is {MAX_EVENTS:.0e}: shorten run_in or run_out")
+            format!("{} this workload generates about {events:.1e} events; the limit is {MAX_EVENTS:.0e}: {remedy}", around())
         });
         problems.check(run.duration <= MAX_SPAN, "measured_period", || {
             format!(
-                "with its run-in and run-out the run spans {}, longer than the limit, {MAX_SPAN}",
+                "{} the run spans {}, longer than the limit, {MAX_SPAN}: {remedy}",
+                around(),
                 run.duration
             )
         });
@@ -181,7 +208,8 @@ impl Scenario {
                 });
             }
         }
-        problems.check(self.workload.trace.is_none(), "measured_period", || {
+        let asked = measured.run_in.is_some() || measured.run_out.is_some();
+        problems.check(self.workload.trace.is_none() || !asked, "measured_period", || {
             "a recorded trace is what it was recorded as: it has no traffic before or after it to run; remove `measured_period`".to_owned()
         });
     }

@@ -627,6 +627,8 @@ mod tests {
     /// its period, the micro-batch's and the stream's watermarks wait `MAX_DELAY`.
     fn scenario(window: WindowSpec) -> Scenario {
         let mut s = Scenario::default_scenario();
+        // The events below are the whole input, fed by hand: all of it is measured.
+        s.measured_period = None;
         s.query = QuerySpec {
             window,
             aggregations: vec![Aggregation::Count, Aggregation::Sum],

@@ -46,8 +46,12 @@ pub struct Scenario {
     /// The events.
     pub workload: WorkloadSpec,
     /// Measure `start` to `start + duration` inside traffic that runs before and after it
-    /// (see `measured`); none: the whole finite input is measured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// (see `measured`; by default, with a run-in and run-out worked out from the scenario);
+    /// `None`: the whole finite input is measured. A trace is always measured whole.
+    #[serde(
+        default = "crate::compose::measured::by_default",
+        skip_serializing_if = "crate::compose::measured::is_by_default"
+    )]
     pub measured_period: Option<crate::compose::measured::MeasuredPeriod>,
     /// What is computed over them.
     pub query: QuerySpec,

@@ -113,9 +113,10 @@ pub struct Persisted {
     pub lab_span: Option<Dur>,
 }
 
-/// Events the app's replications of a scenario may generate in all: the default day
-/// (48,675 events) gets 5 replications, re-plotted within about 100 ms on two cores.
-pub const APP_REPLICATION_EVENTS: f64 = 250_000.0;
+/// Events the app's replications of a scenario may generate in all, run-in and run-out
+/// included: the default day (about 160,000 events with them) gets 5 replications,
+/// re-plotted within about 250 ms on two cores.
+pub const APP_REPLICATION_EVENTS: f64 = 800_000.0;
 
 /// The most replications the app runs unless the scenario says.
 pub const APP_MAX_REPLICATIONS: usize = 10;
@@ -127,7 +128,7 @@ pub fn with_app_replications(scenario: &mut Scenario) {
     if scenario.replications > 1 || scenario.workload.trace.is_some() {
         return;
     }
-    let events = scenario.workload.expected_events().max(1.0);
+    let events = scenario.run_workload().expected_events().max(1.0);
     scenario.replications =
         ((APP_REPLICATION_EVENTS / events) as usize).clamp(1, APP_MAX_REPLICATIONS);
 }

@@ -174,7 +174,7 @@ mod tests {
             s.streaming.as_mut().unwrap().capacity_per_second = Some(0.0001);
         });
         assert!(
-            slow[0].starts_with("streaming: this job runs for 4.9e11 ms"),
+            slow[0].starts_with("streaming: this job runs for 1.6e12 ms"),
             "{slow:?}"
         );
         let offline =

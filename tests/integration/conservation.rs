@@ -40,6 +40,8 @@ fn random_scenario(seed: u64) -> String {
         r#"Scenario(
     name: "conservation_{seed}",
     seed: {seed},
+    // Conservation holds over the whole finite input: every event taken is accounted for.
+    measured_period: None,
     workload: (
         start: "2026-03-17T00:00:00Z",
         duration: "{hours}h",

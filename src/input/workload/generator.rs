@@ -1,122 +1,110 @@
-//! The lazy, seeded generator: events come out in arrival order while only the events still
-//! "in flight" (happened, not yet arrived) are held in memory.
+//! The lazy, seeded event stream: each slice of the horizon (a minute, or wider over long
+//! horizons) is drawn from sub-streams of its own, a batch of slices at a time on every core,
+//! and merged in arrival order while only the events still "in flight" (drawn, not yet
+//! arrived) are held in memory. The same events at any thread count and any batch size.
 
-use std::f64::consts::TAU;
+use rayon::prelude::*;
 
-use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
-use rand_distr::weighted::WeightedAliasIndex;
-use rand_distr::{Distribution, Exp, Exp1, LogNormal, Pareto};
-
-use super::spec::{DelayDist, Popularity, RateProfile, SourceSpec, ValueDist, WorkloadSpec};
-use crate::input::event::{Event, KeyId, KeyTable};
+use super::source::{Drawn, Slicing, SourceState};
+use super::spec::WorkloadSpec;
+use crate::input::event::{Event, KeyTable};
 use crate::input::sim::CalendarQueue;
 use crate::input::time::{Dur, Ts};
 
-/// The generator's random numbers: xoshiro256++, fast and portable (the same stream on
-/// every platform for a seed).
-type Rng64 = Xoshiro256PlusPlus;
-
-/// z such that P(Z <= z) = 0.99 for a standard normal: turns (median, p99) into sigma.
-const Z_99: f64 = 2.326_347_874_040_840_8;
-const DAY_MS: f64 = 86_400_000.0;
-
-/// Width of the bins over which a source's rate is bounded for thinning.
-const BIN_MS: f64 = 60_000.0;
-/// At most this many bins per source; longer horizons get wider bins.
-const MAX_BINS: f64 = 1_000_000.0;
+/// Events a slice holds at most, expected: bins at higher rates are cut into more slices.
+const MOST_EVENTS_PER_SLICE: f64 = 4_096.0;
+/// Events a batch of slices aims at: enough to keep every core busy between merges, few
+/// enough that a batch's buffers stay a megabyte or two.
+const EVENTS_PER_BATCH: f64 = 32_768.0;
+/// The span of a batch at most: its arrivals stay within the calendar queue's near and far
+/// tiers (about a minute) instead of its heap.
+const MOST_MS_PER_BATCH: f64 = 30_000.0;
 
 /// Generates a workload's events in non-decreasing arrival order.
 ///
 /// Each source is a non-homogeneous Poisson process (Lewis–Shedler thinning against a
-/// per-minute envelope of its rate); each event gets a delay and waits in a queue keyed by
-/// arrival time until no event yet to be generated can arrive before it, so memory holds
-/// only what is in flight.
+/// per-minute envelope of its rate), drawn slice by slice; each event gets a delay and
+/// waits in a queue keyed by arrival time until no event of a slice yet to be drawn can
+/// arrive before it. Ties in arrival time pop in draw order (slice, then the order events
+/// happen in, then source), whatever the batches, so the stream is one fixed sequence.
 pub struct Generator {
-    rng: Rng64,
+    seed: u64,
     start: Ts,
     horizon_ms: f64,
     sources: Vec<SourceState>,
-    /// Every arrival pushed is at or after the last one popped (an event arrives at or after
-    /// it happens, and only arrivals before the next event happens are popped), so a calendar
-    /// queue serves, with O(1) pushes and pops.
+    slicing: Slicing,
+    slices: usize,
+    /// The first slice not yet drawn.
+    next_slice: usize,
+    /// Slices drawn at a time.
+    batch: usize,
+    /// True when a batch holds enough events to be worth spreading over the cores.
+    parallel: bool,
+    /// Events drawn in earlier batches and not yet released. Every arrival pushed is at or
+    /// after the last one popped (an event arrives at or after it happens, and only arrivals
+    /// up to the start of the next slice are released), so a calendar queue serves, with
+    /// O(1) pushes and pops.
     in_flight: CalendarQueue<Event>,
+    /// The slices of the batch drawn last, each sorted by arrival, with what is released.
+    runs: Vec<Run>,
+    /// Arrivals up to this time are final (none once every slice is drawn).
+    release_until: Option<i64>,
     next_id: u64,
     last_popped_ms: i64,
     keys: KeyTable,
 }
 
-struct SourceState {
-    spec: SourceSpec,
-    /// Offset of the next event from the workload start, in fractional milliseconds:
-    /// exponential gaps at high rates are below a millisecond, so rounding each gap would
-    /// bias the rate; one f64 over years keeps sub-microsecond precision.
-    next_offset_ms: Option<f64>,
-    /// Rate bounds per bin of the horizon, for thinning.
-    bins: Vec<RateBounds>,
-    bin_ms: f64,
-    /// `1 / bin_ms`: bin lookups multiply instead of dividing.
-    bins_per_ms: f64,
-    key_ids: Vec<KeyId>,
-    /// Per-key device clock offset, indexed like `key_ids`.
-    key_clock_offset: Vec<Dur>,
-    /// Alias table over key ranks (O(1) per draw) when popularity is Zipf.
-    zipf: Option<WeightedAliasIndex<f64>>,
-    values: Option<LogNormal<f64>>,
-    delay: DelaySampler,
-    retry_gap: Exp<f64>,
+/// One slice's events, sorted by arrival, ids counted from 0 within it.
+struct Run {
+    events: Vec<Event>,
+    /// The first not yet released.
+    next: usize,
+    /// The id of the slice's first event in the whole stream.
+    first_id: u64,
 }
 
-/// Bounds of a source's rate (events per ms) within one bin.
-#[derive(Clone, Copy, Debug)]
-struct RateBounds {
-    /// At least the rate anywhere in the bin: candidates are drawn at this rate.
-    envelope: f64,
-    /// Mean gap between candidates, `1 / envelope` (a multiply on the hot path, not a divide).
-    mean_gap: f64,
-    /// At most the rate anywhere in the bin: candidates below it are accepted unevaluated.
-    floor: f64,
-}
-
-enum DelaySampler {
-    None,
-    Fixed(i64),
-    Exponential(Exp<f64>),
-    LogNormal(LogNormal<f64>),
-    Pareto(Pareto<f64>),
-}
-
-/// The lognormal with the given median and 99th percentile.
-fn lognormal(median: f64, p99: f64) -> Option<LogNormal<f64>> {
-    let mu = median.ln();
-    LogNormal::new(mu, (p99.ln() - mu) / Z_99).ok()
-}
+/// `release_next`'s name for the events carried from earlier batches.
+const CARRIED: usize = usize::MAX;
 
 impl Generator {
     /// A generator for `spec`, seeded with `seed`. The spec must have passed validation;
     /// parameters that could not build a distribution fall back to the plainest one.
     pub fn new(spec: &WorkloadSpec, seed: u64) -> Generator {
-        let mut rng = Rng64::seed_from_u64(seed);
+        Self::with_batch(spec, seed, None)
+    }
+
+    /// Like [`new`](Self::new), drawing `batch` slices at a time (tests: any batch gives the
+    /// same events).
+    fn with_batch(spec: &WorkloadSpec, seed: u64, batch: Option<usize>) -> Generator {
         let mut keys = KeyTable::new();
-        let sources: Vec<SourceState> = spec
-            .sources
-            .iter()
-            .map(|s| SourceState::new(s, spec.start, spec.duration, &mut keys, &mut rng))
+        let span = (spec.start, spec.duration);
+        let sources: Vec<SourceState> = (spec.sources.iter().enumerate())
+            .map(|(index, s)| SourceState::new(s, index, span, &mut keys, seed))
             .collect();
-        let mut generator = Generator {
-            rng,
+        let slicing = slicing(&sources);
+        let slices = sources.iter().map(SourceState::bins).max().unwrap_or(0) * slicing.per_bin;
+        let per_slice = spec.expected_events() / slices.max(1) as f64;
+        let fitting = (EVENTS_PER_BATCH / per_slice.max(1.0))
+            .min(MOST_MS_PER_BATCH / slicing.slice_ms())
+            .max(1.0);
+        let batch = batch.unwrap_or(fitting as usize).max(1);
+        Generator {
+            seed,
             start: spec.start,
             horizon_ms: spec.duration.as_ms() as f64,
             sources,
+            slicing,
+            slices,
+            next_slice: 0,
+            batch,
+            parallel: batch > 1 && batch as f64 * per_slice >= MOST_EVENTS_PER_SLICE,
             in_flight: CalendarQueue::new(spec.start),
+            runs: Vec::new(),
+            release_until: Some(spec.start.as_ms()),
             next_id: 0,
             last_popped_ms: spec.start.as_ms(),
             keys,
-        };
-        for index in 0..generator.sources.len() {
-            generator.schedule_next(index, 0.0);
         }
-        generator
     }
 
     /// The names of the keys; ids are stable for the whole run.
@@ -130,62 +118,158 @@ impl Generator {
         (done / self.horizon_ms).clamp(0.0, 1.0)
     }
 
-    /// Events generated but not yet arrived: the generator's memory.
+    /// Events drawn but not yet arrived: the generator's memory.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        let unreleased: usize = self.runs.iter().map(|r| r.events.len() - r.next).sum();
+        self.in_flight.len() + unreleased
     }
 
-    /// Draws source `index`'s first event after `from_ms`, if it happens within the horizon.
-    fn schedule_next(&mut self, index: usize, from_ms: f64) {
-        let (start, horizon_ms) = (self.start, self.horizon_ms);
-        let source = &mut self.sources[index];
-        source.next_offset_ms = source.next_offset(&mut self.rng, start, horizon_ms, from_ms);
+    /// The time from which slices are still to be drawn (none once all are).
+    fn undrawn_from(&self) -> Option<i64> {
+        (self.next_slice < self.slices)
+            .then(|| self.start.as_ms() + self.slicing.start_ms(self.next_slice) as i64)
     }
 
-    /// The source whose next event happens first (lowest index on ties).
-    fn next_source(&self) -> Option<(usize, f64)> {
-        let mut best: Option<(usize, f64)> = None;
-        for (index, source) in self.sources.iter().enumerate() {
-            if let Some(t) = source.next_offset_ms
-                && best.is_none_or(|(_, b)| t < b)
+    /// Draws the next batch of slices, on every core, each sorted by arrival there (ties in
+    /// draw order); what the batch releases is merged from them and the events carried.
+    fn draw_batch(&mut self) {
+        let slices = self.next_slice..(self.next_slice + self.batch).min(self.slices);
+        self.next_slice = slices.end;
+        let sorted = |k| {
+            let (mut events, count) = self.slice_events(k);
+            events.sort_by_key(|e| e.arrival_time); // stable: ties stay in draw order
+            (events, count)
+        };
+        let drawn: Vec<(Vec<Event>, u64)> = if self.parallel {
+            slices.into_par_iter().map(sorted).collect()
+        } else {
+            slices.map(sorted).collect()
+        };
+        for (events, count) in drawn {
+            self.runs.push(Run {
+                events,
+                next: 0,
+                first_id: self.next_id,
+            });
+            self.next_id += count;
+        }
+        self.release_until = self.undrawn_from();
+    }
+
+    /// The next event the batch releases: the earliest arrival among the events carried
+    /// (drawn before the batch, so first on ties) and the heads of its slices (the earlier
+    /// slice first on ties), if no slice still to be drawn can arrive before it.
+    fn release_next(&mut self) -> Option<Event> {
+        let mut best: Option<(i64, usize)> =
+            (self.in_flight.peek_time()).map(|t| (t.as_ms(), CARRIED));
+        for (index, run) in self.runs.iter().enumerate() {
+            if let Some(event) = run.events.get(run.next)
+                && best.is_none_or(|(t, _)| event.arrival_time.as_ms() < t)
             {
-                best = Some((index, t));
+                best = Some((event.arrival_time.as_ms(), index));
             }
         }
-        best
-    }
-
-    fn arrive(&mut self, event: Event) {
-        self.in_flight.push(event.arrival_time, event);
-    }
-
-    fn generate_one(&mut self, index: usize, offset_ms: f64) {
-        let source = &mut self.sources[index];
-        let rng = &mut self.rng;
-        let true_time = self.start + Dur(offset_ms as i64);
-        let local_key = source.pick_key(rng);
-        let id = self.next_id;
-        self.next_id += 1;
-        let event = Event {
-            id,
-            key: source.key_ids[local_key],
-            value: source.sample_value(rng),
-            // The device stamps the event with its own, possibly skewed, clock.
-            event_time: true_time + source.key_clock_offset[local_key],
-            arrival_time: true_time + source.sample_delay(rng),
-            source: index as u16,
-        };
-        let retry = (source.spec.duplicates.share > 0.0
-            && rng.random_bool(source.spec.duplicates.share))
-        .then(|| Event {
-            arrival_time: event.arrival_time + Dur(source.retry_gap.sample(rng).round() as i64),
-            ..event
-        });
-        self.arrive(event);
-        if let Some(again) = retry {
-            self.arrive(again);
+        let (time, which) = best?;
+        // Every event of a slice still to be drawn happens, so arrives, at or after the
+        // slice's start: an arrival no later than that is final.
+        if self.release_until.is_some_and(|until| time > until) {
+            return None;
         }
-        self.schedule_next(index, offset_ms);
+        self.last_popped_ms = time;
+        if which == CARRIED {
+            return self.in_flight.pop().map(|(_, event)| event);
+        }
+        let run = &mut self.runs[which];
+        let event = run.events[run.next];
+        run.next += 1;
+        Some(Event {
+            id: event.id + run.first_id,
+            ..event
+        })
+    }
+
+    /// What the batch did not release waits with the events carried, in draw order.
+    fn carry_over(&mut self) {
+        // The batch stopped before its first arrival past `release_until`.
+        if let Some(until) = self.release_until {
+            self.in_flight.move_to(Ts(until));
+        }
+        for run in self.runs.drain(..) {
+            for event in &run.events[run.next..] {
+                let event = Event {
+                    id: event.id + run.first_id,
+                    ..*event
+                };
+                self.in_flight.push(event.arrival_time, event);
+            }
+        }
+    }
+
+    /// Slice `k`'s events of every source in the order they happen (the lower source first
+    /// on ties), ids counted from 0 within the slice, each retry right after its first
+    /// send; and how many ids the slice used.
+    fn slice_events(&self, k: usize) -> (Vec<Event>, u64) {
+        let drawn: Vec<Vec<Drawn>> = (self.sources.iter().enumerate())
+            .map(|(index, source)| {
+                let mut out = Vec::new();
+                source.draw_slice((self.seed, index), self.slicing, k, &mut out);
+                out
+            })
+            .collect();
+        let mut heads = vec![0; drawn.len()];
+        let mut events = Vec::with_capacity(drawn.iter().map(Vec::len).sum());
+        let mut id = 0;
+        loop {
+            let mut next: Option<(usize, f64)> = None;
+            for (index, source) in drawn.iter().enumerate() {
+                if let Some(d) = source.get(heads[index])
+                    && next.is_none_or(|(_, t)| d.offset_ms < t)
+                {
+                    next = Some((index, d.offset_ms));
+                }
+            }
+            let Some((index, _)) = next else {
+                break;
+            };
+            let d = drawn[index][heads[index]];
+            heads[index] += 1;
+            let true_time = self.start + Dur(d.offset_ms as i64);
+            let event = Event {
+                id,
+                key: d.key,
+                value: d.value,
+                // The device stamps the event with its own, possibly skewed, clock.
+                event_time: true_time + d.skew,
+                arrival_time: true_time + d.delay,
+                source: index as u16,
+            };
+            events.push(event);
+            if let Some(gap) = d.retry_after {
+                events.push(Event {
+                    arrival_time: event.arrival_time + gap,
+                    ..event
+                });
+            }
+            id += 1;
+        }
+        (events, id)
+    }
+}
+
+/// Each bin cut into as many slices as keep the busiest one within `MOST_EVENTS_PER_SLICE`
+/// (no slice shorter than a millisecond).
+fn slicing(sources: &[SourceState]) -> Slicing {
+    let bin_ms = sources.first().map_or(60_000.0, SourceState::bin_ms);
+    let bins = sources.iter().map(SourceState::bins).max().unwrap_or(0);
+    let busiest = (0..bins)
+        .map(|b| sources.iter().map(|s| s.most_events_in_bin(b)).sum::<f64>())
+        .fold(0.0, f64::max);
+    let per_bin = (busiest / MOST_EVENTS_PER_SLICE)
+        .ceil()
+        .clamp(1.0, bin_ms.max(1.0));
+    Slicing {
+        bin_ms,
+        per_bin: per_bin as usize,
     }
 }
 
@@ -194,308 +278,23 @@ impl Iterator for Generator {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            let next = self.next_source();
-            let due_ms = |offset_ms: f64| (self.start + Dur(offset_ms as i64)).as_ms();
-            // Every event still to be generated happens, so arrives, at or after its true
-            // time: an arrival no later than that is final.
-            if let Some(arrival) = self.in_flight.peek_time()
-                && next.is_none_or(|(_, offset)| arrival.as_ms() <= due_ms(offset))
-            {
-                let (time, event) = self.in_flight.pop()?;
-                self.last_popped_ms = time.as_ms();
+            if let Some(event) = self.release_next() {
                 return Some(event);
             }
-            let (index, offset) = next?;
-            self.last_popped_ms = due_ms(offset);
-            self.generate_one(index, offset);
+            self.carry_over();
+            self.undrawn_from()?;
+            self.draw_batch();
         }
     }
-}
-
-impl SourceState {
-    fn new(
-        spec: &SourceSpec,
-        start: Ts,
-        duration: Dur,
-        keys: &mut KeyTable,
-        rng: &mut Rng64,
-    ) -> Self {
-        let count = spec.keys.count.max(1);
-        let width = count.to_string().len();
-        let key_ids: Vec<KeyId> = (1..=count)
-            .map(|i| keys.intern(&format!("{}{i:0width$}", spec.keys.prefix)))
-            .collect();
-        let skew = spec.clock_skew.as_ms();
-        let key_clock_offset = key_ids
-            .iter()
-            .map(|_| {
-                Dur(if skew > 0 {
-                    rng.random_range(-skew..=skew)
-                } else {
-                    0
-                })
-            })
-            .collect();
-        let zipf = match spec.keys.popularity {
-            Popularity::Uniform => None,
-            // Zipf: the key of rank k has weight 1 / k^exponent.
-            Popularity::Zipf { exponent } => {
-                WeightedAliasIndex::new((1..=count).map(|k| (k as f64).powf(-exponent)).collect())
-                    .ok()
-            }
-        };
-        let values = match spec.values {
-            ValueDist::LogNormal { median, p99 } => lognormal(median, p99),
-            _ => None,
-        };
-        let delay = match spec.delay {
-            DelayDist::None => DelaySampler::None,
-            DelayDist::Fixed(d) => DelaySampler::Fixed(d.as_ms()),
-            DelayDist::Exponential { mean } => Exp::new(1.0 / mean.as_ms().max(1) as f64)
-                .map_or(DelaySampler::None, DelaySampler::Exponential),
-            DelayDist::LogNormal { median, p99 } => {
-                lognormal(median.as_ms() as f64, p99.as_ms() as f64)
-                    .map_or(DelaySampler::None, DelaySampler::LogNormal)
-            }
-            DelayDist::Pareto { scale, shape } => Pareto::new(scale.as_ms() as f64, shape)
-                .map_or(DelaySampler::None, DelaySampler::Pareto),
-        };
-        let horizon_ms = duration.as_ms() as f64;
-        let bin_ms = BIN_MS.max(horizon_ms / MAX_BINS);
-        let bins = (0..(horizon_ms / bin_ms).ceil() as usize)
-            .map(|i| {
-                rate_bounds(
-                    spec,
-                    start,
-                    i as f64 * bin_ms,
-                    ((i + 1) as f64 * bin_ms).min(horizon_ms),
-                )
-            })
-            .collect();
-        SourceState {
-            spec: spec.clone(),
-            next_offset_ms: None,
-            bins,
-            bin_ms,
-            bins_per_ms: 1.0 / bin_ms,
-            key_ids,
-            key_clock_offset,
-            zipf,
-            values,
-            delay,
-            retry_gap: Exp::new(1.0 / spec.duplicates.retry_after.as_ms().max(1) as f64)
-                .expect("positive retry mean"),
-        }
-    }
-
-    /// The next accepted event after `from_ms`, or none past the horizon: thinning against
-    /// each bin's envelope, restarting at bin edges (the process is memoryless).
-    fn next_offset(
-        &self,
-        rng: &mut Rng64,
-        start: Ts,
-        horizon_ms: f64,
-        from_ms: f64,
-    ) -> Option<f64> {
-        let mut t = from_ms;
-        loop {
-            // Signed conversions (one instruction each; t >= 0 here) where unsigned ones
-            // cost a dozen: the same bin for every t a horizon can hold.
-            let mut bin = (t * self.bins_per_ms) as i64;
-            if (bin + 1) as f64 * self.bin_ms <= t {
-                bin += 1; // the product rounded down at a bin edge
-            }
-            let Some(&bounds) = self.bins.get(bin as usize) else {
-                break None;
-            };
-            let bin_end = (bin + 1) as f64 * self.bin_ms;
-            if bounds.envelope <= 0.0 {
-                t = bin_end;
-                continue;
-            }
-            let candidate = t + <Exp1 as Distribution<f64>>::sample(&Exp1, rng) * bounds.mean_gap;
-            if candidate >= bin_end {
-                t = bin_end;
-                continue;
-            }
-            t = candidate;
-            if t >= horizon_ms {
-                break None;
-            }
-            // A flat bin (constant rate, no burst edge) accepts every candidate.
-            if bounds.floor >= bounds.envelope {
-                break Some(t);
-            }
-            let u = rng.random::<f64>() * bounds.envelope;
-            if u < bounds.floor || u < rate_per_minute(&self.spec, start, t) / 60_000.0 {
-                break Some(t);
-            }
-        }
-    }
-
-    fn pick_key(&self, rng: &mut Rng64) -> usize {
-        match &self.zipf {
-            // Index 0 is rank 1, the hottest key.
-            Some(alias) => alias.sample(rng),
-            None => rng.random_range(0..self.key_ids.len()),
-        }
-    }
-
-    fn sample_value(&self, rng: &mut Rng64) -> f64 {
-        let raw = match self.spec.values {
-            ValueDist::Constant(v) => return v,
-            ValueDist::Uniform { min, max } => {
-                if min < max {
-                    rng.random_range(min..=max)
-                } else {
-                    min
-                }
-            }
-            ValueDist::LogNormal { median, .. } => self.values.map_or(median, |d| d.sample(rng)),
-        };
-        round(raw * 100.0) / 100.0
-    }
-
-    fn sample_delay(&self, rng: &mut Rng64) -> Dur {
-        let offline = &self.spec.offline;
-        if offline.share > 0.0 && rng.random_bool(offline.share) {
-            return Dur(rng.random_range(offline.min.as_ms().max(0)..=offline.max.as_ms().max(0)));
-        }
-        let ms = match &self.delay {
-            DelaySampler::None => 0.0,
-            DelaySampler::Fixed(ms) => *ms as f64,
-            DelaySampler::Exponential(d) => d.sample(rng),
-            DelaySampler::LogNormal(d) => d.sample(rng),
-            DelaySampler::Pareto(d) => d.sample(rng),
-        };
-        // Heavy tails can overflow: no delay beyond a year; never a negative one, which the
-        // arrival queue (monotone) could not take. (+0.5 then truncation rounds a
-        // non-negative value without a libm call.)
-        Dur((ms.clamp(0.0, 365.0 * DAY_MS) + 0.5) as i64)
-    }
-}
-
-/// `x.round()` (half away from zero), bit for bit, without the libm call that cost 3 % of
-/// the generator's time: truncation through `i64` is exact below 2^52, where the
-/// fraction `x - t` is exact too; from 2^52 up every f64 is already whole.
-fn round(x: f64) -> f64 {
-    if x.is_nan() || x.abs() >= 4_503_599_627_370_496.0 {
-        return x; // NaN, whole or infinite
-    }
-    let t = ((x as i64) as f64).copysign(x);
-    match x - t {
-        d if d >= 0.5 => t + 1.0,
-        d if d <= -0.5 => t - 1.0,
-        _ => t,
-    }
-}
-
-/// The source's rate at `offset_ms` after the workload start, in events per minute.
-fn rate_per_minute(spec: &SourceSpec, start: Ts, offset_ms: f64) -> f64 {
-    let factor: f64 = spec
-        .bursts
-        .iter()
-        .filter(|b| {
-            let at = b.at.as_ms() as f64;
-            offset_ms >= at && offset_ms < at + b.duration.as_ms() as f64
-        })
-        .map(|b| b.factor)
-        .product();
-    base_rate_per_minute(&spec.rate, start, offset_ms) * factor
-}
-
-/// The rate profile alone (no bursts) at `offset_ms` after the start, in events per minute.
-fn base_rate_per_minute(rate: &RateProfile, start: Ts, offset_ms: f64) -> f64 {
-    match *rate {
-        RateProfile::Constant { per_minute } => per_minute,
-        RateProfile::Diurnal {
-            mean_per_minute,
-            peak_to_trough,
-            peak_at,
-        } => {
-            // A cosine over the UTC day: mean preserved, (1 + a) / (1 - a) = peak_to_trough.
-            let amplitude = (peak_to_trough - 1.0) / (peak_to_trough + 1.0);
-            let time_of_day = (start.as_ms() as f64 + offset_ms).rem_euclid(DAY_MS);
-            let phase = (time_of_day - peak_at.as_ms() as f64) / DAY_MS;
-            mean_per_minute * (1.0 + amplitude * (TAU * phase).cos())
-        }
-    }
-}
-
-/// Bounds of the source's rate over `[from_ms, to_ms)` after the workload start.
-fn rate_bounds(spec: &SourceSpec, start: Ts, from_ms: f64, to_ms: f64) -> RateBounds {
-    let (mut high, mut low) = match spec.rate {
-        RateProfile::Constant { per_minute } => (per_minute, per_minute),
-        RateProfile::Diurnal { .. } => {
-            // Within a bin (far shorter than half a day) the cosine is monotone except around
-            // its peak or trough: bound by the ends, and by the extreme if it falls inside.
-            let a = base_rate_per_minute(&spec.rate, start, from_ms);
-            let b = base_rate_per_minute(&spec.rate, start, to_ms);
-            let (extreme_high, extreme_low) = diurnal_extremes(spec, start, from_ms, to_ms);
-            (
-                a.max(b).max(extreme_high.unwrap_or(0.0)),
-                a.min(b).min(extreme_low.unwrap_or(f64::INFINITY)),
-            )
-        }
-    };
-    for burst in &spec.bursts {
-        let (at, end) = (
-            burst.at.as_ms() as f64,
-            (burst.at + burst.duration).as_ms() as f64,
-        );
-        if end <= from_ms || at >= to_ms {
-            continue;
-        }
-        if at <= from_ms && end >= to_ms {
-            high *= burst.factor;
-            low *= burst.factor;
-        } else {
-            high *= burst.factor.max(1.0);
-            low *= burst.factor.min(1.0);
-        }
-    }
-    let envelope = high / 60_000.0;
-    RateBounds {
-        envelope,
-        mean_gap: 1.0 / envelope,
-        floor: low / 60_000.0,
-    }
-}
-
-/// The diurnal rate at its peak and trough, for those of them inside `[from_ms, to_ms)`.
-fn diurnal_extremes(
-    spec: &SourceSpec,
-    start: Ts,
-    from_ms: f64,
-    to_ms: f64,
-) -> (Option<f64>, Option<f64>) {
-    let RateProfile::Diurnal {
-        mean_per_minute,
-        peak_to_trough,
-        peak_at,
-    } = spec.rate
-    else {
-        return (None, None);
-    };
-    let amplitude = (peak_to_trough - 1.0) / (peak_to_trough + 1.0);
-    let inside = |time_of_day_ms: f64| {
-        // First offset >= from_ms at that time of day.
-        let from_abs = start.as_ms() as f64 + from_ms;
-        let delta = (time_of_day_ms - from_abs).rem_euclid(DAY_MS);
-        from_ms + delta < to_ms
-    };
-    let peak = peak_at.as_ms() as f64;
-    let trough = peak + DAY_MS / 2.0;
-    (
-        inside(peak).then_some(mean_per_minute * (1.0 + amplitude)),
-        inside(trough).then_some(mean_per_minute * (1.0 - amplitude)),
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::workload::spec::{Burst, Duplicates, KeySpec, Offline};
+    use crate::input::workload::spec::{
+        Burst, DelayDist, Duplicates, KeySpec, Offline, Popularity, RateProfile, SourceSpec,
+        ValueDist,
+    };
 
     fn source(rate_per_minute: f64) -> SourceSpec {
         SourceSpec {
@@ -683,37 +482,6 @@ mod tests {
         assert!(ratio > 4.0 && ratio < 6.0, "peak/trough {ratio}");
     }
 
-    proptest::proptest! {
-        /// The libm-free `round` is `f64::round`, bit for bit, near halves and zeros too.
-        #[test]
-        fn round_is_f64_round(x in proptest::num::f64::ANY, whole in -1e6f64..1e6) {
-            for x in [x, whole.trunc() + 0.5, whole.trunc() - 0.5, whole / 1e6, whole] {
-                proptest::prop_assert_eq!(round(x).to_bits(), x.round().to_bits(), "{}", x);
-            }
-        }
-    }
-
-    #[test]
-    fn round_keeps_the_edge_cases_of_f64_round() {
-        for x in [
-            0.499_999_999_999_999_94,
-            -0.499_999_999_999_999_94,
-            0.5,
-            -0.5,
-            -0.0,
-            0.0,
-            -0.3,
-            2.5,
-            -2.5,
-            4_503_599_627_370_495.5,
-            f64::MAX,
-            f64::MIN_POSITIVE,
-            f64::NAN,
-        ] {
-            assert_eq!(round(x).to_bits(), x.round().to_bits(), "{x}");
-        }
-    }
-
     #[test]
     fn same_seed_same_events_other_seed_other_events() {
         let mut s = source(500.0);
@@ -730,7 +498,7 @@ mod tests {
     }
 
     #[test]
-    fn memory_is_the_events_in_flight_not_the_total() {
+    fn memory_is_a_batch_of_slices_not_the_total() {
         let mut s = source(10_000.0);
         s.delay = DelayDist::Fixed(Dur::from_secs(6));
         let mut generator = Generator::new(&workload(vec![s], Dur::from_hours(1)), 4);
@@ -738,7 +506,108 @@ mod tests {
         while generator.next().is_some() {
             most = most.max(generator.in_flight());
         }
-        // 10k/min with a 6 s delay: about 1,000 events in flight, never the 600k total.
-        assert!(most > 800 && most < 1_400, "{most} in flight at most");
+        // 10k/min: 20-second slices of about 3,333 events (at most 4,096), drawn one at a
+        // time (a batch spans at most 30 s), beside the 1,000 of the 6 s delay still in
+        // flight: never the 600k of the hour.
+        assert!(most > 3_000 && most < 6_000, "{most} in flight at most");
+    }
+
+    /// A hostile mix: bursts, a diurnal source, offline devices, duplicates and skew.
+    fn mixed_workload(rate: f64, hours: i64) -> WorkloadSpec {
+        let mut a = source(rate);
+        a.delay = DelayDist::LogNormal {
+            median: Dur::from_secs(2),
+            p99: Dur::from_mins(3),
+        };
+        a.offline = Offline {
+            share: 0.02,
+            min: Dur::from_mins(5),
+            max: Dur::from_hours(2),
+        };
+        a.duplicates = Duplicates {
+            share: 0.05,
+            retry_after: Dur::from_secs(20),
+        };
+        a.clock_skew = Dur::from_secs(40);
+        a.bursts = vec![Burst {
+            at: Dur::from_mins(17),
+            duration: Dur::from_mins(23),
+            factor: 4.0,
+        }];
+        let mut b = source(rate / 3.0);
+        b.rate = RateProfile::Diurnal {
+            mean_per_minute: rate / 3.0,
+            peak_to_trough: 3.0,
+            peak_at: Dur::from_hours(1),
+        };
+        b.delay = DelayDist::Fixed(Dur::ZERO);
+        workload(vec![a, b], Dur::from_hours(hours))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+        /// The stream is one fixed sequence: the same events in the same order however many
+        /// slices are drawn at a time and on however many threads.
+        #[test]
+        fn the_same_events_at_any_batch_and_thread_count(
+            seed in proptest::prelude::any::<u64>(),
+            batch in 1usize..40,
+            threads in 1usize..5,
+        ) {
+            let spec = mixed_workload(300.0, 2);
+            let reference: Vec<Event> = Generator::with_batch(&spec, seed, Some(1)).collect();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let other: Vec<Event> =
+                pool.install(|| Generator::with_batch(&spec, seed, Some(batch)).collect());
+            proptest::prop_assert_eq!(reference, other);
+        }
+    }
+
+    #[test]
+    fn any_slice_can_be_drawn_again_on_its_own() {
+        let spec = mixed_workload(300.0, 2);
+        let all: Vec<Event> = Generator::new(&spec, 11).collect();
+        let generator = Generator::new(&spec, 11);
+        // Slice 30 (minute 30, inside the burst) alone: the events that happen in it.
+        let (alone, count) = generator.slice_events(30);
+        let from = spec.start + Dur::from_mins(30);
+        let mut happened: Vec<Event> = (all.iter())
+            .filter(|e| {
+                let true_time = e.event_time - generator_skew(&generator, e);
+                true_time >= from && true_time < from + Dur::from_mins(1)
+            })
+            .copied()
+            .collect();
+        assert!(count > 1_000, "{count} events in a minute at 4× 400/min");
+        let first_id = happened.iter().map(|e| e.id).min().unwrap();
+        happened.sort_by_key(|e| (e.id, e.arrival_time));
+        let mut alone: Vec<Event> = (alone.into_iter())
+            .map(|e| Event {
+                id: e.id + first_id,
+                ..e
+            })
+            .collect();
+        alone.sort_by_key(|e| (e.id, e.arrival_time));
+        assert_eq!(alone, happened);
+    }
+
+    /// The clock offset of an event's key (the true time is its event time less it).
+    fn generator_skew(generator: &Generator, event: &Event) -> Dur {
+        let source = &generator.sources[event.source as usize];
+        source.skew_of(event.key)
+    }
+
+    #[test]
+    fn sub_stream_seeds_differ_by_source_and_slice() {
+        use super::super::source::{KEYS, sub_stream_seed};
+        let seeds: std::collections::BTreeSet<u64> = (0..4)
+            .flat_map(|s| {
+                (0..1_000)
+                    .chain([KEYS])
+                    .map(move |k| sub_stream_seed(7, s, k))
+            })
+            .collect();
+        assert_eq!(seeds.len(), 4 * 1_001);
+        assert_ne!(sub_stream_seed(7, 0, 0), sub_stream_seed(8, 0, 0));
     }
 }

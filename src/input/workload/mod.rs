@@ -5,6 +5,7 @@
 pub mod arrivals;
 pub mod generator;
 pub mod recorded;
+mod source;
 pub mod spec;
 
 pub use arrivals::Arrivals;
