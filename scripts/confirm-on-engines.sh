@@ -8,11 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Absolute: each job's run.sh runs from its own folder.
-venv=$(realpath -m "${TIDEMARK_ENGINES_VENV:-target/engines-venv}")
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-# Flink's jars alone (apache-flink-libraries): the Java job needs no Python API.
-"$venv/bin/python" -c "import pyspark" 2>/dev/null || "$venv/bin/pip" install --quiet "pyspark==4.3.0"
-"$venv/bin/python" -c "import pyflink" 2>/dev/null || "$venv/bin/pip" install --quiet "apache-flink-libraries==2.3.0"
+venv=$(scripts/engines-venv.sh)
 echo "Spark $("$venv/bin/python" -c 'import pyspark; print(pyspark.__version__)'), Flink $(ls "$("$venv/bin/python" -c 'import pyflink; print(list(pyflink.__path__)[0])')/lib" | sed -n 's/^flink-dist-\(.*\)\.jar$/\1/p'), $(java -version 2>&1 | head -1)"
 
 tidemark=${TIDEMARK:-target/debug/tidemark}

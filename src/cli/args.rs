@@ -185,12 +185,26 @@ pub(super) struct RunArgs {
 #[derive(Debug, Args)]
 pub(super) struct SweepArgs {
     /// Scenario file (RON).
-    pub(super) scenario: PathBuf,
+    #[arg(required_unless_present = "point")]
+    pub(super) scenario: Option<PathBuf>,
     /// A setting and its values: NAME=FROM..TO/STEP or NAME=A,B,C, e.g.
     /// watermark_delay=0s..60m/5m or trigger=30s,1m,5m. NAME is one of watermark_delay,
     /// allowed_lateness, trigger, batch_at, idle_timeout. Repeat for a grid.
-    #[arg(long, required = true, value_parser = parse_vary)]
+    #[arg(long, required_unless_present = "point", value_parser = parse_vary)]
     pub(super) vary: Vec<Vary>,
+    /// Write the sweep's points, one JSON line each (its values and its whole scenario), to
+    /// FILE instead of running them: to run them elsewhere with `--point`, e.g. on Spark with
+    /// scripts/sweep-on-spark.py.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["point", "merge"])]
+    pub(super) plan: Option<PathBuf>,
+    /// Run the plan lines read from FILE (`-`: standard input), writing each point's result
+    /// as a JSON line to standard output; needs no scenario or --vary.
+    #[arg(long, value_name = "FILE", conflicts_with = "merge")]
+    pub(super) point: Option<PathBuf>,
+    /// Instead of running the points, read their results (the lines `--point` wrote, in any
+    /// order) from FILE and write what a local sweep writes.
+    #[arg(long, value_name = "FILE")]
+    pub(super) merge: Option<PathBuf>,
     /// Folder for sweep.csv, sweep.txt and the charts [default: sweep-<scenario name>].
     #[arg(short, long, value_name = "DIR")]
     pub(super) out: Option<PathBuf>,

@@ -3,23 +3,42 @@
 use super::*;
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
-    let mut scenario = load(Some(&args.scenario), args.seed)?;
+    use tidemark::explore::sweep_plan;
+    if let Some(plan) = &args.point {
+        return run_plan_lines(plan);
+    }
+    let path = args
+        .scenario
+        .as_deref()
+        .expect("clap requires a scenario without --point");
+    let mut scenario = load(Some(path), args.seed)?;
     replicate(&mut scenario, args.replications)?;
-    let points = (args.vary.iter()).fold(1usize, |n, v| n.saturating_mul(v.values.len()));
-    let progress = Mutex::new((Progress::new(&format!("sweeping {points} points")), 0usize));
-    let done = || {
-        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
-        p.1 += 1;
-        let share = p.1 as f64 / points.max(1) as f64;
-        p.0.set(share);
+    let bad = |e: String| Failure::bad_input(format!("error: {e}"));
+    if let Some(plan) = &args.plan {
+        let text = sweep_plan::plan(&scenario, &args.vary).map_err(bad)?;
+        let mut out = files::create_output(plan, &[path])?;
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| {
+                Failure::bad_input(format!("error: cannot write {}: {e}", plan.display()))
+            })?;
+        eprintln!(
+            "wrote {} points to {}: run them with `tidemark sweep --point` (scripts/sweep-on-spark.py \
+             on Spark), then merge the results with this command and --merge",
+            text.lines().count(),
+            plan.display()
+        );
+        return Ok(());
+    }
+    let grid = match &args.merge {
+        Some(results) => {
+            let text = fs::read_to_string(results)
+                .map_err(|e| Failure::bad_input(format!("error: {}: {e}", results.display())))?;
+            sweep_plan::merge(&scenario, &args.vary, &text)
+                .map_err(|e| bad(format!("{}: {e}", results.display())))?
+        }
+        None => run_locally(&scenario, &args.vary)?,
     };
-    let grid = run_grid(&scenario, &args.vary, &done)
-        .map_err(|e| Failure::bad_input(format!("error: {e}")))?;
-    progress
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .0
-        .finish();
     let table = grid_table(&args.vary, &grid);
     print!("{table}");
     let dir = args
@@ -40,6 +59,51 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         "wrote sweep.csv, sweep.txt and the trade-off charts (tradeoff_*.svg/png) to {}",
         dir.display()
     );
+    Ok(())
+}
+
+/// Every point of the grid on this machine, progress shown.
+fn run_locally(scenario: &Scenario, vary: &[Vary]) -> Result<Vec<GridPoint>, Failure> {
+    let points = vary
+        .iter()
+        .fold(1usize, |n, v| n.saturating_mul(v.values.len()));
+    let progress = Mutex::new((Progress::new(&format!("sweeping {points} points")), 0usize));
+    let done = || {
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.1 += 1;
+        let share = p.1 as f64 / points.max(1) as f64;
+        p.0.set(share);
+    };
+    let grid =
+        run_grid(scenario, vary, &done).map_err(|e| Failure::bad_input(format!("error: {e}")))?;
+    progress
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .0
+        .finish();
+    Ok(grid)
+}
+
+/// `sweep --point FILE`: each plan line run, its result line written as soon as it is done.
+fn run_plan_lines(plan: &Path) -> Result<(), Failure> {
+    let text = if plan == Path::new("-") {
+        io::read_to_string(io::stdin())
+    } else {
+        fs::read_to_string(plan)
+    }
+    .map_err(|e| Failure::bad_input(format!("error: {}: {e}", plan.display())))?;
+    let mut out = io::stdout().lock();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let result = tidemark::explore::sweep_plan::run_planned(line).map_err(|e| {
+            Failure::bad_input(format!("error: {} line {}: {e}", plan.display(), n + 1))
+        })?;
+        writeln!(out, "{result}")
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure::bad_input(format!("error: cannot write a result: {e}")))?;
+    }
     Ok(())
 }
 

@@ -25,7 +25,7 @@ use tidemark::engine::{WatermarkEmit, WatermarkFormula};
 use tidemark::experiment::run_replicated;
 use tidemark::explore::bench::Measure;
 use tidemark::explore::replay::{replay_micro_batch, replay_streaming};
-use tidemark::explore::sweep::{Vary, grid_csv, grid_table, run_grid};
+use tidemark::explore::sweep::{GridPoint, Vary, grid_csv, grid_table, run_grid};
 use tidemark::input::time::Dur;
 use tidemark::input::trace::{Epoch, TimeFormat, TraceFormat, TraceWriter};
 use tidemark::input::validation::Problems;

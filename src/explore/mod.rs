@@ -10,3 +10,4 @@ pub mod lab;
 pub mod lessons;
 pub mod replay;
 pub mod sweep;
+pub mod sweep_plan;

@@ -180,6 +180,24 @@ pub fn run_grid(
     vary: &[Vary],
     done: &(dyn Fn() + Sync),
 ) -> Result<Vec<GridPoint>, String> {
+    Ok(plan_grid(scenario, vary)?
+        .into_par_iter()
+        .map(|(values, point)| {
+            let report = run_point(&point);
+            done();
+            GridPoint { values, report }
+        })
+        .collect())
+}
+
+/// One point's report: the scenario with its values set, over its replications.
+pub fn run_point(point: &Scenario) -> crate::measure::report::Report {
+    run_replicated(point, &|_| {}).report
+}
+
+/// Every combination of the values of `vary`, in the order the sweep reports them, each
+/// with its scenario (expectations left out: a point is not a test).
+pub fn plan_grid(scenario: &Scenario, vary: &[Vary]) -> Result<Vec<(Vec<Dur>, Scenario)>, String> {
     let points: f64 = vary.iter().map(|v| v.values.len() as f64).product();
     if points > MAX_POINTS as f64 {
         let sizes: Vec<String> = vary.iter().map(|v| v.values.len().to_string()).collect();
@@ -224,14 +242,7 @@ pub fn run_grid(
         }
         points.push((values, point));
     }
-    Ok(points
-        .into_par_iter()
-        .map(|(values, point)| {
-            let report = run_replicated(&point, &|_| {}).report;
-            done();
-            GridPoint { values, report }
-        })
-        .collect())
+    Ok(points)
 }
 
 /// `watermark_delay=5m, trigger=1m`.

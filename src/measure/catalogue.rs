@@ -5,10 +5,10 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a metric's number means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// A number of things.
@@ -248,6 +248,23 @@ impl Serialize for Model {
     }
 }
 
+impl<'de> Deserialize<'de> for Model {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        by_name(deserializer, Model::from_name, "model")
+    }
+}
+
+/// Reads back what a name-serialized type wrote (a report read back, as a sweep's points
+/// run elsewhere are).
+pub(crate) fn by_name<'de, D: serde::Deserializer<'de>, T>(
+    deserializer: D,
+    from_name: impl Fn(&str) -> Option<T>,
+    what: &str,
+) -> Result<T, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    from_name(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown {what} `{name}`")))
+}
+
 impl fmt::Display for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // `pad`, so that widths in format strings apply.
@@ -335,6 +352,12 @@ impl fmt::Display for Metric {
 impl Serialize for Metric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Metric {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        by_name(deserializer, Metric::from_name, "metric")
     }
 }
 

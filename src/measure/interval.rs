@@ -3,13 +3,13 @@
 //! the same replications (common random numbers: every model of a run reads the same
 //! arrivals, so the noise the workload puts into both cancels in their difference).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::measure::catalogue::{Model, ModelMetric};
 
 /// One figure over the replications that had a value for it.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
 pub struct Spread {
     /// The mean over those replications.
     pub mean: f64,
@@ -71,7 +71,7 @@ pub fn t_factor(df: usize) -> f64 {
 }
 
 /// What a paired difference says about two models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The interval lies above zero: the first model's figure is the higher.
@@ -85,14 +85,14 @@ pub enum Verdict {
 }
 
 /// `first − second` of one metric, paired replication by replication.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct Difference {
     /// The model subtracted from.
     pub first: Model,
     /// The model subtracted.
     pub second: Model,
     /// The metric (a model metric, named without the model).
-    #[serde(serialize_with = "metric_name")]
+    #[serde(serialize_with = "metric_name", deserialize_with = "model_metric")]
     pub metric: ModelMetric,
     /// The differences' spread, over the replications where both models had a value.
     pub spread: Spread,
@@ -102,6 +102,10 @@ pub struct Difference {
 
 fn metric_name<S: serde::Serializer>(metric: &ModelMetric, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(metric.name())
+}
+
+fn model_metric<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ModelMetric, D::Error> {
+    crate::measure::catalogue::by_name(d, ModelMetric::from_name, "metric")
 }
 
 impl Difference {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::input::time::{Dur, Ts};
 use crate::measure::catalogue::{Metric, Model, ModelMetric, Unit};
@@ -11,7 +11,7 @@ use crate::measure::expectation::{Expectation, Statistic};
 use crate::measure::interval::{Difference, Spread};
 
 /// One measured metric.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct MetricValue {
     /// Which metric (written as its dotted name).
     #[serde(rename = "name")]
@@ -21,12 +21,12 @@ pub struct MetricValue {
     /// Its unit.
     pub unit: Unit,
     /// Over replications: the interval and range of the value.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread: Option<Spread>,
 }
 
 /// One expectation and whether it held.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct ExpectationResult {
     /// As written in the scenario.
     pub expectation: String,
@@ -52,7 +52,7 @@ impl ExpectationResult {
 }
 
 /// The result of running a scenario.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct Report {
     /// Scenario name.
     pub scenario: String,
@@ -61,13 +61,13 @@ pub struct Report {
     /// Seed used (of the first replication; see `experiment` for the others').
     pub seed: u64,
     /// Independent replications the figures are over (1: one run, no intervals).
-    #[serde(skip_serializing_if = "is_one")]
+    #[serde(default = "one", skip_serializing_if = "is_one")]
     pub replications: usize,
     /// Metrics in catalogue order.
     pub metrics: Vec<MetricValue>,
     /// Over replications: the paired differences of the headline metrics between every two
     /// models, in column order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<Difference>,
     /// The scenario's expectations, checked.
     pub expectations: Vec<ExpectationResult>,
@@ -571,6 +571,10 @@ pub fn display_spread(value: Option<f64>, spread: Option<&Spread>, unit: Unit) -
 
 fn is_one(n: &usize) -> bool {
     *n == 1
+}
+
+fn one() -> usize {
+    1
 }
 
 fn raw_value(value: Option<f64>) -> String {
