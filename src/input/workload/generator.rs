@@ -3,6 +3,9 @@
 //! and merged in arrival order while only the events still "in flight" (drawn, not yet
 //! arrived) are held in memory. The same events at any thread count and any batch size.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use rayon::prelude::*;
 
 use super::source::{Drawn, Slicing, SourceState};
@@ -47,6 +50,10 @@ pub struct Generator {
     in_flight: CalendarQueue<Event>,
     /// The slices of the batch drawn last, each sorted by arrival, with what is released.
     runs: Vec<Run>,
+    /// The next arrival of the events carried (rank 0) and of each run (rank index + 1):
+    /// the earliest on top, the lower rank first on ties (a tournament over the heads, not
+    /// a scan of every run per event).
+    heads: BinaryHeap<Reverse<(i64, usize)>>,
     /// Arrivals up to this time are final (none once every slice is drawn).
     release_until: Option<i64>,
     next_id: u64,
@@ -63,8 +70,9 @@ struct Run {
     first_id: u64,
 }
 
-/// `release_next`'s name for the events carried from earlier batches.
-const CARRIED: usize = usize::MAX;
+/// The rank in `heads` of the events carried from earlier batches: drawn before the
+/// batch, they go first on ties.
+const CARRIED: usize = 0;
 
 impl Generator {
     /// A generator for `spec`, seeded with `seed`. The spec must have passed validation;
@@ -100,6 +108,7 @@ impl Generator {
             parallel: batch > 1 && batch as f64 * per_slice >= MOST_EVENTS_PER_SLICE,
             in_flight: CalendarQueue::new(spec.start),
             runs: Vec::new(),
+            heads: BinaryHeap::new(),
             release_until: Some(spec.start.as_ms()),
             next_id: 0,
             last_popped_ms: spec.start.as_ms(),
@@ -136,9 +145,8 @@ impl Generator {
         let slices = self.next_slice..(self.next_slice + self.batch).min(self.slices);
         self.next_slice = slices.end;
         let sorted = |k| {
-            let (mut events, count) = self.slice_events(k);
-            events.sort_by_key(|e| e.arrival_time); // stable: ties stay in draw order
-            (events, count)
+            let (events, count) = self.slice_events(k);
+            (by_arrival(events), count)
         };
         let drawn: Vec<(Vec<Event>, u64)> = if self.parallel {
             slices.into_par_iter().map(sorted).collect()
@@ -146,12 +154,19 @@ impl Generator {
             slices.map(sorted).collect()
         };
         for (events, count) in drawn {
+            if let Some(first) = events.first() {
+                let rank = self.runs.len() + 1;
+                self.heads.push(Reverse((first.arrival_time.as_ms(), rank)));
+            }
             self.runs.push(Run {
                 events,
                 next: 0,
                 first_id: self.next_id,
             });
             self.next_id += count;
+        }
+        if let Some(t) = self.in_flight.peek_time() {
+            self.heads.push(Reverse((t.as_ms(), CARRIED)));
         }
         self.release_until = self.undrawn_from();
     }
@@ -160,36 +175,38 @@ impl Generator {
     /// (drawn before the batch, so first on ties) and the heads of its slices (the earlier
     /// slice first on ties), if no slice still to be drawn can arrive before it.
     fn release_next(&mut self) -> Option<Event> {
-        let mut best: Option<(i64, usize)> =
-            (self.in_flight.peek_time()).map(|t| (t.as_ms(), CARRIED));
-        for (index, run) in self.runs.iter().enumerate() {
-            if let Some(event) = run.events.get(run.next)
-                && best.is_none_or(|(t, _)| event.arrival_time.as_ms() < t)
-            {
-                best = Some((event.arrival_time.as_ms(), index));
-            }
-        }
-        let (time, which) = best?;
+        let &Reverse((time, rank)) = self.heads.peek()?;
         // Every event of a slice still to be drawn happens, so arrives, at or after the
         // slice's start: an arrival no later than that is final.
         if self.release_until.is_some_and(|until| time > until) {
             return None;
         }
         self.last_popped_ms = time;
-        if which == CARRIED {
-            return self.in_flight.pop().map(|(_, event)| event);
+        // The top is replaced by its source's next arrival (one sift), or removed.
+        let mut top = self.heads.peek_mut().expect("peeked above");
+        let next = if rank == CARRIED {
+            let event = self.in_flight.pop().map(|(_, event)| event);
+            (event, self.in_flight.peek_time().map(Ts::as_ms))
+        } else {
+            let run = &mut self.runs[rank - 1];
+            let event = run.events[run.next];
+            run.next += 1;
+            let id = event.id + run.first_id;
+            let next = run.events.get(run.next).map(|e| e.arrival_time.as_ms());
+            (Some(Event { id, ..event }), next)
+        };
+        match next.1 {
+            Some(t) => top.0 = (t, rank),
+            None => {
+                std::collections::binary_heap::PeekMut::pop(top);
+            }
         }
-        let run = &mut self.runs[which];
-        let event = run.events[run.next];
-        run.next += 1;
-        Some(Event {
-            id: event.id + run.first_id,
-            ..event
-        })
+        next.0
     }
 
     /// What the batch did not release waits with the events carried, in draw order.
     fn carry_over(&mut self) {
+        self.heads.clear();
         // The batch stopped before its first arrival past `release_until`.
         if let Some(until) = self.release_until {
             self.in_flight.move_to(Ts(until));
@@ -254,6 +271,16 @@ impl Generator {
         }
         (events, id)
     }
+}
+
+/// `events` in arrival order, ties in their order (a stable sort): sorted as (arrival,
+/// position) pairs and gathered, which moves 16 bytes per comparison instead of an event.
+fn by_arrival(events: Vec<Event>) -> Vec<Event> {
+    let mut order: Vec<(i64, usize)> = (events.iter().enumerate())
+        .map(|(i, e)| (e.arrival_time.as_ms(), i))
+        .collect();
+    order.sort_unstable();
+    order.into_iter().map(|(_, i)| events[i]).collect()
 }
 
 /// Each bin cut into as many slices as keep the busiest one within `MOST_EVENTS_PER_SLICE`

@@ -258,6 +258,10 @@ impl SourceState {
         let rng = &mut Rng64::seed_from_u64(sub_stream_seed(seed, index, k as u64));
         let end = slicing.start_ms(k + 1).min(self.horizon_ms);
         let mut t = slicing.start_ms(k);
+        // Room for the expected count and a few deviations more: no regrowth (and copy) as
+        // the slice fills, in nearly every slice.
+        let expected = bounds.envelope * (end - t);
+        out.reserve((expected + 4.0 * expected.sqrt() + 16.0) as usize);
         loop {
             t += <Exp1 as Distribution<f64>>::sample(&Exp1, rng) * bounds.mean_gap;
             if t >= end {
