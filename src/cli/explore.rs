@@ -225,10 +225,10 @@ pub(super) fn bench(events: u64, only: &[Measure], child: bool) -> Result<(), Fa
     }
     let me = std::env::current_exe()
         .map_err(|e| Failure::bad_input(format!("error: cannot find this program: {e}")))?;
-    let mut reference: Option<f64> = None;
+    let (mut reference, mut one_thread): (Option<f64>, Option<f64>) = (None, None);
     println!(
-        "{:<48} {:>12} {:>14} {:>10} {:>12}",
-        "figure", "events", "time", "M ev/s", "peak MiB"
+        "{:<48} {:>12} {:>14} {:>10} {:>12}  {:<18} target (2 cores)",
+        "figure", "events", "time", "M ev/s", "peak MiB", "vs reference"
     );
     for measure in chosen {
         eprint!("measuring {} ...\r", measure.name());
@@ -252,13 +252,14 @@ pub(super) fn bench(events: u64, only: &[Measure], child: bool) -> Result<(), Fa
                 ))
             })?;
         let rate = figure.million_per_second();
+        match measure {
+            Measure::Reference => reference = Some(rate),
+            Measure::ProductionDayGeneratorOneThread => one_thread = Some(rate),
+            _ => {}
+        }
         let ratio = match (measure, reference) {
-            (Measure::Reference, _) => {
-                reference = Some(rate);
-                String::new()
-            }
             (Measure::Engine | Measure::EndToEnd | Measure::Generator, Some(r)) => {
-                format!("  {:.2}x reference", rate / r)
+                format!("{:.2}x reference", rate / r)
             }
             _ => String::new(),
         };
@@ -267,8 +268,11 @@ pub(super) fn bench(events: u64, only: &[Measure], child: bool) -> Result<(), Fa
         } else {
             format!("{:.2} s", figure.seconds)
         };
+        let target = measure
+            .target()
+            .map_or(String::new(), |t| t.judge(&figure, reference, one_thread));
         println!(
-            "{:<48} {:>12} {:>14} {:>10.2} {:>12.0}{ratio}",
+            "{:<48} {:>12} {:>14} {:>10.2} {:>12.0}  {ratio:<18} {target}",
             measure.label(),
             figure.events,
             time,

@@ -119,9 +119,10 @@ enum Command {
     Metrics,
     /// Measure speed and peak memory beside a bare hash-map loop measured in the same run:
     /// the engine's hot path, the streaming simulation end to end, the default scenario, the
-    /// production day, memory at 2 and 8 hours, the event streams alone (a run's floor), the
-    /// replay of a CSV trace and the watermark lab. Each figure is measured in a process of
-    /// its own (about a minute in all).
+    /// production day and week, memory at 2 and 8 hours, the event streams alone (a run's
+    /// floor) on one thread and on every core, the replay of a CSV trace and the watermark
+    /// lab, each beside its target. Each figure is measured in a process of its own (about
+    /// five minutes in all, three of them the week's; `--only` picks figures).
     Bench {
         /// Events for the reference, hot-path and end-to-end figures (the first two hold
         /// them all in memory first).
@@ -129,7 +130,8 @@ enum Command {
         events: u64,
         /// Measure only this figure (repeat for several): reference, engine, end-to-end,
         /// generator, default-scenario, hourly-2h, hourly-8h, production-day,
-        /// production-day-generator, replay-csv, lesson-lab.
+        /// production-day-generator-1-thread, production-day-generator, production-week,
+        /// replay-csv, lesson-lab.
         #[arg(long, value_name = "NAME")]
         only: Vec<Measure>,
         /// Measure one figure here and print it as JSON (how `bench` runs each figure).

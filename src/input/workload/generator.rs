@@ -146,7 +146,8 @@ impl Generator {
         self.next_slice = slices.end;
         let sorted = |k| {
             let (events, count) = self.slice_events(k);
-            (by_arrival(events), count)
+            let start = self.start + Dur(self.slicing.start_ms(k) as i64);
+            (by_arrival(events, start.as_ms()), count)
         };
         let drawn: Vec<(Vec<Event>, u64)> = if self.parallel {
             slices.into_par_iter().map(sorted).collect()
@@ -273,14 +274,15 @@ impl Generator {
     }
 }
 
-/// `events` in arrival order, ties in their order (a stable sort): sorted as (arrival,
-/// position) pairs and gathered, which moves 16 bytes per comparison instead of an event.
-fn by_arrival(events: Vec<Event>) -> Vec<Event> {
-    let mut order: Vec<(i64, usize)> = (events.iter().enumerate())
-        .map(|(i, e)| (e.arrival_time.as_ms(), i))
-        .collect();
-    order.sort_unstable();
-    order.into_iter().map(|(_, i)| events[i]).collect()
+/// `events` in arrival order, ties in their order: a stable LSD radix sort (`radsort`) on
+/// the arrival's offset from the slice's start (never negative: an event arrives at or
+/// after it happens, in the slice) — a few passes over the bytes that differ, where a
+/// comparison sort took some 200 instructions an event.
+fn by_arrival(mut events: Vec<Event>, slice_start: i64) -> Vec<Event> {
+    radsort::sort_by_key(&mut events, |e| {
+        (e.arrival_time.as_ms() - slice_start) as u64
+    });
+    events
 }
 
 /// Each bin cut into as many slices as keep the busiest one within `MOST_EVENTS_PER_SLICE`
