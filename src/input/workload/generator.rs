@@ -4,7 +4,7 @@
 //! arrived) are held in memory. The same events at any thread count and any batch size.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use rayon::prelude::*;
 
@@ -31,24 +31,42 @@ const MOST_MS_PER_BATCH: f64 = 30_000.0;
 /// arrive before it. Ties in arrival time pop in draw order (slice, then the order events
 /// happen in, then source), whatever the batches, so the stream is one fixed sequence.
 pub struct Generator {
-    seed: u64,
     start: Ts,
     horizon_ms: f64,
-    sources: Vec<SourceState>,
-    slicing: Slicing,
+    drawer: Drawer,
     slices: usize,
     /// The first slice not yet drawn.
     next_slice: usize,
     /// Slices drawn at a time.
     batch: usize,
+    /// The batch drawn while the one before it was merged, not yet loaded.
+    ahead: Option<Vec<(Vec<Event>, u64)>>,
+    merge: Merge,
+    /// Events merged and final, in arrival order, handed out one by one.
+    ready: VecDeque<Event>,
+    last_popped_ms: i64,
+    keys: KeyTable,
+}
+
+/// What draws slices: fixed once the run starts, so it can draw on other threads while the
+/// batch before is merged.
+struct Drawer {
+    seed: u64,
+    start: Ts,
+    sources: Vec<SourceState>,
+    slicing: Slicing,
     /// True when a batch holds enough events to be worth spreading over the cores.
     parallel: bool,
+}
+
+/// The merge of a batch's slices with the events carried from earlier batches.
+struct Merge {
     /// Events drawn in earlier batches and not yet released. Every arrival pushed is at or
     /// after the last one popped (an event arrives at or after it happens, and only arrivals
     /// up to the start of the next slice are released), so a calendar queue serves, with
     /// O(1) pushes and pops.
     in_flight: CalendarQueue<Event>,
-    /// The slices of the batch drawn last, each sorted by arrival, with what is released.
+    /// The slices of the batch loaded last, each sorted by arrival, with what is released.
     runs: Vec<Run>,
     /// The next arrival of the events carried (rank 0) and of each run (rank index + 1):
     /// the earliest on top, the lower rank first on ties (a tournament over the heads, not
@@ -57,8 +75,6 @@ pub struct Generator {
     /// Arrivals up to this time are final (none once every slice is drawn).
     release_until: Option<i64>,
     next_id: u64,
-    last_popped_ms: i64,
-    keys: KeyTable,
 }
 
 /// One slice's events, sorted by arrival, ids counted from 0 within it.
@@ -97,20 +113,27 @@ impl Generator {
             .max(1.0);
         let batch = batch.unwrap_or(fitting as usize).max(1);
         Generator {
-            seed,
             start: spec.start,
             horizon_ms: spec.duration.as_ms() as f64,
-            sources,
-            slicing,
+            drawer: Drawer {
+                seed,
+                start: spec.start,
+                sources,
+                slicing,
+                parallel: batch > 1 && batch as f64 * per_slice >= MOST_EVENTS_PER_SLICE,
+            },
             slices,
             next_slice: 0,
             batch,
-            parallel: batch > 1 && batch as f64 * per_slice >= MOST_EVENTS_PER_SLICE,
-            in_flight: CalendarQueue::new(spec.start),
-            runs: Vec::new(),
-            heads: BinaryHeap::new(),
-            release_until: Some(spec.start.as_ms()),
-            next_id: 0,
+            ahead: None,
+            merge: Merge {
+                in_flight: CalendarQueue::new(spec.start),
+                runs: Vec::new(),
+                heads: BinaryHeap::new(),
+                release_until: Some(spec.start.as_ms()),
+                next_id: 0,
+            },
+            ready: VecDeque::new(),
             last_popped_ms: spec.start.as_ms(),
             keys,
         }
@@ -127,99 +150,82 @@ impl Generator {
         (done / self.horizon_ms).clamp(0.0, 1.0)
     }
 
-    /// Events drawn but not yet arrived: the generator's memory.
+    /// Events drawn but not yet handed out: the generator's memory.
     pub fn in_flight(&self) -> usize {
-        let unreleased: usize = self.runs.iter().map(|r| r.events.len() - r.next).sum();
-        self.in_flight.len() + unreleased
+        let unreleased: usize = (self.merge.runs.iter())
+            .map(|r| r.events.len() - r.next)
+            .sum();
+        let ahead: usize = self.ahead.iter().flatten().map(|(e, _)| e.len()).sum();
+        self.merge.in_flight.len() + unreleased + ahead + self.ready.len()
     }
 
     /// The time from which slices are still to be drawn (none once all are).
     fn undrawn_from(&self) -> Option<i64> {
         (self.next_slice < self.slices)
-            .then(|| self.start.as_ms() + self.slicing.start_ms(self.next_slice) as i64)
+            .then(|| self.start.as_ms() + self.drawer.slicing.start_ms(self.next_slice) as i64)
     }
 
-    /// Draws the next batch of slices, on every core, each sorted by arrival there (ties in
-    /// draw order); what the batch releases is merged from them and the events carried.
-    fn draw_batch(&mut self) {
+    /// The next batch's slices, marked drawn; none once every slice is.
+    fn take_batch(&mut self) -> Option<std::ops::Range<usize>> {
         let slices = self.next_slice..(self.next_slice + self.batch).min(self.slices);
         self.next_slice = slices.end;
+        (!slices.is_empty()).then_some(slices)
+    }
+
+    /// Loads the batch drawn ahead (or draws one) and merges what it releases into `ready`,
+    /// while the batch after it is drawn on the other cores when batches are big enough;
+    /// false once every event is out. Merging a batch and drawing the next one
+    /// share nothing, so the events are the same whichever finishes first.
+    fn refill(&mut self) -> bool {
+        let drawn = match self.ahead.take() {
+            Some(drawn) => drawn,
+            None => match self.take_batch() {
+                Some(slices) => self.drawer.draw(slices),
+                None => return false,
+            },
+        };
+        // No event of a slice not yet loaded can arrive before that slice starts.
+        self.merge.load(drawn, self.undrawn_from());
+        // Drawn ahead only where batches are drawn on every core: otherwise the next batch
+        // is drawn when it is needed, and memory stays one batch.
+        let next = if self.drawer.parallel {
+            self.take_batch()
+        } else {
+            None
+        };
+        let (drawer, merge, ready) = (&self.drawer, &mut self.merge, &mut self.ready);
+        self.ahead = match next {
+            Some(slices) => {
+                Some(rayon::join(|| drawer.draw(slices), || merge.release_into(ready)).0)
+            }
+            None => {
+                merge.release_into(ready);
+                None
+            }
+        };
+        true
+    }
+
+    /// Slice `k`'s events (tests).
+    #[cfg(test)]
+    fn slice_events(&self, k: usize) -> (Vec<Event>, u64) {
+        self.drawer.slice_events(k)
+    }
+}
+
+impl Drawer {
+    /// The slices' events, each slice sorted by arrival where it was drawn (ties in draw
+    /// order), on every core when worth it; with the ids each used.
+    fn draw(&self, slices: std::ops::Range<usize>) -> Vec<(Vec<Event>, u64)> {
         let sorted = |k| {
             let (events, count) = self.slice_events(k);
             let start = self.start + Dur(self.slicing.start_ms(k) as i64);
             (by_arrival(events, start.as_ms()), count)
         };
-        let drawn: Vec<(Vec<Event>, u64)> = if self.parallel {
+        if self.parallel {
             slices.into_par_iter().map(sorted).collect()
         } else {
             slices.map(sorted).collect()
-        };
-        for (events, count) in drawn {
-            if let Some(first) = events.first() {
-                let rank = self.runs.len() + 1;
-                self.heads.push(Reverse((first.arrival_time.as_ms(), rank)));
-            }
-            self.runs.push(Run {
-                events,
-                next: 0,
-                first_id: self.next_id,
-            });
-            self.next_id += count;
-        }
-        if let Some(t) = self.in_flight.peek_time() {
-            self.heads.push(Reverse((t.as_ms(), CARRIED)));
-        }
-        self.release_until = self.undrawn_from();
-    }
-
-    /// The next event the batch releases: the earliest arrival among the events carried
-    /// (drawn before the batch, so first on ties) and the heads of its slices (the earlier
-    /// slice first on ties), if no slice still to be drawn can arrive before it.
-    fn release_next(&mut self) -> Option<Event> {
-        let &Reverse((time, rank)) = self.heads.peek()?;
-        // Every event of a slice still to be drawn happens, so arrives, at or after the
-        // slice's start: an arrival no later than that is final.
-        if self.release_until.is_some_and(|until| time > until) {
-            return None;
-        }
-        self.last_popped_ms = time;
-        // The top is replaced by its source's next arrival (one sift), or removed.
-        let mut top = self.heads.peek_mut().expect("peeked above");
-        let next = if rank == CARRIED {
-            let event = self.in_flight.pop().map(|(_, event)| event);
-            (event, self.in_flight.peek_time().map(Ts::as_ms))
-        } else {
-            let run = &mut self.runs[rank - 1];
-            let event = run.events[run.next];
-            run.next += 1;
-            let id = event.id + run.first_id;
-            let next = run.events.get(run.next).map(|e| e.arrival_time.as_ms());
-            (Some(Event { id, ..event }), next)
-        };
-        match next.1 {
-            Some(t) => top.0 = (t, rank),
-            None => {
-                std::collections::binary_heap::PeekMut::pop(top);
-            }
-        }
-        next.0
-    }
-
-    /// What the batch did not release waits with the events carried, in draw order.
-    fn carry_over(&mut self) {
-        self.heads.clear();
-        // The batch stopped before its first arrival past `release_until`.
-        if let Some(until) = self.release_until {
-            self.in_flight.move_to(Ts(until));
-        }
-        for run in self.runs.drain(..) {
-            for event in &run.events[run.next..] {
-                let event = Event {
-                    id: event.id + run.first_id,
-                    ..*event
-                };
-                self.in_flight.push(event.arrival_time, event);
-            }
         }
     }
 
@@ -274,6 +280,88 @@ impl Generator {
     }
 }
 
+impl Merge {
+    /// A batch's slices, in slice order, ids following the slices before; arrivals up to
+    /// `release_until` are final.
+    fn load(&mut self, drawn: Vec<(Vec<Event>, u64)>, release_until: Option<i64>) {
+        for (events, count) in drawn {
+            if let Some(first) = events.first() {
+                let rank = self.runs.len() + 1;
+                self.heads.push(Reverse((first.arrival_time.as_ms(), rank)));
+            }
+            self.runs.push(Run {
+                events,
+                next: 0,
+                first_id: self.next_id,
+            });
+            self.next_id += count;
+        }
+        if let Some(t) = self.in_flight.peek_time() {
+            self.heads.push(Reverse((t.as_ms(), CARRIED)));
+        }
+        self.release_until = release_until;
+    }
+
+    /// Every final event of the batch loaded, in arrival order, into `ready`; the rest are
+    /// carried.
+    fn release_into(&mut self, ready: &mut VecDeque<Event>) {
+        while let Some(event) = self.release_next() {
+            ready.push_back(event);
+        }
+        self.carry_over();
+    }
+
+    /// The next event the batch releases: the earliest arrival among the events carried
+    /// (drawn before the batch, so first on ties) and the heads of its slices (the earlier
+    /// slice first on ties), if no slice still to be drawn can arrive before it.
+    fn release_next(&mut self) -> Option<Event> {
+        let &Reverse((time, rank)) = self.heads.peek()?;
+        // Every event of a slice still to be drawn happens, so arrives, at or after the
+        // slice's start: an arrival no later than that is final.
+        if self.release_until.is_some_and(|until| time > until) {
+            return None;
+        }
+        // The top is replaced by its source's next arrival (one sift), or removed.
+        let mut top = self.heads.peek_mut().expect("peeked above");
+        let next = if rank == CARRIED {
+            let event = self.in_flight.pop().map(|(_, event)| event);
+            (event, self.in_flight.peek_time().map(Ts::as_ms))
+        } else {
+            let run = &mut self.runs[rank - 1];
+            let event = run.events[run.next];
+            run.next += 1;
+            let id = event.id + run.first_id;
+            let next = run.events.get(run.next).map(|e| e.arrival_time.as_ms());
+            (Some(Event { id, ..event }), next)
+        };
+        match next.1 {
+            Some(t) => top.0 = (t, rank),
+            None => {
+                std::collections::binary_heap::PeekMut::pop(top);
+            }
+        }
+        next.0
+    }
+
+    /// What the batch did not release waits with the events carried, in draw order.
+    fn carry_over(&mut self) {
+        self.heads.clear();
+        // The batch stopped before its first arrival past `release_until`.
+        if let Some(until) = self.release_until {
+            self.in_flight.move_to(Ts(until));
+        }
+        for run in self.runs.drain(..) {
+            for event in &run.events[run.next..] {
+                let event = Event {
+                    id: event.id + run.first_id,
+                    ..*event
+                };
+                self.in_flight.push(event.arrival_time, event);
+            }
+        }
+    }
+}
+
 /// `events` in arrival order, ties in their order: a stable LSD radix sort (`radsort`) on
 /// the arrival's offset from the slice's start (never negative: an event arrives at or
 /// after it happens, in the slice) — a few passes over the bytes that differ, where a
@@ -307,12 +395,13 @@ impl Iterator for Generator {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            if let Some(event) = self.release_next() {
+            if let Some(event) = self.ready.pop_front() {
+                self.last_popped_ms = event.arrival_time.as_ms();
                 return Some(event);
             }
-            self.carry_over();
-            self.undrawn_from()?;
-            self.draw_batch();
+            if !self.refill() {
+                return None;
+            }
         }
     }
 }
@@ -622,7 +711,7 @@ mod tests {
 
     /// The clock offset of an event's key (the true time is its event time less it).
     fn generator_skew(generator: &Generator, event: &Event) -> Dur {
-        let source = &generator.sources[event.source as usize];
+        let source = &generator.drawer.sources[event.source as usize];
         source.skew_of(event.key)
     }
 
