@@ -194,11 +194,14 @@ pub enum Measure {
     /// The watermark lab of the slowest built-in lesson, recomputed as after a slider move
     /// (the median of 9 per lesson).
     LessonLab,
+    /// The watermark lab (Flink and Spark) on the slowest hour of the production day, from
+    /// the checkpoints the app saves to the end of the run after its first lab.
+    ProductionDayLab,
 }
 
 impl Measure {
     /// Every figure, in the order printed.
-    pub const ALL: [Measure; 13] = [
+    pub const ALL: [Measure; 14] = [
         Measure::Reference,
         Measure::Engine,
         Measure::EndToEnd,
@@ -212,6 +215,7 @@ impl Measure {
         Measure::ProductionWeek,
         Measure::ReplayCsv,
         Measure::LessonLab,
+        Measure::ProductionDayLab,
     ];
 
     /// The name on the command line (`tidemark bench --only NAME`).
@@ -230,6 +234,7 @@ impl Measure {
             Measure::ProductionWeek => "production-week",
             Measure::ReplayCsv => "replay-csv",
             Measure::LessonLab => "lesson-lab",
+            Measure::ProductionDayLab => "production-day-lab",
         }
     }
 
@@ -249,6 +254,7 @@ impl Measure {
             Measure::ProductionWeek => "production week, batch + micro-batch + streaming",
             Measure::ReplayCsv => "replay of a 1 M-row CSV, per-event watermarks",
             Measure::LessonLab => "watermark lab, slowest lesson (median of 9)",
+            Measure::ProductionDayLab => "watermark lab, slowest hour of the production day",
         }
     }
 
@@ -288,6 +294,7 @@ impl Measure {
             )),
             Measure::ReplayCsv => replay_csv(1_000_000),
             Measure::LessonLab => slowest_lesson_lab(),
+            Measure::ProductionDayLab => slowest_production_hour_lab(),
         };
         Figure {
             name: self.name().to_owned(),
@@ -345,7 +352,7 @@ impl Measure {
                 peak_mib: Some(2048.0),
                 ..t
             },
-            Measure::LessonLab => Target {
+            Measure::LessonLab | Measure::ProductionDayLab => Target {
                 seconds: Some(0.2),
                 ..t
             },
@@ -494,6 +501,50 @@ fn slowest_lesson_lab() -> Figure {
         .map(median)
         .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
         .expect("there are lessons");
+    Figure {
+        peak_mib: peak_memory_mib(),
+        ..slowest
+    }
+}
+
+/// The lab on every hour of the production day, in a scattered order, once checkpoints have
+/// been saved to the end as the app does after its first lab: the slowest hour, with the
+/// peak memory (the checkpoints included).
+fn slowest_production_hour_lab() -> Figure {
+    use crate::explore::lab::{LabCheckpoints, LabRequest, flink_job, spark_beside};
+    reset_peak_memory();
+    let scenario = production_day();
+    let spec = flink_job(&scenario);
+    let request = LabRequest {
+        spark: Some(spark_beside(&scenario, spec.watermark_delay)),
+        ..LabRequest::of(spec)
+    };
+    let at = |hour: i64| LabRequest {
+        around: Some(scenario.workload.start + Dur::from_hours(hour)),
+        ..request.clone()
+    };
+    let mut checkpoints = LabCheckpoints::default();
+    checkpoints.save_to_the_end(&scenario, &request, &mut || true);
+    let slowest = (0..24)
+        .map(|n| (n * 7) % 24)
+        .map(|hour| {
+            let started = Instant::now();
+            let lab = LabData::compute_from_checkpoints(
+                &scenario,
+                &at(hour),
+                &mut checkpoints,
+                &mut || true,
+            )
+            .expect("never cancelled");
+            Figure {
+                name: String::new(),
+                events: lab.events.len() as u64,
+                seconds: started.elapsed().as_secs_f64(),
+                peak_mib: 0.0,
+            }
+        })
+        .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
+        .expect("24 hours");
     Figure {
         peak_mib: peak_memory_mib(),
         ..slowest

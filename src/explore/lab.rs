@@ -11,10 +11,11 @@ use crate::engine::output::{Emission, StreamOutput};
 use crate::engine::window::{Window, WindowSpec};
 use crate::input::event::{Event, KeyId, KeyTable};
 use crate::input::time::{Dur, Ts};
-use crate::input::workload::Arrivals;
 use crate::runner::Runner;
-use crate::runner::micro_batch::{MicroBatchRunner, MicroBatchSpec};
-use crate::runner::streaming::{StreamingRunner, StreamingSpec};
+use crate::runner::micro_batch::MicroBatchSpec;
+use crate::runner::streaming::StreamingSpec;
+
+pub use super::lab_checkpoints::LabCheckpoints;
 
 /// How an event fared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,8 +194,8 @@ pub const MAX_LAB_EVENTS: usize = 20_000;
 
 /// What a job of the lab did: its firings, its drops, and (Spark) each batch's start with
 /// its watermark.
-#[derive(Default)]
-struct Recorder {
+#[derive(Clone, Default)]
+pub(super) struct Recorder {
     fired: BTreeMap<Window, Ts>,
     late: BTreeMap<Window, Vec<Ts>>,
     early: BTreeMap<Window, Vec<Ts>>,
@@ -202,6 +203,20 @@ struct Recorder {
     dropped: std::collections::HashSet<(u64, Ts)>,
     /// Each micro-batch's start and watermark (a micro-batch samples as it starts).
     batches: Vec<(Ts, Ts)>,
+}
+
+impl Recorder {
+    /// A copy without the drops: what a checkpoint keeps (the lab looks up only the drops
+    /// of events arriving after it).
+    pub(super) fn without_drops(&self) -> Recorder {
+        Recorder {
+            fired: self.fired.clone(),
+            late: self.late.clone(),
+            early: self.early.clone(),
+            dropped: Default::default(),
+            batches: self.batches.clone(),
+        }
+    }
 }
 
 impl StreamOutput for Recorder {
@@ -249,6 +264,18 @@ impl LabData {
         request: &LabRequest,
         go_on: &mut dyn FnMut() -> bool,
     ) -> Option<LabData> {
+        Self::compute_from_checkpoints(scenario, request, &mut LabCheckpoints::default(), go_on)
+    }
+
+    /// Like [`compute_around`](Self::compute_around), replaying from the last of
+    /// `checkpoints` before the span instead of from the start, and saving new ones along
+    /// the way: the same lab, in a fraction of the time on a long run.
+    pub fn compute_from_checkpoints(
+        scenario: &Scenario,
+        request: &LabRequest,
+        checkpoints: &mut LabCheckpoints,
+        go_on: &mut dyn FnMut() -> bool,
+    ) -> Option<LabData> {
         let (spec, around) = (&request.spec, request.around);
         let start = scenario.workload.start;
         let end = start + scenario.workload.duration;
@@ -257,8 +284,8 @@ impl LabData {
         let hour = (around + Dur::from_mins(30)).floor_to(Dur::from_hours(1));
         let span = request.span.unwrap_or(DEFAULT_SPAN).as_ms();
         let (from, to) = (hour - Dur(span / 9 * 5), hour + Dur(span / 9 * 4));
-        let mut generator = Arrivals::new(&scenario.workload, scenario.seed);
-        let mut keys: KeyTable = generator.keys().clone();
+        let mut replay = checkpoints.start_before(scenario, request, from);
+        let mut keys: KeyTable = replay.keys().clone();
         let mut added: Vec<Event> = (request.added.iter().zip(0..))
             .map(|(hand, n)| Event {
                 id: FIRST_HAND_ID - n,
@@ -270,24 +297,6 @@ impl LabData {
             })
             .collect();
         added.sort_by_key(|e| e.arrival_time);
-        // The workload and the hand-added events, in arrival order (the workload's first on
-        // a tie).
-        let mut added = added.into_iter().peekable();
-        let mut generated = generator.by_ref().peekable();
-        let arrivals = std::iter::from_fn(|| match (generated.peek(), added.peek()) {
-            (Some(g), Some(h)) if h.arrival_time < g.arrival_time => added.next(),
-            (Some(_), _) => generated.next(),
-            (None, _) => added.next(),
-        });
-        let mut runner = StreamingRunner::new(spec, &scenario.query);
-        let mut recorder = Recorder::default();
-        let streams = scenario.workload.sources.len();
-        let mut spark = (request.spark.as_ref()).map(|s| {
-            (
-                MicroBatchRunner::new(s, &scenario.query, streams),
-                Recorder::default(),
-            )
-        });
         let mut data = LabData {
             events: Vec::new(),
             watermark: Vec::new(),
@@ -300,20 +309,21 @@ impl LabData {
             window: scenario.query.window,
             spark: None,
         };
-        for (n, event) in arrivals.enumerate() {
+        loop {
+            checkpoints.maybe_save(&replay);
+            let Some(event) = replay.next_event(&added) else {
+                break;
+            };
             if event.arrival_time >= to || data.events.len() >= MAX_LAB_EVENTS {
                 break;
             }
             // Replaying the hours before the slice is the long part: check now and then.
-            if n % 65_536 == 0 && !go_on() {
+            if replay.replayed.is_multiple_of(65_536) && !go_on() {
                 return None;
             }
-            let before = runner.watermark();
-            runner.on_event(&event, &keys, &mut recorder);
-            if let Some((job, out)) = &mut spark {
-                Runner::on_event(job, &event, &keys, out);
-            }
-            let after = runner.watermark();
+            let before = replay.flink.0.watermark();
+            replay.feed(&event, &keys);
+            let after = replay.flink.0.watermark();
             if event.arrival_time < from {
                 continue;
             }
@@ -337,8 +347,12 @@ impl LabData {
                 by_hand: event.id > FIRST_HAND_ID - request.added.len() as u64,
             });
         }
+        let (flink_recorder, spark) = (&mut replay.flink.1, replay.spark);
         for event in &mut data.events {
-            if recorder.dropped.contains(&(event.id, event.arrival_time)) {
+            if flink_recorder
+                .dropped
+                .contains(&(event.id, event.arrival_time))
+            {
                 event.fate = Fate::Dropped;
             }
         }
@@ -384,13 +398,13 @@ impl LabData {
                 let cleanup = window.end - Dur(1) + spec.allowed_lateness;
                 LabWindow {
                     window,
-                    fired_at: recorder.fired.get(&window).copied(),
+                    fired_at: flink_recorder.fired.get(&window).copied(),
                     // The watermark never goes back: the first point at or past cleanup.
                     closed_at: (data.watermark)
                         .get(data.watermark.partition_point(|&(_, w)| w < cleanup))
                         .map(|&(at, _)| at),
-                    late_firings: recorder.late.remove(&window).unwrap_or_default(),
-                    early_firings: recorder.early.remove(&window).unwrap_or_default(),
+                    late_firings: flink_recorder.late.remove(&window).unwrap_or_default(),
+                    early_firings: flink_recorder.early.remove(&window).unwrap_or_default(),
                 }
             })
             .collect();
@@ -839,6 +853,50 @@ mod tests {
                 && why.contains("23:59:59 <= watermark"),
             "{why}"
         );
+    }
+
+    /// The lab replayed from a checkpoint is the lab replayed from the start, whichever
+    /// hours were asked for before (later, earlier, the same again), with Spark beside Flink
+    /// and an event added by hand.
+    #[test]
+    fn the_lab_from_a_checkpoint_is_the_lab_from_the_start() {
+        for file in [
+            "kafka_idle_partition_wakes_up.ron",
+            "mobile_offline_skew.ron",
+        ] {
+            let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let scenario = Scenario::from_ron(&text, &path).unwrap();
+            let mut spec = scenario.streaming.clone().unwrap();
+            spec.allowed_lateness = Dur::from_mins(10);
+            let start = scenario.workload.start;
+            let request = LabRequest {
+                spark: Some(spark_beside(&scenario, spec.watermark_delay)),
+                added: vec![HandEvent {
+                    key: "by-hand".into(),
+                    event_time: start + Dur::from_mins(170),
+                    arrival_time: start + Dur::from_mins(185),
+                }],
+                ..LabRequest::of(spec)
+            };
+            let mut checkpoints = LabCheckpoints::apart(500.0);
+            for hour in [2, 1, 3, 3, 0] {
+                let request = LabRequest {
+                    around: Some(start + Dur::from_hours(hour)),
+                    ..request.clone()
+                };
+                let fresh = LabData::compute_around(&scenario, &request, &mut || true);
+                let restored = LabData::compute_from_checkpoints(
+                    &scenario,
+                    &request,
+                    &mut checkpoints,
+                    &mut || true,
+                );
+                assert!(fresh.as_ref().is_some_and(|lab| !lab.events.is_empty()));
+                assert!(fresh == restored, "{file}, hour {hour}");
+            }
+            assert!(checkpoints.len() >= 3, "{file}: {}", checkpoints.len());
+        }
     }
 
     /// Flink and Spark part ways on shipped scenarios. Waking kiosks: Flink's idleness lets the

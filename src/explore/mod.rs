@@ -7,6 +7,7 @@ pub mod bench;
 pub mod export;
 pub mod job_text;
 pub mod lab;
+mod lab_checkpoints;
 pub mod lessons;
 pub mod replay;
 pub mod sweep;

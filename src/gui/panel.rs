@@ -346,6 +346,7 @@ fn group_built_ins() -> Vec<(&'static str, Vec<Entry>)> {
             &["crash_", "checkpoint_", "consumer_lag", "flash_sale"],
         ),
         ("Architectures", &["lambda_"]),
+        ("Production scale", &["production_"]),
         ("Your own data", &["your_"]),
     ];
     let describe = |text: &str, name: &str| {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::compose::run::RunOutput;
 use crate::compose::scenario::Scenario;
 use crate::experiment::{Keep, run_replicated_unless_cancelled};
-use crate::explore::lab::{LabData, LabRequest};
+use crate::explore::lab::{LabCheckpoints, LabData, LabRequest};
 use crate::explore::sweep::{GridPoint, Vary, run_grid};
 
 /// Work for the worker.
@@ -97,6 +97,9 @@ impl Worker {
         std::thread::Builder::new()
             .name("tidemark-worker".into())
             .spawn(move || {
+                // The lab's checkpoints of the scenario on screen: another hour of it is
+                // replayed from the one before it, not from the start.
+                let mut checkpoints = LabCheckpoints::default();
                 while let Ok(mut next) = job_rx.recv() {
                     // Only the newest waiting job is worth running.
                     while let Ok(newer) = job_rx.try_recv() {
@@ -104,8 +107,11 @@ impl Worker {
                     }
                     let (generation, job) = next;
                     let stale = || current.load(Ordering::Relaxed) != generation;
+                    // The lab's scenario and settings, to save checkpoints to the end after.
+                    let mut lab_shown = None;
                     let finished = match job {
                         Job::Run { scenario, lab } => {
+                            lab_shown = Some((scenario.clone(), lab.clone()));
                             let started = Instant::now();
                             let replicated =
                                 run_replicated_unless_cancelled(&scenario, Keep::All, &|done| {
@@ -114,7 +120,12 @@ impl Worker {
                                     !stale()
                                 });
                             let lab = replicated.as_ref().and_then(|_| {
-                                LabData::compute_around(&scenario, &lab, &mut || !stale())
+                                LabData::compute_from_checkpoints(
+                                    &scenario,
+                                    &lab,
+                                    &mut checkpoints,
+                                    &mut || !stale(),
+                                )
                             });
                             replicated.zip(lab).map(|(replicated, lab)| {
                                 let mut output = replicated.first;
@@ -130,14 +141,19 @@ impl Worker {
                             })
                         }
                         Job::Lab { scenario, request } => {
+                            lab_shown = Some((scenario.clone(), request.clone()));
                             let started = Instant::now();
-                            LabData::compute_around(&scenario, &request, &mut || !stale()).map(
-                                |lab| Done::Lab {
-                                    generation,
-                                    lab,
-                                    took: started.elapsed(),
-                                },
+                            LabData::compute_from_checkpoints(
+                                &scenario,
+                                &request,
+                                &mut checkpoints,
+                                &mut || !stale(),
                             )
+                            .map(|lab| Done::Lab {
+                                generation,
+                                lab,
+                                took: started.elapsed(),
+                            })
                         }
                         Job::Sweep(scenario, vary) => Some(Done::Sweep {
                             generation,
@@ -150,12 +166,18 @@ impl Worker {
                                 .map_err(|e| e.to_string()),
                         }),
                     };
+                    let shown = finished.is_some();
                     if let Some(done) = finished
                         && done_tx.send(done).is_err()
                     {
                         return;
                     }
                     repaint();
+                    // While nothing else is asked, checkpoints to the end of the run: then
+                    // any hour the user moves the lab to is a short replay away.
+                    if let Some((scenario, request)) = lab_shown.filter(|_| shown) {
+                        checkpoints.save_to_the_end(&scenario, &request, &mut || !stale());
+                    }
                 }
             })
             .expect("the worker thread starts");

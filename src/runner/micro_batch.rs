@@ -166,6 +166,7 @@ pub fn unsupported(query: &QuerySpec, mode: OutputMode) -> Option<String> {
 }
 
 /// The Spark micro-batch runner. Feed it events in arrival order, then call `finish`.
+#[derive(Clone)]
 pub struct MicroBatchRunner {
     spec: MicroBatchSpec,
     window: WindowSpec,

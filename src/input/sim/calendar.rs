@@ -25,7 +25,7 @@ const NONE: u32 = u32::MAX;
 /// one of a few hundred hot list ends, and the spread into buckets later reads that list in
 /// order. Push order survives every move: a span's list and the heap keep it, and items are
 /// moved in before anything else can be pushed at their times.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CalendarQueue<T> {
     /// The time of the last item popped: nothing is held before it.
     base: i64,
@@ -51,7 +51,7 @@ pub struct CalendarQueue<T> {
     first: Option<i64>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Node<T> {
     item: Option<T>,
     next: u32,

@@ -35,6 +35,15 @@ impl Arrivals {
         }
     }
 
+    /// A stream that goes on from here with the same events, where one is cheap to take (see
+    /// [`Generator::checkpoint`]); none for a trace, which is read from its file.
+    pub fn checkpoint(&self) -> Option<Arrivals> {
+        match self {
+            Arrivals::Generated(generator) => generator.checkpoint().map(Arrivals::Generated),
+            Arrivals::Recorded { .. } => None,
+        }
+    }
+
     /// Share of the workload read so far, 0..1 (for progress bars).
     pub fn progress(&self) -> f64 {
         match self {

@@ -5,6 +5,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -33,7 +34,8 @@ const MOST_MS_PER_BATCH: f64 = 30_000.0;
 pub struct Generator {
     start: Ts,
     horizon_ms: f64,
-    drawer: Drawer,
+    /// Shared by the checkpoints taken of this generator: it never changes.
+    drawer: Arc<Drawer>,
     slices: usize,
     /// The first slice not yet drawn.
     next_slice: usize,
@@ -60,6 +62,7 @@ struct Drawer {
 }
 
 /// The merge of a batch's slices with the events carried from earlier batches.
+#[derive(Clone)]
 struct Merge {
     /// Events drawn in earlier batches and not yet released. Every arrival pushed is at or
     /// after the last one popped (an event arrives at or after it happens, and only arrivals
@@ -78,6 +81,7 @@ struct Merge {
 }
 
 /// One slice's events, sorted by arrival, ids counted from 0 within it.
+#[derive(Clone)]
 struct Run {
     events: Vec<Event>,
     /// The first not yet released.
@@ -115,13 +119,13 @@ impl Generator {
         Generator {
             start: spec.start,
             horizon_ms: spec.duration.as_ms() as f64,
-            drawer: Drawer {
+            drawer: Arc::new(Drawer {
                 seed,
                 start: spec.start,
                 sources,
                 slicing,
                 parallel: batch > 1 && batch as f64 * per_slice >= MOST_EVENTS_PER_SLICE,
-            },
+            }),
             slices,
             next_slice: 0,
             batch,
@@ -157,6 +161,31 @@ impl Generator {
             .sum();
         let ahead: usize = self.ahead.iter().flatten().map(|(e, _)| e.len()).sum();
         self.merge.in_flight.len() + unreleased + ahead + self.ready.len()
+    }
+
+    /// A generator that goes on from here with the same events, taken only where that is
+    /// cheap: between batches, when every event merged has been handed out (none otherwise).
+    /// It holds the events in flight, not the batch drawn ahead: that one is drawn again
+    /// (any batch gives the same events). The lab restores from these, the way Flink
+    /// restores a job from a checkpoint.
+    pub fn checkpoint(&self) -> Option<Generator> {
+        if !self.ready.is_empty() {
+            return None;
+        }
+        let ahead = self.ahead.as_ref().map_or(0, Vec::len);
+        Some(Generator {
+            start: self.start,
+            horizon_ms: self.horizon_ms,
+            drawer: self.drawer.clone(),
+            slices: self.slices,
+            next_slice: self.next_slice - ahead,
+            batch: self.batch,
+            ahead: None,
+            merge: self.merge.clone(),
+            ready: VecDeque::new(),
+            last_popped_ms: self.last_popped_ms,
+            keys: self.keys.clone(),
+        })
     }
 
     /// The time from which slices are still to be drawn (none once all are).
@@ -678,6 +707,33 @@ mod tests {
             let other: Vec<Event> =
                 pool.install(|| Generator::with_batch(&spec, seed, Some(batch)).collect());
             proptest::prop_assert_eq!(reference, other);
+        }
+    }
+
+    /// A checkpoint goes on with exactly the events the stream had still to hand out,
+    /// wherever it was taken, with or without a batch drawn ahead.
+    #[test]
+    fn a_checkpoint_goes_on_with_the_rest_of_the_stream() {
+        let spec = mixed_workload(3_000.0, 2);
+        for batch in [1, 7] {
+            let mut generator = Generator::with_batch(&spec, 5, Some(batch));
+            generator.drawer = Arc::new(Drawer {
+                parallel: true,
+                ..Arc::try_unwrap(generator.drawer).ok().expect("one owner")
+            });
+            let mut seen: Vec<Event> = Vec::new();
+            let mut checkpoints = Vec::new();
+            while let Some(event) = generator.next() {
+                seen.push(event);
+                if let Some(checkpoint) = generator.checkpoint() {
+                    checkpoints.push((seen.len(), checkpoint));
+                }
+            }
+            assert!(checkpoints.len() > 10, "{} checkpoints", checkpoints.len());
+            for (done, checkpoint) in checkpoints.into_iter().step_by(5) {
+                let rest: Vec<Event> = checkpoint.collect();
+                assert_eq!(rest, seen[done..], "batch {batch}, after {done} events");
+            }
         }
     }
 
