@@ -132,6 +132,9 @@ pub struct LabData {
     pub window: WindowSpec,
     /// Spark on the same events, when asked for.
     pub spark: Option<SparkSide>,
+    /// Events are drawn 1 in this many (1: all), where the span would hold more than
+    /// [`MAX_LAB_EVENTS`]; every event added by hand or dropped by either engine is drawn.
+    pub one_in: u64,
 }
 
 /// Spark Structured Streaming on the lab's events: a watermark per micro-batch, and the late
@@ -191,6 +194,19 @@ pub const DEFAULT_SPAN: Dur = Dur::from_mins(90);
 
 /// How many events the lab shows at most.
 pub const MAX_LAB_EVENTS: usize = 20_000;
+
+/// Events drawn 1 in how many for a span of `span`: all when the workload's rate fills it
+/// with at most [`MAX_LAB_EVENTS`], else as many as fill a quarter of it (the rest is for the
+/// dropped events, all drawn).
+fn one_in(scenario: &Scenario, span: Dur) -> u64 {
+    let duration = scenario.workload.duration.as_ms().max(1) as f64;
+    let expected = scenario.workload.expected_events() * span.as_ms() as f64 / duration;
+    if expected <= MAX_LAB_EVENTS as f64 {
+        1
+    } else {
+        (expected / (MAX_LAB_EVENTS as f64 / 4.0)).ceil() as u64
+    }
+}
 
 /// What a job of the lab did: its firings, its drops, and (Spark) each batch's start with
 /// its watermark.
@@ -284,6 +300,10 @@ impl LabData {
         let hour = (around + Dur::from_mins(30)).floor_to(Dur::from_hours(1));
         let span = request.span.unwrap_or(DEFAULT_SPAN).as_ms();
         let (from, to) = (hour - Dur(span / 9 * 5), hour + Dur(span / 9 * 4));
+        checkpoints.settle_on(scenario, request);
+        if let Some(lab) = checkpoints.shown(from, to) {
+            return Some(lab);
+        }
         let mut replay = checkpoints.start_before(scenario, request, from);
         let mut keys: KeyTable = replay.keys().clone();
         let mut added: Vec<Event> = (request.added.iter().zip(0..))
@@ -308,6 +328,7 @@ impl LabData {
             allowed_lateness: spec.allowed_lateness,
             window: scenario.query.window,
             spark: None,
+            one_in: one_in(scenario, to - from),
         };
         loop {
             checkpoints.maybe_save(&replay);
@@ -317,8 +338,9 @@ impl LabData {
             if event.arrival_time >= to || data.events.len() >= MAX_LAB_EVENTS {
                 break;
             }
-            // Replaying the hours before the slice is the long part: check now and then.
-            if replay.replayed.is_multiple_of(65_536) && !go_on() {
+            // Replaying the hours before the slice is the long part: check at the first event
+            // and every 65,536 after.
+            if replay.replayed % 65_536 == 1 && !go_on() {
                 return None;
             }
             let before = replay.flink.0.watermark();
@@ -330,6 +352,16 @@ impl LabData {
             // Ts::MIN: no watermark yet (a partition has sent nothing); nothing to draw.
             if after != NO_WATERMARK && data.watermark.last().is_none_or(|&(_, w)| w != after) {
                 data.watermark.push((event.arrival_time, after));
+            }
+            let by_hand = event.id > FIRST_HAND_ID - request.added.len() as u64;
+            // Every event either engine drops is drawn (Flink drops on arrival, Spark's next
+            // batch by a filter already fixed); the others 1 in `one_in`, by id.
+            let dropped = event.event_time <= before
+                && (replay.flink.1.dropped).contains(&(event.id, event.arrival_time));
+            let spark_drops =
+                (replay.spark.as_ref()).is_some_and(|(job, _)| job.will_drop(event.event_time));
+            if !(by_hand || dropped || spark_drops || event.id.is_multiple_of(data.one_in)) {
+                continue;
             }
             let fate = if event.event_time <= before {
                 Fate::LateButKept
@@ -344,7 +376,7 @@ impl LabData {
                 event_time: event.event_time,
                 arrival_time: event.arrival_time,
                 fate,
-                by_hand: event.id > FIRST_HAND_ID - request.added.len() as u64,
+                by_hand,
             });
         }
         let (flink_recorder, spark) = (&mut replay.flink.1, replay.spark);
@@ -408,6 +440,7 @@ impl LabData {
                 }
             })
             .collect();
+        checkpoints.keep(&data);
         Some(data)
     }
 
@@ -896,7 +929,76 @@ mod tests {
                 assert!(fresh == restored, "{file}, hour {hour}");
             }
             assert!(checkpoints.len() >= 3, "{file}: {}", checkpoints.len());
+            // Every hour prepared to be shown at once is the lab of that hour.
+            checkpoints.prepare_every_hour(&scenario, &request, &mut || true);
+            for hour in [4, 7] {
+                let request = LabRequest {
+                    around: Some(start + Dur::from_hours(hour)),
+                    ..request.clone()
+                };
+                let fresh = LabData::compute_around(&scenario, &request, &mut || true);
+                let kept = LabData::compute_from_checkpoints(
+                    &scenario,
+                    &request,
+                    &mut checkpoints,
+                    &mut || false,
+                );
+                assert!(fresh == kept, "{file}, hour {hour} kept");
+            }
         }
+    }
+
+    /// Where a span would hold more events than the lab draws, they are thinned (1 in k, by
+    /// id) but every event either engine drops is kept. Against a narrow span that is not
+    /// thinned: the wide one's events there are exactly the narrow one's that either engine
+    /// drops or whose id k divides, with the same fates.
+    #[test]
+    fn a_busy_span_is_thinned_but_keeps_every_dropped_event() {
+        let path = format!(
+            "{}/scenarios/mobile_offline_skew.ron",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut scenario = Scenario::from_ron(&text, &path).unwrap();
+        scenario.workload.duration = Dur::from_hours(4);
+        for source in &mut scenario.workload.sources {
+            source.rate = crate::input::workload::spec::RateProfile::Constant { per_minute: 300.0 };
+        }
+        let spec = scenario.streaming.clone().unwrap();
+        let request = |span: Dur| LabRequest {
+            spark: Some(spark_beside(&scenario, Dur::from_secs(5))),
+            span: Some(span),
+            ..LabRequest::of(spec.clone())
+        };
+        let lab = |span| LabData::compute_around(&scenario, &request(span), &mut || true).unwrap();
+        let (wide, narrow) = (lab(DEFAULT_SPAN), lab(Dur::from_mins(4)));
+        let k = wide.one_in;
+        assert!(k > 2 && narrow.one_in == 1, "1 in {k}");
+        assert!(wide.events.len() < MAX_LAB_EVENTS, "{}", wide.events.len());
+        // The narrow span's last micro-batch has not run by its end: compared before it.
+        let until = narrow.to - narrow.spark.as_ref().unwrap().trigger;
+        let fates = |lab: &LabData| -> Vec<(u64, Ts, Fate, bool)> {
+            let spark = lab.spark.as_ref().unwrap();
+            (lab.events.iter().zip(&spark.dropped))
+                .filter(|(e, _)| e.arrival_time >= narrow.from && e.arrival_time < until)
+                .map(|(e, &spark_dropped)| (e.id, e.arrival_time, e.fate, spark_dropped))
+                .collect()
+        };
+        let all = fates(&narrow);
+        let expected: Vec<_> = (all.iter().copied())
+            .filter(|&(id, _, fate, spark_dropped)| {
+                fate == Fate::Dropped || spark_dropped || id % k == 0
+            })
+            .collect();
+        assert!(expected.iter().any(|e| e.2 == Fate::Dropped) && expected.iter().any(|e| e.3));
+        assert!(expected.iter().any(|e| e.2 == Fate::LateButKept));
+        assert!(
+            expected.len() < all.len() / 2,
+            "{} of {}",
+            expected.len(),
+            all.len()
+        );
+        assert_eq!(fates(&wide), expected);
     }
 
     /// Flink and Spark part ways on shipped scenarios. Waking kiosks: Flink's idleness lets the

@@ -15,10 +15,10 @@ use crate::runner::streaming::StreamingRunner;
 
 use super::lab::{LabData, LabRequest, Recorder};
 
-/// Events replayed between two checkpoints, about: the lab on any hour of the production day
-/// (86 million events) in about 0.1 s, from some 170 checkpoints holding 0.3 GB with Spark
-/// beside Flink (its events arrived, not yet read by a micro-batch, are most of it), 0.1 GB
-/// without (`tidemark bench --only production-day-lab`).
+/// Events replayed between two checkpoints, about: a tenth of a second's replay before the
+/// span shown, from some 170 checkpoints of the production day (86 million events) holding
+/// 0.3 GB with Spark beside Flink (its events arrived, not yet read by a micro-batch, are most
+/// of it), 0.1 GB without.
 const EVENTS_PER_CHECKPOINT: f64 = 500_000.0;
 
 /// The workload merged with the events added by hand, through Flink (and Spark beside it).
@@ -131,7 +131,12 @@ pub struct LabCheckpoints {
     first_due: Ts,
     /// In replay order.
     saved: Vec<Replay>,
+    /// Labs already shown with these settings, at most [`LABS_KEPT`], the oldest first.
+    labs: Vec<LabData>,
 }
+
+/// Labs kept for showing again at once: every hour of a day, twice over.
+const LABS_KEPT: usize = 50;
 
 impl Default for LabCheckpoints {
     fn default() -> Self {
@@ -148,18 +153,13 @@ impl LabCheckpoints {
             every: Dur::ZERO,
             first_due: Ts(0),
             saved: Vec::new(),
+            labs: Vec::new(),
         }
     }
 
-    /// The replay to start from for a lab whose first shown arrival is `from`: the last
-    /// checkpoint before it, or the start of the workload. Checkpoints of other settings
-    /// are dropped first.
-    pub(super) fn start_before(
-        &mut self,
-        scenario: &Scenario,
-        request: &LabRequest,
-        from: Ts,
-    ) -> Replay {
+    /// Keeps the checkpoints if they were taken of `scenario` with `request`'s settings,
+    /// else drops them (and the labs kept) to take new ones.
+    pub(super) fn settle_on(&mut self, scenario: &Scenario, request: &LabRequest) {
         let settings = LabRequest {
             around: None,
             span: None,
@@ -174,10 +174,40 @@ impl LabCheckpoints {
                 taken_of: Some((scenario.clone(), settings)),
                 every,
                 first_due: scenario.workload.start + every,
-                saved: Vec::new(),
-                ..*self
+                ..Self::apart(self.events_apart)
             };
         }
+    }
+
+    /// The lab already shown of the span `from..to`, if it is kept.
+    pub(super) fn shown(&self, from: Ts, to: Ts) -> Option<LabData> {
+        (self.labs.iter())
+            .find(|lab| (lab.from, lab.to) == (from, to))
+            .cloned()
+    }
+
+    /// Keeps `lab` to show again at once.
+    pub(super) fn keep(&mut self, lab: &LabData) {
+        if self.labs.len() == LABS_KEPT {
+            self.labs.remove(0);
+        }
+        self.labs.push(lab.clone());
+    }
+
+    /// Forgets the labs kept, not the checkpoints (the bench times the replays).
+    pub fn forget_labs(&mut self) {
+        self.labs.clear();
+    }
+
+    /// The replay to start from for a lab whose first shown arrival is `from`: the last
+    /// checkpoint before it, or the start of the workload ([`settle_on`](Self::settle_on)
+    /// first).
+    pub(super) fn start_before(
+        &self,
+        scenario: &Scenario,
+        request: &LabRequest,
+        from: Ts,
+    ) -> Replay {
         let before = self
             .saved
             .partition_point(|r| r.last_arrival.is_none_or(|t| t < from));
@@ -206,10 +236,11 @@ impl LabCheckpoints {
         }
     }
 
-    /// Replays `scenario` on to the last hour the lab can show, saving checkpoints, unless
-    /// the workload is too small to save any (the app does this while nothing else is
-    /// asked); stops early when `go_on` says so.
-    pub fn save_to_the_end(
+    /// Replays `scenario` on to the last hour the lab can show, saving checkpoints, then
+    /// makes the lab of every hour from them, to be shown at once — unless the workload is
+    /// too small to save any checkpoint (the app does this while nothing else is asked);
+    /// stops early when `go_on` says so.
+    pub fn prepare_every_hour(
         &mut self,
         scenario: &Scenario,
         request: &LabRequest,
@@ -218,11 +249,18 @@ impl LabCheckpoints {
         if scenario.workload.expected_events() < 2.0 * self.events_apart {
             return;
         }
-        let last_hour = LabRequest {
-            around: Some(scenario.workload.start + scenario.workload.duration),
-            ..request.clone()
-        };
-        LabData::compute_from_checkpoints(scenario, &last_hour, self, go_on);
+        let start = scenario.workload.start;
+        let hours = (scenario.workload.duration.as_ms() as u64).div_ceil(3_600_000) as i64;
+        // The last hour first: its replay saves the checkpoints on the way.
+        for hour in std::iter::once(hours).chain(0..hours) {
+            let at = LabRequest {
+                around: Some(start + Dur::from_hours(hour)),
+                ..request.clone()
+            };
+            if LabData::compute_from_checkpoints(scenario, &at, self, go_on).is_none() {
+                return;
+            }
+        }
     }
 
     /// Checkpoints held (tests, and the bench).

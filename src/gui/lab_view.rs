@@ -134,10 +134,23 @@ pub fn lab(app: &mut TidemarkApp, ui: &mut egui::Ui) {
         if lab.events.is_empty() {
             ui.label("no events arrive in this span: jump to another hour");
         }
-        ui.label(RichText::new(format!("on time {}", count(Fate::OnTime))).color(ON_TIME));
-        ui.label(
-            RichText::new(format!("late but kept {}", count(Fate::LateButKept))).color(LATE_KEPT),
+        // Thinned at high rates: the counts are of the events drawn.
+        let drawn = match lab.one_in {
+            1 => String::new(),
+            k => format!(" (1 in {k} drawn)"),
+        };
+        let why_thinned = "at this rate the span holds more events than can be drawn: they are \
+                           drawn 1 in so many (by id), and every dropped event is drawn";
+        let on_time = ui
+            .label(RichText::new(format!("on time {}{drawn}", count(Fate::OnTime))).color(ON_TIME));
+        let kept = ui.label(
+            RichText::new(format!("late but kept {}{drawn}", count(Fate::LateButKept)))
+                .color(LATE_KEPT),
         );
+        if lab.one_in > 1 {
+            on_time.on_hover_text(why_thinned);
+            kept.on_hover_text(why_thinned);
+        }
         ui.label(RichText::new(format!("dropped {}", count(Fate::Dropped))).color(DROPPED));
         ui.label(match lab.watermark_at(cursor) {
             Some(wm) => format!("watermark {}", clock(wm)),

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::compose::run::RunOutput;
 use crate::compose::scenario::{DEFAULT_SCENARIO, Scenario};
 use crate::explore::lab::{
-    HandEvent, LabData, LabRequest, Playback, PlaybackCommand, spark_beside,
+    HandEvent, LabCheckpoints, LabData, LabRequest, Playback, PlaybackCommand, spark_beside,
 };
 use crate::explore::lessons::{LESSONS, Lesson};
 use crate::explore::sweep::{GridPoint, Parameter, Vary};
@@ -350,15 +350,23 @@ impl TidemarkApp {
         persisted.scenario_ron = Some(text);
         persisted.scenario_name = name;
         let ctx = cc.egui_ctx.clone();
-        let worker = Worker::start({
-            let ctx = ctx.clone();
-            move || ctx.request_repaint()
-        });
-        let advise_worker = Worker::start({
-            let ctx = ctx.clone();
-            move || ctx.request_repaint()
-        });
-        let lab_worker = Worker::start(move || ctx.request_repaint());
+        // The run's lab and the lab's own jobs replay from the same checkpoints.
+        let checkpoints = Arc::new(std::sync::Mutex::new(LabCheckpoints::default()));
+        let worker = Worker::start(
+            {
+                let ctx = ctx.clone();
+                move || ctx.request_repaint()
+            },
+            checkpoints.clone(),
+        );
+        let advise_worker = Worker::start(
+            {
+                let ctx = ctx.clone();
+                move || ctx.request_repaint()
+            },
+            checkpoints.clone(),
+        );
+        let lab_worker = Worker::start(move || ctx.request_repaint(), checkpoints);
         let (lab_around, lesson) = (persisted.lab_around, persisted.lesson);
         let mut app = TidemarkApp {
             persisted,

@@ -3,6 +3,7 @@
 //! back through a channel the UI drains each frame; the worker asks egui for a repaint.
 
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
@@ -87,8 +88,12 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts the worker; `repaint` is called when something is done.
-    pub fn start(repaint: impl Fn() + Send + 'static) -> Worker {
+    /// Starts the worker; `repaint` is called when something is done. Its labs replay from
+    /// `checkpoints`, shared with the app's other workers.
+    pub fn start(
+        repaint: impl Fn() + Send + 'static,
+        checkpoints: Arc<Mutex<LabCheckpoints>>,
+    ) -> Worker {
         let (jobs, job_rx) = channel::<(u64, Job)>();
         let (done_tx, done) = channel();
         let generation = Arc::new(AtomicU64::new(0));
@@ -97,9 +102,6 @@ impl Worker {
         std::thread::Builder::new()
             .name("tidemark-worker".into())
             .spawn(move || {
-                // The lab's checkpoints of the scenario on screen: another hour of it is
-                // replayed from the one before it, not from the start.
-                let mut checkpoints = LabCheckpoints::default();
                 while let Ok(mut next) = job_rx.recv() {
                     // Only the newest waiting job is worth running.
                     while let Ok(newer) = job_rx.try_recv() {
@@ -107,11 +109,20 @@ impl Worker {
                     }
                     let (generation, job) = next;
                     let stale = || current.load(Ordering::Relaxed) != generation;
-                    // The lab's scenario and settings, to save checkpoints to the end after.
+                    // The lab's scenario and settings, to prepare every hour of after.
                     let mut lab_shown = None;
+                    // Another hour of the scenario on screen is replayed from the checkpoint
+                    // before it, not from the start (a poisoned lock: a lab panicked; its
+                    // checkpoints are dropped).
+                    let checkpoints = || {
+                        checkpoints.lock().unwrap_or_else(|poisoned| {
+                            let mut held = poisoned.into_inner();
+                            *held = LabCheckpoints::default();
+                            held
+                        })
+                    };
                     let finished = match job {
                         Job::Run { scenario, lab } => {
-                            lab_shown = Some((scenario.clone(), lab.clone()));
                             let started = Instant::now();
                             let replicated =
                                 run_replicated_unless_cancelled(&scenario, Keep::All, &|done| {
@@ -123,7 +134,7 @@ impl Worker {
                                 LabData::compute_from_checkpoints(
                                     &scenario,
                                     &lab,
-                                    &mut checkpoints,
+                                    &mut checkpoints(),
                                     &mut || !stale(),
                                 )
                             });
@@ -146,7 +157,7 @@ impl Worker {
                             LabData::compute_from_checkpoints(
                                 &scenario,
                                 &request,
-                                &mut checkpoints,
+                                &mut checkpoints(),
                                 &mut || !stale(),
                             )
                             .map(|lab| Done::Lab {
@@ -173,10 +184,11 @@ impl Worker {
                         return;
                     }
                     repaint();
-                    // While nothing else is asked, checkpoints to the end of the run: then
-                    // any hour the user moves the lab to is a short replay away.
+                    // After a lab of the lab's own, while nothing else is asked: checkpoints to
+                    // the end of the run and the lab of every hour from them, so that any
+                    // hour the user moves the lab to next is shown at once.
                     if let Some((scenario, request)) = lab_shown.filter(|_| shown) {
-                        checkpoints.save_to_the_end(&scenario, &request, &mut || !stale());
+                        checkpoints().prepare_every_hour(&scenario, &request, &mut || !stale());
                     }
                 }
             })

@@ -286,7 +286,7 @@ pub struct TraceReader {
 
 enum Rows {
     Csv {
-        reader: csv::Reader<Box<dyn Read>>,
+        reader: csv::Reader<Box<dyn Read + Send>>,
         /// One record, reused for every row (no allocation per row).
         record: csv::ByteRecord,
         /// Column index of each of [`FIELDS`].
@@ -295,7 +295,7 @@ enum Rows {
         source_column: Option<usize>,
     },
     Jsonl {
-        lines: io::Lines<BufReader<Box<dyn Read>>>,
+        lines: io::Lines<BufReader<Box<dyn Read + Send>>>,
         line: u64,
     },
 }
@@ -319,11 +319,11 @@ impl TraceReader {
 
     /// Reads a trace in `format` from `input`; errors name `path`.
     pub fn from_reader(
-        input: Box<dyn Read>,
+        input: Box<dyn Read + Send>,
         format: TraceFormat,
         path: &Path,
     ) -> Result<Self, TraceError> {
-        let input: Box<dyn Read> = Box::new(LineLimit {
+        let input: Box<dyn Read + Send> = Box::new(LineLimit {
             inner: input,
             since_newline: 0,
             newlines: 0,
@@ -549,7 +549,7 @@ fn row_error(file: &Path, line: u64, field: &str, message: String) -> TraceError
 ///
 /// [`MAX_TRACE_LINE`]: crate::input::limits::MAX_TRACE_LINE
 struct LineLimit {
-    inner: Box<dyn Read>,
+    inner: Box<dyn Read + Send>,
     since_newline: usize,
     /// Line breaks passed so far: the line being read is one more.
     newlines: u64,

@@ -229,6 +229,19 @@ impl MicroBatchRunner {
         Ts(self.watermark)
     }
 
+    /// True when the next batch, which reads an event arriving now, will drop one of
+    /// `event_time` as late: its late filter is the watermark of the batch before it, fixed
+    /// once that batch has run (the rule of `aggregate`).
+    pub fn will_drop(&self, event_time: Ts) -> bool {
+        let late_watermark = self.previous_batch_watermark.unwrap_or(self.watermark);
+        let filtered = self.spec.output_mode != OutputMode::Complete || self.window.is_merging();
+        let mut every_window_late = filtered;
+        self.window.assign(event_time, |w| {
+            every_window_late &= w.end.as_ms() <= late_watermark;
+        });
+        every_window_late
+    }
+
     /// An event reaches the broker; every batch that starts at or before its arrival runs
     /// first (a batch reads what arrived strictly before it started).
     pub fn on_event(&mut self, event: &Event, out: &mut impl StreamOutput) {

@@ -197,7 +197,7 @@ fn open(origin: &TraceOrigin, path: &Path) -> Result<TraceReader, TraceError> {
                 .iter()
                 .find(|(n, _)| n == name)
                 .map_or("", |(_, t)| t);
-            let input: Box<dyn Read> = Box::new(text.as_bytes());
+            let input: Box<dyn Read + Send> = Box::new(text.as_bytes());
             TraceReader::from_reader(input, TraceFormat::from_path(path), path)
         }
     }
