@@ -482,17 +482,7 @@ fn slowest_lesson_lab() -> Figure {
         let scenario = lesson.scenario();
         let request = lesson.request(&scenario, None);
         let mut runs: Vec<Figure> = (0..9)
-            .map(|_| {
-                let started = Instant::now();
-                let lab = LabData::compute_around(&scenario, &request, &mut || true)
-                    .expect("never cancelled");
-                Figure {
-                    name: String::new(),
-                    events: lab.events.len() as u64,
-                    seconds: started.elapsed().as_secs_f64(),
-                    peak_mib: 0.0,
-                }
-            })
+            .map(|_| timed_lab(|| LabData::compute_around(&scenario, &request, &mut || true)))
             .collect();
         runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
         runs.swap_remove(4)
@@ -504,6 +494,18 @@ fn slowest_lesson_lab() -> Figure {
     Figure {
         peak_mib: peak_memory_mib(),
         ..slowest
+    }
+}
+
+/// The time a lab takes, with the events it shows.
+fn timed_lab(compute: impl FnOnce() -> Option<LabData>) -> Figure {
+    let started = Instant::now();
+    let lab = compute().expect("never cancelled");
+    Figure {
+        name: String::new(),
+        events: lab.events.len() as u64,
+        seconds: started.elapsed().as_secs_f64(),
+        peak_mib: 0.0,
     }
 }
 
@@ -530,20 +532,14 @@ fn slowest_production_hour_lab() -> Figure {
     let slowest = (0..24)
         .map(|n| (n * 7) % 24)
         .map(|hour| {
-            let started = Instant::now();
-            let lab = LabData::compute_from_checkpoints(
-                &scenario,
-                &at(hour),
-                &mut checkpoints,
-                &mut || true,
-            )
-            .expect("never cancelled");
-            Figure {
-                name: String::new(),
-                events: lab.events.len() as u64,
-                seconds: started.elapsed().as_secs_f64(),
-                peak_mib: 0.0,
-            }
+            timed_lab(|| {
+                LabData::compute_from_checkpoints(
+                    &scenario,
+                    &at(hour),
+                    &mut checkpoints,
+                    &mut || true,
+                )
+            })
         })
         .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
         .expect("24 hours");
